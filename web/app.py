@@ -77,9 +77,23 @@ def process_options(definitions: list[Definition], selected: str | None,
     reader's language (`by_name`), joined in Python: the same markup as the loop it replaces
     (`<option value="{{ d.key }}" {{ 'selected' if selected == d.key }}>{{ d.name(lang) }}
     </option>`), a list page's largest loop."""
-    return Markup("".join(
+    defs = tuple(definitions)
+    key = (language, selected, *map(id, defs))
+    with _BY_NAME_LOCK:
+        found = _OPTIONS.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], defs, strict=True)):
+        return found[1]  # (joined once per set of definitions, language and choice)
+    markup = Markup("".join(
         f'<option value="{escape(d.key)}" {"selected" if selected == d.key else ""}>'
         f'{escape(d.name(language))}</option>' for d in by_name(definitions, language)))
+    with _BY_NAME_LOCK:
+        if len(_OPTIONS) > 64:
+            _OPTIONS.clear()
+        _OPTIONS[key] = (defs, markup)
+    return markup
+
+
+_OPTIONS: dict[tuple[Any, ...], tuple[tuple[Definition, ...], Markup]] = {}
 
 
 def redacted(path: str) -> str:

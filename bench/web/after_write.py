@@ -2,10 +2,12 @@
 request and of the menu's figures (the bell, "mine").
 
     .venv/bin/python bench/web/after_write.py [--workdir /tmp/merzim-bench-web] \
-        [--code PATH] [--rounds 30] [--json PATH]
+        [--code PATH] [--rounds 30] [--json PATH] [--postgres-schema NAME [--postgres-url URL]]
 
 The dataset of bench/web/run.py (`run.py --build-only` builds it in --workdir), copied first
-(the writes change it); the code under test: this checkout, or `--code` (another checkout,
+(the writes change it), or, with `--postgres-schema`, the PostgreSQL copy of it an earlier
+`run.py --keep-schema` kept (used as it is: the writes void records and record them again, so
+its lists' figures end as they began); the code under test: this checkout, or `--code` (another checkout,
 such as a worktree of the previous head: its modules first on sys.path). Each round, for each
 kind of write -- a comment on one of the region's cases (what run.py's "right after a write"
 writes), a record voided or recorded again on one of them (a write that changes stages) --
@@ -17,7 +19,8 @@ layer in its own transaction, committed:
 * after another write of the same kind, the menu's figures alone: the bell
   (notices/web.py `MENU_PART`) and "mine" (`views.menu_counts`, the menu's overdue given as
   the overdue page gives it), with the session's check and the viewer they need;
-* the same page and figures again with no write between (what was kept);
+* the same page (read once more first: the second write moved its lists) and figures again
+  with no write between (what was kept);
 * the floor: the body of bench/web/floor.py's route (one indexed SELECT of 50 overdue stages,
   made into dicts) on the same engine, each round beside the rest, so that the figures of one
   run can be compared with another's as ratios over it.
@@ -43,6 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--code", type=Path, default=None, help="the checkout whose code runs")
     p.add_argument("--rounds", type=int, default=30)
     p.add_argument("--json", metavar="PATH")
+    p.add_argument("--profile", action="store_true",
+                   help="cProfile of the page after a record, then of the kept page (printed)")
+    p.add_argument("--region-page", action="store_true",
+                   help="the region's manager's page instead of the root manager's")
+    p.add_argument("--postgres-schema", metavar="NAME",
+                   help="run on this PostgreSQL copy of the dataset (run.py --keep-schema)")
+    p.add_argument("--postgres-url", default=os.environ.get(
+        "MERZIM_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     a = p.parse_args(argv)
     here = Path(__file__).resolve().parents[2]
     code = (a.code or here).resolve()
@@ -50,6 +61,54 @@ def main(argv: list[str] | None = None) -> int:
     if str(here) not in sys.path:
         sys.path.insert(1, str(here))
     return measure(a, code)
+
+
+def cpu(fn: Any) -> float:
+    """The CPU of this thread `fn()` took, in ms."""
+    c0 = time.thread_time()
+    fn()
+    return (time.thread_time() - c0) * 1e3
+
+
+def dataset_url(a: argparse.Namespace, db: Path) -> str:
+    """The database the writes and pages go to: the kept PostgreSQL copy, or the dataset
+    copied to `db`."""
+    from bench.postgres import schema_url
+
+    if a.postgres_schema:
+        return schema_url(a.postgres_url, a.postgres_schema)
+    shutil.copyfile(a.workdir / f"{a.dataset}.db", db)
+    return f"sqlite:///{db}"
+
+
+class Profiles:
+    """cProfile of the page after a record and of the kept page (`--profile`), printed at the
+    end by cumulative time."""
+
+    def __init__(self, wanted: bool):
+        import cProfile
+
+        self.wanted = wanted
+        self.profiles = {"record": cProfile.Profile(time.thread_time),  # (CPU, not waits)
+                         "kept": cProfile.Profile(time.thread_time)}
+
+    def run(self, which: str, fn: Any) -> Any:
+        if not self.wanted:
+            return fn()
+        self.profiles[which].enable()
+        try:
+            return fn()
+        finally:
+            self.profiles[which].disable()
+
+    def print(self) -> None:
+        import pstats
+
+        if self.wanted:
+            for which, prof in self.profiles.items():
+                print(f"-- the page {'after a record' if which == 'record' else 'kept'}:")
+                pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
+                pstats.Stats(prof).sort_stats("tottime").print_stats(30)
 
 
 def measure(a: argparse.Namespace, code: Path) -> int:
@@ -73,10 +132,8 @@ def measure(a: argparse.Namespace, code: Path) -> int:
     from workflow.storage.db import make_engine, session, upgrade
     from workflow.storage.models import EVENT, EventRecord
 
-    source = a.workdir / f"{a.dataset}.db"
     db = a.workdir / f"after-write-{os.getpid()}.db"
-    shutil.copyfile(source, db)
-    url = f"sqlite:///{db}"
+    url = dataset_url(a, db)
     try:
         eng = make_engine(url)
         upgrade(eng)
@@ -89,7 +146,8 @@ def measure(a: argparse.Namespace, code: Path) -> int:
         app = create_app(settings, eng, cal, registry)
         ctx = svc.Context(cal, registry, run.TODAY, actor="bench-writer", language="en")
         with session(eng) as s:
-            cookie, _row = auth.open_session(s, svc.get_user(s, run.ROOT_MANAGER))
+            cookie, _row = auth.open_session(s, svc.get_user(
+                s, region["manager"] if a.region_page else run.ROOT_MANAGER))
             records = [(c, e, d) for c, e, d in s.exec(
                 select(EventRecord.case_id, EventRecord.event, EventRecord.on)
                 .where(col(EventRecord.case_id).in_(region["own_cases"]),
@@ -130,11 +188,6 @@ def measure(a: argparse.Namespace, code: Path) -> int:
                         s.rollback()
             done["record"] += 1
 
-        def cpu(fn) -> float:
-            c0 = time.thread_time()
-            fn()
-            return (time.thread_time() - c0) * 1e3
-
         def page() -> None:
             with Session(eng, expire_on_commit=False) as s:
                 pc = pages.page(req, s)
@@ -154,18 +207,26 @@ def measure(a: argparse.Namespace, code: Path) -> int:
                 views.menu_counts(pc.s, pc.ctx, pc.viewer, overdue=0)  # (first, as a page)
                 MENU_PART.counts(req, pc)
 
+        profiles = Profiles(a.profile)
+
+        def profiled(which: str) -> float:
+            return profiles.run(which, lambda: cpu(page))
+
         got: dict[str, list[float]] = {}
         for _ in range(a.rounds + 1):
             for kind, write in (("comment", comment), ("record", record)):
                 write()
-                got.setdefault(f"page after a {kind}", []).append(cpu(page))
+                got.setdefault(f"page after a {kind}", []).append(
+                    profiled("record") if kind == "record" else cpu(page))
                 write()
                 got.setdefault(f"bell and mine after a {kind}", []).append(cpu(menu))
-                got.setdefault("page, nothing written since", []).append(cpu(page))
+                page()  # (the lists read again after the second write: not measured)
+                got.setdefault("page, nothing written since", []).append(profiled("kept"))
                 got.setdefault("bell and mine, nothing written since", []).append(
                     cpu(menu))
                 got.setdefault("floor", []).append(cpu(floor))
         eng.dispose()
+        profiles.print()
     finally:
         for suffix in ("", "-wal", "-shm", ".audit-head", ".audit-head.lock"):
             leftover = db.with_name(db.name + suffix)

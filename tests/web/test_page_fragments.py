@@ -1,6 +1,8 @@
 """What a kept list's page reuses is what it would render or read afresh: the overdue page's
-table of rows, rendered once per content (web/kit/page.py `stage_table`), equals the table
-rendered with nothing kept, after random writes (analyses planned, events recorded and
+table of rows, rendered once per content (web/kit/page.py `stage_table`), its header (the menu
+with its counts, the reader, the languages: `header`), its summary's rows, procedure options
+and organisation choices, each joined once per content, equal the page rendered with nothing
+kept, after random writes (analyses planned, events recorded and
 voided, cases withdrawn and restored, comments), in every language, order and page; the
 menu's saved views, kept by the views' own writes (storage/versions.py `views_scopes`), equal
 the views read afresh after a view is saved, renamed, shared, unshared and deleted, and a
@@ -27,7 +29,7 @@ from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by n
     wd,
 )
 from web import app
-from web.kit import views
+from web.kit import rows, views
 from web.kit.rows import summary_rows
 from workflow import services as svc
 from workflow.definitions import load_registry
@@ -52,11 +54,17 @@ def _page(web: Web, b, address: str) -> str:
 
 
 def _fresh(web: Web, b, address: str) -> str:
-    """The page rendered with no table kept (and its lists as kept: their own tests say they
-    equal a fresh read)."""
-    kept = getattr(web.app.state, "table_fragments", None)
-    if kept is not None:
-        kept.clear()
+    """The page rendered with nothing rendered kept -- no table (by its rows or by their
+    identities), no header, no summary or summary row, no procedure options, no organisation
+    choices joined -- and its lists as kept (their own tests say they equal a fresh read)."""
+    for name in ("table_fragments", "table_fragments_by_rows", "headers"):
+        kept = getattr(web.app.state, name, None)
+        if kept is not None:
+            kept.clear()
+    rows._SUMMARIES.clear()
+    rows._SUMMARY_ROWS.clear()
+    app._OPTIONS.clear()
+    views._ORG_CHOICES.pop(web.engine, None)
     return _page(web, b, address)
 
 

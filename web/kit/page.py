@@ -16,7 +16,7 @@ from typing import Any, overload
 from cachetools import LRUCache
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlmodel import Session
 
 from web.kit import exports, views
@@ -89,13 +89,57 @@ def render(request: Request, pc: PageContext | None, name: str, status: int = 20
         for part in request.app.state.parts.menu:
             given = extra is not None and not getattr(part, "always", False)
             counts.update(extra if given else part.counts(request, pc))
+        if not values.keys() & _HEADER_READS:  # (a page giving its own: rendered in place)
+            base["header"] = header(request, pc, base)
     return request.app.state.templates.TemplateResponse(request, name, {**base, **values},
                                                         status_code=status)
 
 
+# The pages' headers (_header.html: the menu with its counts, the reader, the languages), by
+# everything they show, the CSRF token of the sign-out form left out (put in each time):
+# bounded in entries, per application (its templates).
+HEADERS = 256
+_CSRF_MARK = "\x00csrf\x00"
+_HEADER_READS = frozenset(("t", "_", "gettext", "ngettext", "lang", "viewer", "csrf", "path",
+                           "query", "languages", "menu_counts", "request", "header"))
+
+
+def header(request: Request, pc: PageContext, base: dict[str, Any]) -> Markup:
+    """_header.html for the page `base` is the context of, rendered once per content: kept by
+    what it shows -- the language, the address (the current page's link, the languages'
+    links), the reader (her account, name, role, organisation) and the menu's counts (hers:
+    overdue, her own work, the bell, her saved views with theirs) -- with her session's CSRF
+    token put in (the very markup the template renders with it)."""
+    viewer = pc.viewer
+    key = (base["lang"], base["path"], base["query"], viewer.user.id, viewer.user.full_name,
+           viewer.role, viewer.org.id, viewer.org.code, viewer.org.name,
+           _frozen(base["menu_counts"]))
+    state = request.app.state
+    with _FRAGMENTS_LOCK:
+        cache = getattr(state, "headers", None)
+        if cache is None:
+            cache = state.headers = LRUCache(HEADERS)
+        found = cache.get(key)
+    if found is None:
+        found = state.templates.env.get_template("_header.html").render(
+            {**base, "csrf": _CSRF_MARK, "request": request})
+        with _FRAGMENTS_LOCK:
+            cache[key] = found
+    return Markup(found.replace(_CSRF_MARK, str(escape(base["csrf"]))))
+
+
+def _frozen(value: Any) -> Any:
+    """`value` (the menu's counts: numbers, strings, lists and dicts of them) as a key."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
 # The tables of stage rows rendered (`stage_table`), by everything they show: bounded in
 # entries, per application (its templates).
-TABLE_FRAGMENTS = 64
+TABLE_FRAGMENTS = 64  # (and as many by the rows' identities)
 _FRAGMENTS_LOCK = threading.Lock()
 
 
@@ -107,25 +151,37 @@ def stage_table(request: Request, t: Translator, groups: list[tuple[Any, list[An
     -- each group's organisation (code and name) and its rows (frozen StageRows, compared
     field by field), the language, the days' column and its label, the checkboxes, the
     organisations without an officer -- so a kept list's page renders its 50 rows once, and
-    a table kept is the very markup the macro renders for the same rows. The table holds
+    a table kept is the very markup the macro renders for the same rows (a kept list's rows
+    are first found by their identities: the same row objects, no field hashed). The table holds
     nothing of the reader's own (no name, no CSRF token: the bulk form's token is outside
     it)."""
-    key = (t.language, days_key, days_label, select, frozenset(staffless),
-           tuple((None if org is None else (org["code"], org["name"]), tuple(items))
-                 for org, items in groups))
+    head = (t.language, days_key, days_label, select, frozenset(staffless))
+    orgs = tuple(None if org is None else (org["code"], org["name"]) for org, _items in groups)
+    rows = tuple(tuple(items) for _org, items in groups)
+    # first by the rows' identities (a kept list's page: the very rows of the last page, no
+    # row's fields hashed), then by their fields
+    same = (*head, orgs, tuple(tuple(map(id, items)) for items in rows))
     state = request.app.state
     with _FRAGMENTS_LOCK:
         cache = getattr(state, "table_fragments", None)
         if cache is None:
             cache = state.table_fragments = LRUCache(TABLE_FRAGMENTS)
-        found = cache.get(key)
-    if found is not None:
-        return found
-    module = state.templates.env.get_template("_rows.html").module
-    table = Markup(module.stage_table(groups, t, days_key, days_label, select=select,
-                                      staffless=staffless))
+            state.table_fragments_by_rows = LRUCache(TABLE_FRAGMENTS)
+        by_rows = state.table_fragments_by_rows
+        found = by_rows.get(same)
+        if found is not None and all(a is b for kept, now in zip(found[0], rows, strict=True)
+                                     for a, b in zip(kept, now, strict=True)):
+            return found[1]
+        key = (*head, tuple(zip(orgs, rows, strict=True)))
+        table = cache.get(key)
+    if table is None:
+        module = state.templates.env.get_template("_rows.html").module
+        table = Markup(module.stage_table(groups, t, days_key, days_label, select=select,
+                                          staffless=staffless))
+        with _FRAGMENTS_LOCK:
+            cache[key] = table
     with _FRAGMENTS_LOCK:
-        cache[key] = table
+        by_rows[same] = (rows, table)  # (the rows held: their ids name no other rows meanwhile)
     return table
 
 

@@ -26,6 +26,7 @@ The markup, cell for cell:
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -153,16 +154,53 @@ def stage_options(registry: Any, lang: str, process: str | None, stage: str | No
     return markup
 
 
+# `summary_rows` joined, by the summary (a kept list: the same object while the list is kept,
+# read by nobody after) and the language; at most SUMMARIES kept
+SUMMARIES = 64
+_SUMMARIES: dict[tuple[int, str], tuple[Any, Markup]] = {}
+_SUMMARIES_LOCK = threading.Lock()
+
+
 def summary_rows(summary: Iterable[dict[str, Any]], t: Translator) -> Markup:
     """The <tr>s of an overdue list's summary by subordinate organisation (overdue.html; the
     `child_counts` of web/kit/views.py), joined in Python: the same markup as the loop it
     replaces (the organisation's name, a link choosing it unless it is the reader's own, and
-    its count), the column names translated once, not once a row."""
+    its count), the column names translated once, not once a row. Joined once per summary
+    and language: the summary kept with the list's counts (`views.kept`) is the same object
+    for every page until the list changes, and nobody changes it."""
+    key = (id(summary), t.language)
+    with _SUMMARIES_LOCK:
+        found = _SUMMARIES.get(key)
+    if found is not None and found[0] is summary:
+        return found[1]
+    markup = _summary_rows(summary, t)
+    with _SUMMARIES_LOCK:
+        if len(_SUMMARIES) >= SUMMARIES:
+            _SUMMARIES.clear()
+        _SUMMARIES[key] = (summary, markup)
+    return markup
+
+
+def _summary_rows(summary: Iterable[dict[str, Any]], t: Translator) -> Markup:
     l_org, l_count = escape(t("web.organisation")), escape(t("web.count"))
     out = []
     for o in summary:
-        name, code = escape(o["name"]), o["code"]
-        shown = name if o["own"] else f'<a href="?org={urlencode(code)}">{name}</a>'
-        out.append(f'<tr data-summary-org="{escape(code)}"><td data-label="{l_org}">{shown}'
-                   f'</td><td class="num" data-label="{l_count}">{escape(o["count"])}</td></tr>')
+        # each row joined once per content (a summary read again after a write in one
+        # subordinate differs from the last in that one's row)
+        key = (l_org, l_count, o["name"], o["code"], o["own"], o["count"])
+        row = _SUMMARY_ROWS.get(key)
+        if row is None:
+            name, code = escape(o["name"]), o["code"]
+            shown = name if o["own"] else f'<a href="?org={urlencode(code)}">{name}</a>'
+            row = (f'<tr data-summary-org="{escape(code)}"><td data-label="{l_org}">{shown}'
+                   f'</td><td class="num" data-label="{l_count}">{escape(o["count"])}</td>'
+                   f'</tr>')
+            if len(_SUMMARY_ROWS) >= SUMMARY_ROWS:
+                _SUMMARY_ROWS.clear()
+            _SUMMARY_ROWS[key] = row  # (a dict's item set is atomic)
+        out.append(row)
     return Markup("".join(out))
+
+
+SUMMARY_ROWS = 4096  # rows of `_summary_rows` kept, by their content and column names
+_SUMMARY_ROWS: dict[tuple[Any, ...], str] = {}

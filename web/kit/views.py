@@ -278,7 +278,7 @@ def kept_parts(s: Session, ctx: svc.Context, parts: Sequence[tuple[tuple[Any, ..
     read by `read_one(i)`, or, when more than `at_once` are not, by `read_all()` (every part's
     answer in one read, None when it cannot tell them apart): after a write that moved every
     list, one statement instead of one per part."""
-    slots = [_slot(s, ctx, key, path, None) for key, path in parts]
+    slots = _slots(s, ctx, parts)
     answers: list[Any] = [None] * len(parts)
     missing = []
     for i, slot in enumerate(slots):
@@ -301,14 +301,35 @@ def _slot(s: Session, ctx: svc.Context, key: tuple[Any, ...], path: str, user: i
                else svc.scoped_versions(s, scopes))
     if version is None:
         return None
-    full = (version, ctx.today, id(ctx.calendar), id(ctx.processes), ctx.language,
+    return _cache(s), _full(ctx, version, key, path, user, scopes)
+
+
+def _slots(s: Session, ctx: svc.Context, parts: Sequence[tuple[tuple[Any, ...], str]]
+           ) -> list[tuple[TTLCache, tuple[Any, ...]] | None]:
+    """`_slot` of each of `parts` ((key, path): kept by the subtree's versions), their
+    versions taken at once (`svc.lists_versions`)."""
+    found = svc.lists_versions(s, [path for _key, path in parts])
+    cache = _cache(s)
+    return [None if version is None else (cache, _full(ctx, version, key, path, None, None))
+            for (key, path), version in zip(parts, found, strict=True)]
+
+
+def _full(ctx: svc.Context, version: tuple[int, ...], key: tuple[Any, ...], path: str,
+          user: int | None, scopes: tuple[str, ...] | None) -> tuple[Any, ...]:
+    """The whole key an answer is kept by (`kept`): the versions, the day, the calendar, the
+    definitions, the language, the settings lists read by, what is asked."""
+    return (version, ctx.today, id(ctx.calendar), id(ctx.processes), ctx.language,
             ctx.own_off, path, user, scopes, key)
+
+
+def _cache(s: Session) -> TTLCache:
+    """The answers kept for the session's database (engine)."""
     bind = s.get_bind()
     with _LISTS_LOCK:
         cache = _LISTS.get(bind)
         if cache is None:
             cache = _LISTS[bind] = TTLCache(LIST_CACHE_ENTRIES, LIST_CACHE_SECONDS)
-    return cache, full
+    return cache
 
 
 def _found(ctx: svc.Context, slot: tuple[TTLCache, tuple[Any, ...]]) -> tuple[bool, Any]:
@@ -431,7 +452,14 @@ ORG_LIST_SIZE, ORG_SUGGEST_LIMIT = 50, 20
 def org_datalist(orgs: list[Any], selected: str | None, language: str,
                  size: int = ORG_LIST_SIZE) -> Markup:
     """The <option>s of an organisation filter's <datalist>: the code as the value, the name
-    as the label; the first `size` of `orgs`, and the chosen one after them."""
+    as the label; the first `size` of `orgs`, and the chosen one after them (for the cached
+    list of `org_choices`, joined once per language and choice and kept with it)."""
+    if isinstance(orgs, OrgChoices):
+        return orgs.datalist(selected, language, size)
+    return _datalist(orgs, selected, language, size)
+
+
+def _datalist(orgs: list[Any], selected: str | None, language: str, size: int) -> Markup:
     shown = list(orgs[:size])
     if selected and all(o.code != selected for o in shown):
         shown += [o for o in orgs if o.code == selected][:1]
@@ -533,6 +561,7 @@ class OrgChoices(list):
     def __init__(self, rows: list[Any]):
         super().__init__(rows)
         self._options: dict[str, str] = {}
+        self._datalists: dict[tuple[str | None, str, int], Markup] = {}
         self._keys: list[tuple[str, tuple[str, ...]]] | None = None
         self.by_path = {r.path: r for r in rows}
         self._children: dict[str, list[Any]] | None = None
@@ -553,6 +582,17 @@ class OrgChoices(list):
         if self._keys is None:
             self._keys = [_search_key(o) for o in self]
         return self._keys
+
+    def datalist(self, selected: str | None, language: str, size: int) -> Markup:
+        """`org_datalist` of these organisations, joined once per choice, language and size
+        (a dict's item set is atomic; at most 64 kept)."""
+        key = (selected, language, size)
+        markup = self._datalists.get(key)
+        if markup is None:
+            if len(self._datalists) >= 64:
+                self._datalists.clear()
+            markup = self._datalists[key] = _datalist(self, selected, language, size)
+        return markup
 
     def options(self, language: str) -> str:
         """Every option, none selected (a dict's item set is atomic: two threads at worst join

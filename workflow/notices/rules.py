@@ -3,6 +3,7 @@ preferences typed in a form, checked."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
@@ -36,9 +37,11 @@ class Item:
     actor: str = ""
     record: int | None = None
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
-        """Stable while the item means the same: a stage's item changes with its due date."""
+        """Stable while the item means the same: a stage's item changes with its due date
+        (worked out once per item: items are frozen, and a manager's escalations are shared
+        between his bell's reads)."""
         if self.kind in STAGE_KINDS:
             return f"{self.kind}:{self.case}:{self.stage}:{self.due}"
         if self.kind == RECORDED:

@@ -295,18 +295,13 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
                 found.append(Item(rules.DUE_SOON, r.case_id, r.day.isoformat(), r.key, r.day,
                                   left))
     if org is not None:
+        org_path = org.path
         for r in rows.get(_ESCALATED, ()):
             if among_confirming(confirming, r.row_id, r.day, _day(r.at)):
                 continue
-            late = ctx.calendar.get_working_days_delta(r.day, ctx.today)
-            item = StageItem(analysis_id=r.case_id, stage_key=r.key, stage_names={}, due=r.day,
-                             subject_code="", subject_name="", object_code="",
-                             subject_path=r.text, responsible_id=None,
-                             opened_late=date.fromisoformat(r.at[:10]) if r.at else None)
-            counted = escalation_days(item, ctx.today, ctx.calendar)
-            if org.path in escalated_to(item, counted, policy):
-                found.append(Item(rules.ESCALATED, r.case_id, r.day.isoformat(), r.key, r.day,
-                                  late))
+            escalated = _escalated(ctx, policy, org_path, r.case_id, r.key, r.day, r.text, r.at)
+            if escalated is not None:
+                found.append(escalated)
     found += [Item(rules.RECORDED, r.case_id, r.at, r.key, r.day, actor=r.actor,
                    record=r.row_id)
               for r in rows.get(_RECORD, ()) if not own(r.actor, user.login)]
@@ -320,6 +315,39 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
               for r in rows.get(_MENTIONED, ())]
     return _Read(mine_before, [(r.case_id, r.key, r.day) for r in rows.get(_HOLD, ())],
                  {r.key for r in rows.get(_READ, ())}, found)
+
+
+# `_escalated`'s answers, by what they are worked out of (a manager's bell read again after a
+# write in his organisation reads his escalations again, most of them the same rows): at most
+# ESCALATIONS kept, with the calendar each was counted on
+ESCALATIONS = 20_000
+_ESCALATIONS: dict[tuple[Any, ...], tuple[Any, Item | None]] = {}
+
+
+def _escalated(ctx: Context, policy: ReminderSettings, org_path: str, case_id: int, key: str,
+               due: date, subject_path: str, at: str | None) -> Item | None:
+    """The escalation item of an overdue stage (`key` of case `case_id`, due `due`, of the
+    organisation at `subject_path`; `at` the day its recurring case was opened, if any) for
+    the manager of the organisation at `org_path`, None when it does not reach him (yet): as
+    his digest has it (notifications/policy.py `escalation_days`, `escalated_to`). Worked
+    out once per stage, day, calendar and policy (a frozen item, shared)."""
+    memo = (id(ctx.calendar), ctx.today, policy.escalate_levels, policy.escalate_after,
+            org_path, case_id, key, due, subject_path, at)
+    found = _ESCALATIONS.get(memo)
+    if found is not None and found[0] is ctx.calendar:
+        return found[1]
+    late = ctx.calendar.get_working_days_delta(due, ctx.today)
+    item = StageItem(analysis_id=case_id, stage_key=key, stage_names={}, due=due,
+                     subject_code="", subject_name="", object_code="",
+                     subject_path=subject_path, responsible_id=None,
+                     opened_late=date.fromisoformat(at[:10]) if at else None)
+    counted = escalation_days(item, ctx.today, ctx.calendar)
+    answer = (Item(rules.ESCALATED, case_id, due.isoformat(), key, due, late)
+              if org_path in escalated_to(item, counted, policy) else None)
+    if len(_ESCALATIONS) >= ESCALATIONS:
+        _ESCALATIONS.clear()
+    _ESCALATIONS[memo] = (ctx.calendar, answer)  # (a dict's item set is atomic)
+    return answer
 
 
 def _listed(got: _Read, today: date) -> list[Item]:

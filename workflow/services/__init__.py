@@ -32,8 +32,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
     "services.context": ("Context",),
     "services.lists": ("before_joining", "bell_scopes", "count_before_joining", "count_due",
                        "count_my_overdue", "count_overdue", "count_stages",
-                       "list_versions", "due_within", "mine_scopes", "my_work", "open_stages",
-                       "overdue", "scoped_versions", "views_scopes"),
+                       "list_versions", "lists_versions", "due_within", "mine_scopes",
+                       "my_work", "open_stages", "overdue", "scoped_versions", "views_scopes"),
     "services.lookup": ("find_case", "find_org", "find_programme", "get_analysis", "get_case",
                         "get_org", "get_user", "org_by_id", "org_of", "user_by_id"),
     "services.opening": ("Planned", "open_checked"),
@@ -100,6 +100,7 @@ if TYPE_CHECKING:
     from workflow.services.lists import count_stages as count_stages
     from workflow.services.lists import due_within as due_within
     from workflow.services.lists import list_versions as list_versions
+    from workflow.services.lists import lists_versions as lists_versions
     from workflow.services.lists import mine_scopes as mine_scopes
     from workflow.services.lists import my_work as my_work
     from workflow.services.lists import open_stages as open_stages

@@ -24,13 +24,15 @@ from sqlmodel import Session
 
 from workflow.core import limits
 from workflow.core.errors import MerzimError, UsageError
+from workflow.services import scopes
+from workflow.services.organisations import known_orgs_version
 from workflow.settings import (
     ARGON2_PROFILE_ENV,
     ARGON2_PROFILES,
     argon2_profile,
     default_password_checks,
 )
-from workflow.storage import audit
+from workflow.storage import audit, versions
 from workflow.storage.db import begin_write
 from workflow.storage.models import (
     ApiToken,
@@ -352,12 +354,20 @@ def signed_in(s: Session, token: str | None, now: float | None = None
     if not token:
         return None
     now = now or time.time()
-    found = queries.session_with_user(s, digest(token))
+    found = queries.session_with_user(s, digest(token), versions.reader_scope_columns)
     if found is None:
         return None
-    row, user, org = found
+    row, user, org, besides = found
     if row.expires_at < now or not user.active:
         return None
+    # what her page reads besides, read in the same statement: the versions of her scopes and
+    # of her lists' parts (those never written: 0), and the organisations' version
+    named = versions.reader_scopes({"user": user.id, "org": org.id if org else None,
+                                    "path": org.path if org else None})
+    found_versions = besides["versions"]
+    scopes.known_versions(s, {**{sc: found_versions.get(sc, 0) for sc in named},
+                              **besides["parts"]})
+    known_orgs_version(s, *besides["orgs"])
     return user, row, org
 
 

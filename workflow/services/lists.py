@@ -52,6 +52,17 @@ def list_versions(s: Session, path: str, user: int | None = None) -> tuple[int, 
     return scoped_versions(s, scopes)
 
 
+def lists_versions(s: Session, paths: Sequence[str]) -> list[tuple[int, ...] | None]:
+    """`list_versions` of each subtree at `paths` (no person's), the same tuples, their
+    scopes read at once (a page composed of parts keyed by each: one memo look-up, not one a
+    part)."""
+    if audit.wrote(s):
+        return [None] * len(paths)
+    known = versions_read(s, (versions.EVERYTHING, *paths))
+    every = known[versions.EVERYTHING]
+    return [(every, known[p]) for p in paths]
+
+
 def own_scope(path: str) -> str:
     """What `list_versions` is asked for the lists of the organisation at `path` alone (its
     own rows, not its subtree's): moved by every write about it, not by its subordinates'."""

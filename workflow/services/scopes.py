@@ -37,3 +37,16 @@ def versions_read(s: Session, scopes: Sequence[str]) -> dict[str, int]:
     if missing:
         known.update(versions.read(s, missing))
     return known
+
+
+def known_versions(s: Session, found: dict[str, int]) -> None:
+    """Versions a statement of this transaction read with another answer (a page's session's:
+    storage/queries/accounts.py `session_with_user`), kept in the transaction's memo as
+    `versions_read` keeps its own: the later asks of the same scopes send no statement."""
+    if audit.wrote(s):
+        return
+    tx, memo = s.get_transaction(), s.info.get(audit.VERSION)
+    if memo is None or tx is None or memo[0] is not tx:
+        memo = s.info[audit.VERSION] = (tx, {})
+    known: dict[str, int] = memo[1]
+    known.update(found)

@@ -50,7 +50,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, event, inspect, text
+from sqlalchemy import String, bindparam, cast, event, inspect, literal, text
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
@@ -94,21 +94,52 @@ _UPSERT = text("INSERT INTO list_version (scope, version) VALUES (:scope, :versi
                "ON CONFLICT (scope) DO UPDATE SET version = excluded.version")
 
 
+USER, UNASSIGNED, NEAR_OF, OWN = "user:", "unassigned:", "near:", "own:"  # scopes' prefixes
+
+
 def user_scope(user_id: int) -> str:
-    return f"user:{user_id}"
+    return f"{USER}{user_id}"
 
 
 def unassigned_scope(org_id: int) -> str:
-    return f"unassigned:{org_id}"
+    return f"{UNASSIGNED}{org_id}"
 
 
 def near_scope(path: str) -> str:
-    return f"near:{path}"
+    return f"{NEAR_OF}{path}"
 
 
 def own_scope(path: str) -> str:
     """The scope of the organisation at `path` alone (its own rows, not its subtree's)."""
-    return f"own:{path}"
+    return f"{OWN}{path}"
+
+
+# What a page of a person may read besides her subtree's parts, read with her session in one
+# statement (storage/queries/accounts.py `session_with_user`; one place names them for both
+# sides): (prefix, of what: "user" her id, "org" her organisation's id, "path" its path; None:
+# the scope alone). Her subtree's lists (the path), her organisation's own rows (`own:`), her
+# menu's "mine" and bell (`mine_scopes`, `bell_scopes`: `near:` of a manager's organisation),
+# her saved views (`views_scopes`), who joined when (the organisations': who confirms her year,
+# the organisation filter's list) and every list's.
+READER_SCOPES: tuple[tuple[str, str | None], ...] = (
+    (EVERYTHING, None), (ORGANISATIONS, None), (VIEWS, None), (USER, "user"),
+    (UNASSIGNED, "org"), ("", "path"), (NEAR_OF, "path"), (OWN, "path"))
+
+
+def reader_scopes(of: dict[str, Any]) -> list[str]:
+    """`READER_SCOPES` of a person: `of` her id ("user"), her organisation's id ("org") and
+    path ("path"), None when she has none (no scope of it)."""
+    return [prefix if what is None else f"{prefix}{of[what]}"
+            for prefix, what in READER_SCOPES if what is None or of[what] is not None]
+
+
+def reader_scope_columns(of: dict[str, Any]) -> list[Any]:
+    """`READER_SCOPES` as SQL expressions of the columns `of` ("user", "org", "path"): the
+    same strings `reader_scopes` makes of their values (NULL for an organisation she has
+    not)."""
+    return [literal(prefix) if what is None
+            else (of[what] if not prefix else literal(prefix) + cast(of[what], String))
+            for prefix, what in READER_SCOPES]
 
 
 def with_ancestors(path: str) -> list[str]:

@@ -4,14 +4,24 @@ the officers an organisation's cases go to (`services/accounts.py`, `users.py`, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+import json
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, or_
+from sqlalchemy import bindparam, func, or_
 from sqlalchemy import select as rows_of
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from workflow.storage.models import ApiToken, CalendarFeed, Organisation, User, WebSession
+from workflow.storage.models import (
+    ApiToken,
+    CalendarFeed,
+    ListVersion,
+    Organisation,
+    User,
+    WebSession,
+)
 from workflow.storage.queries import jit_off_column, jit_turned_off
 from workflow.storage.queries.organisations import remember
 
@@ -77,17 +87,54 @@ def session_by_hash(s: Session, token_hash: str) -> WebSession | None:
     return s.exec(select(WebSession).where(WebSession.token_hash == token_hash)).first()
 
 
-def session_with_user(s: Session, token_hash: str) -> Any:
-    """(session, user, her organisation or None) of a token's hash, expired or not, in one
-    SELECT (every page asks), or None."""
-    found = s.exec(select(WebSession, User, Organisation)
-                   .join(User, col(User.id) == WebSession.user_id)
-                   .join(Organisation, col(Organisation.id) == User.organisation_id,
-                         isouter=True)
-                   .where(WebSession.token_hash == token_hash)).first()
-    if found is not None:
-        remember(s, found[2])
-    return found
+def session_with_user(s: Session, token_hash: str,
+                      scopes: Callable[[dict[str, Any]], list[Any]]) -> Any:
+    """(session, user, her organisation or None, what her page reads besides) of a token's
+    hash, expired or not, in one SELECT (every page asks), or None. What her page reads
+    besides, in the same statement: the versions of the scopes every page of hers may read
+    (`scopes`: storage/versions.py `reader_scope_columns`, the SQL expressions of them from
+    her columns "user", "org" and "path"; those never written left out) and of her direct subordinates'
+    paths (the parts of her lists: every one, 0 if never written), and the organisations'
+    count and newest id (`count_and_newest`), as
+    `{"versions": {scope: version}, "parts": {path: version}, "orgs": (count, newest)}`."""
+    found = s.execute(_session_statement(s.get_bind().dialect.name, scopes),
+                      {"token_hash": token_hash}).first()
+    if found is None:
+        return None
+    row, user, org, named, parts, count, newest = found
+    remember(s, org)
+    return row, user, org, {"versions": _json(named), "parts": _json(parts),
+                            "orgs": (count, newest)}
+
+
+def _json(value: Any) -> dict[str, int]:
+    """An aggregated JSON object as the driver gives it (PostgreSQL's json: a dict; SQLite's:
+    its text; none aggregated: NULL)."""
+    if value is None:
+        return {}
+    return json.loads(value) if isinstance(value, str) else dict(value)
+
+
+@functools.cache
+def _session_statement(dialect: str, scopes_of: Callable[[dict[str, Any]], list[Any]]) -> Any:
+    """`session_with_user`'s statement, built once per dialect (its ORM SELECT of three entities
+    and four subqueries costs more CPU to build than to run)."""
+    object_agg = func.json_object_agg if dialect == "postgresql" else func.json_group_object
+    lv, lv_part = aliased(ListVersion), aliased(ListVersion)
+    child, every = aliased(Organisation), aliased(Organisation)
+    scopes = scopes_of({"user": User.id, "org": Organisation.id, "path": Organisation.path})
+    named = (select(object_agg(lv.scope, lv.version)).where(col(lv.scope).in_(scopes))
+             .scalar_subquery())
+    parts = (select(object_agg(child.path, func.coalesce(lv_part.version, 0)))
+             .select_from(child)
+             .outerjoin(lv_part, col(lv_part.scope) == child.path)
+             .where(col(child.parent_id) == Organisation.id).scalar_subquery())
+    count = select(func.count()).select_from(every).scalar_subquery()
+    newest = select(func.max(every.id)).scalar_subquery()
+    return (rows_of(WebSession, User, Organisation, named, parts, count, newest)
+            .join(User, col(User.id) == WebSession.user_id)
+            .join(Organisation, col(Organisation.id) == User.organisation_id, isouter=True)
+            .where(col(WebSession.token_hash) == bindparam("token_hash")))
 
 
 # `live_token_user`'s statement, built once: every API request asks it, and building an ORM
