@@ -283,14 +283,7 @@ def kept_below(s: Session, ctx: Context, org_code: str, year: int,
                     out[o.code] = hit[2]
     for child, group in groups:
         missing = [o for o in group if o.code not in cards or o.code not in points]
-        fresh: list[dict[str, Any]] = []
-        if len(group) > 1 and len(missing) > FEW:
-            fresh = scorecards(s, ctx, child.code, year, settings, subtree=True, leads=True,
-                               parts=kept_parts)
-        else:
-            for o in missing:
-                fresh += scorecards(s, ctx, o.code, year, settings, subtree=False, leads=True,
-                                    parts=kept_parts)
+        fresh = _computed(s, ctx, child.code, group, missing, year, settings, True)
         wanted = {o.code: o for o in group}
         with _LOCK:
             for result in fresh:
@@ -307,6 +300,21 @@ def kept_below(s: Session, ctx: Context, org_code: str, year: int,
              for depth in (child.path.strip("/").count("/"),)
              for o in group if o.code in cards],
             {o.code: points[o.code] for o in subjects if o.code in points})
+
+
+def _computed(s: Session, ctx: Context, root_code: str, subjects: Sequence[Any],
+              missing: Sequence[Any], year: int, settings: sc.ScoreSettings, leads: bool
+              ) -> list[dict[str, Any]]:
+    """The scorecards of `missing`, those of `subjects` not kept: one by one when few, else
+    the subtree of `root_code` in bulk (from the kept parts)."""
+    if len(subjects) > 1 and len(missing) > FEW:
+        return scorecards(s, ctx, root_code, year, settings, subtree=True, leads=leads,
+                          parts=kept_parts)
+    fresh: list[dict[str, Any]] = []
+    for o in missing:
+        fresh += scorecards(s, ctx, o.code, year, settings, subtree=False, leads=leads,
+                            parts=kept_parts)
+    return fresh
 
 
 def plain(result: dict[str, Any]) -> dict[str, Any]:
@@ -347,14 +355,7 @@ def _kept_each(s: Session, ctx: Context, root: Organisation, subjects: list[Any]
             if hit is not None and hit[0] is ctx.calendar and hit[1] is ctx.processes:
                 kept[o.code] = hit[2]
     missing = [o for o in subjects if o.code not in kept]
-    fresh: list[dict[str, Any]] = []
-    if len(subjects) > 1 and len(missing) > FEW:
-        fresh = scorecards(s, ctx, root.code, year, settings, subtree=True, leads=leads,
-                           parts=kept_parts)
-    else:
-        for o in missing:
-            fresh += scorecards(s, ctx, o.code, year, settings, subtree=False,
-                                leads=leads, parts=kept_parts)
+    fresh = _computed(s, ctx, root.code, subjects, missing, year, settings, leads)
     with _LOCK:
         for result in fresh:
             code = result["subject"]
