@@ -202,6 +202,23 @@ def test_the_kept_bell_and_mine_equal_a_recount_after_random_writes(db, seed):
         assert len({f[login][1] for f in seen}) > 1 and max(f[login][1] for f in seen) > 0
 
 
+def test_the_kept_escalations_cut_at_the_centres_bound_equal_a_recount(db, monkeypatch):
+    """With the centre's bound at 3 items, the managers' escalations (more than 3) are the
+    first 3 of all their organisations' rows, each organisation's kept whole: after random
+    writes equal to a recount."""
+    monkeypatch.setattr(notices.rules, "MAX_ITEMS", 3)
+    monkeypatch.setattr(notices, "_STATEMENTS", {})  # (built with the bound)
+    commit(db, world)
+    for org in ("AK", "AK-EDU", "AK-HEALTH", "MF-KGD", "AK-EDU-SCH"):
+        opened(db, org, 60)
+    writer = Writer(db, random.Random(11))
+    assert figures(db) == recounted(db)
+    assert len(figures(db)["dana"][2]) == 3
+    for n in range(25):
+        done = writer.step(None)
+        assert figures(db) == recounted(db), (n, done)
+
+
 def opened(eng, org: str, days: int = 40) -> int:
     """A case of `org` opened `days` ago (overdue stages: escalated to its managers)."""
     with open_session(eng) as s:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import threading
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -190,7 +191,7 @@ def _build(role: str, bounded: bool) -> Any:
         # his escalations of the organisations named (his own and his direct subordinates':
         # each found by the (path, status, due date) index)
         parts.append(_escalated_part(
-            col(Stage.subject_path).in_(bindparam("stale", expanding=True))))
+            col(Stage.subject_path).in_(bindparam("stale", expanding=True)), NEAR_ROWS))
     if role == "manager":
         # his escalations, as his digest has them (`_read` asks escalated_to of each): the
         # overdue stages of the organisations of his subtree at most `levels` below him (a
@@ -199,14 +200,14 @@ def _build(role: str, bounded: bool) -> Any:
                 .where(col(Organisation.path) >= bindparam("lo"),
                        col(Organisation.path) < bindparam("hi"),
                        _depth(col(Organisation.path)) <= bindparam("depth")))
-        parts.append(_escalated_part(col(Stage.subject_path).in_(near)))
+        parts.append(_escalated_part(col(Stage.subject_path).in_(near), rules.MAX_ITEMS))
     subqueries = [p.subquery() for p in parts]
     return union_all(*(select_columns(*q.c) for q in subqueries))
 
 
-def _escalated_part(where: Any) -> Any:
+def _escalated_part(where: Any, limit: int) -> Any:
     """The part of a manager's escalations: the overdue open stages of live cases of the
-    organisations `where` names, the first MAX_ITEMS by due date, case and stage."""
+    organisations `where` names, the first `limit` by due date, case and stage."""
     return (_part(_ESCALATED, case_id=col(Stage.case_id), key=col(Stage.key),
                   day=col(Stage.due_date), text=col(Stage.subject_path),
                   row_id=col(Stage.subject_id),
@@ -218,7 +219,7 @@ def _escalated_part(where: Any) -> Any:
             .where(where, Stage.status == OPEN,
                    col(Stage.due_date) < bindparam("today", type_=Date()), live_case())
             .order_by(col(Stage.due_date), col(Stage.case_id), col(Stage.key))
-            .limit(rules.MAX_ITEMS))
+            .limit(limit))
 
 
 def _horizon(ctx: Context, before: tuple[int, ...]) -> date | None:
@@ -317,14 +318,12 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
             if left <= most:
                 found.append(Item(rules.DUE_SOON, r.case_id, r.day.isoformat(), r.key, r.day,
                                   left))
-    if org is not None:
-        org_path = org.path
-        for r in rows.get(_ESCALATED, ()):
-            if among_confirming(confirming, r.row_id, r.day, _day(r.at)):
-                continue
-            escalated = _escalated(ctx, policy, org_path, r.case_id, r.key, r.day, r.text, r.at)
-            if escalated is not None:
-                found.append(escalated)
+    if near is not None and near.parts is not None:
+        found += _near_items(ctx, policy, org.path if org is not None else "", confirming,
+                             near)
+    elif org is not None:
+        found += _escalation_items(ctx, policy, org.path, confirming,
+                                   rows.get(_ESCALATED, ()))
     found += [Item(rules.RECORDED, r.case_id, r.at, r.key, r.day, actor=r.actor,
                    record=r.row_id)
               for r in rows.get(_RECORD, ()) if not own(r.actor, user.login)]
@@ -349,6 +348,9 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
 # the same rows as a read of them all (each organisation's complete, the first MAX_ITEMS of
 # them all taken after). Per database (engine), at most NEAR_KEPT managers' organisations.
 NEAR_KEPT = 256
+# the rows of his organisations' escalations read again at most (each organisation's are kept
+# whole: his centre lists the first MAX_ITEMS of them all, whichever organisations they are of)
+NEAR_ROWS = 2_000
 _NEAR: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], _NearKept]] = \
     weakref.WeakKeyDictionary()
 _NEAR_LOCK = threading.Lock()
@@ -358,11 +360,12 @@ _NEAR_LOCK = threading.Lock()
 class _NearKept:
     """A manager's escalations kept: `base` (the versions of `*` and `organisations`, the
     day), his organisation's direct subordinates' paths, and by organisation path (his own's
-    and each subordinate's) the version its rows were read at and its rows."""
+    and each subordinate's) the version its rows were read at, its rows and, in a slot, its
+    items worked out of them (`_near_items`)."""
 
     base: tuple[int, int, date]
     children: tuple[str, ...]
-    parts: dict[str, tuple[int, tuple[Any, ...]]]
+    parts: dict[str, tuple[int, tuple[Any, ...], list[Any]]]
 
 
 @dataclass
@@ -376,7 +379,11 @@ class _NearPlan:
     children: tuple[str, ...]
     versions: dict[str, int]
     stale: list[str]
-    held: dict[str, tuple[int, tuple[Any, ...]]]
+    held: dict[str, tuple[int, tuple[Any, ...], list[Any]]]
+    # after the read (`_near_rows`): every organisation's part (None: not all kept), and the
+    # last of his escalations' first MAX_ITEMS (due date, case, stage; None: no cut)
+    parts: dict[str, tuple[int, tuple[Any, ...], list[Any]]] | None = None
+    last: tuple[Any, ...] | None = None
 
 
 def _child_paths(s: Session, org: Organisation) -> tuple[str, ...]:
@@ -426,18 +433,59 @@ def _near_rows(plan: _NearPlan, fresh: list[Any]) -> list[Any]:
     `plan.stale` (`fresh`) with those kept of his other organisations, the first MAX_ITEMS;
     `fresh`'s kept by organisation unless cut at MAX_ITEMS (then one of them may miss rows)."""
     parts = dict(plan.held)
-    if len(fresh) < rules.MAX_ITEMS:
+    if len(fresh) < NEAR_ROWS:
         by_path: dict[str, list[Any]] = {p: [] for p in plan.stale}
         for r in fresh:
             by_path.setdefault(r.text, []).append(r)
-        parts.update({p: (plan.versions[p], tuple(rs)) for p, rs in by_path.items()})
+        parts.update({p: (plan.versions[p], tuple(rs), [None]) for p, rs in by_path.items()})
         kept = _NearKept(plan.base, plan.children, parts)
         if len(plan.kept) >= NEAR_KEPT and plan.key not in plan.kept:
             plan.kept.clear()
         plan.kept[plan.key] = kept  # (a dict's item set is atomic; the entry is replaced)
-    merged = [r for p, (_v, rs) in plan.held.items() for r in rs] + fresh
-    merged.sort(key=_ORDER[_ESCALATED])
+        plan.parts = parts
+    merged = [r for p, (_v, rs, _items) in plan.held.items() for r in rs] + fresh
+    if len(merged) <= rules.MAX_ITEMS:
+        return merged
+    order = _ORDER[_ESCALATED]
+    merged.sort(key=order)
+    plan.last = order(merged[rules.MAX_ITEMS - 1])
     return merged[:rules.MAX_ITEMS]
+
+
+def _escalation_items(ctx: Context, policy: ReminderSettings, org_path: str,
+                      confirming: dict[int, date], rows: Iterable[Any]) -> list[Item]:
+    """The items of a manager's escalations' `rows` (`_ESCALATED`): those that reach him
+    (`_escalated`), none of a stage before its organisation joined mid-year (B-25)."""
+    found = []
+    for r in rows:
+        if among_confirming(confirming, r.row_id, r.day, _day(r.at)):
+            continue
+        escalated = _escalated(ctx, policy, org_path, r.case_id, r.key, r.day, r.text, r.at)
+        if escalated is not None:
+            found.append(escalated)
+    return found
+
+
+def _near_items(ctx: Context, policy: ReminderSettings, org_path: str,
+                confirming: dict[int, date], plan: _NearPlan) -> list[Item]:
+    """A manager's escalations' items when each of his organisations' rows are kept whole
+    (`plan.parts`): each organisation's worked out once per version of its rows, calendar,
+    policy and days to confirm (who confirms is the same for the same versions of `*` and
+    `organisations` and day: the kept rows' `base`); those of the first MAX_ITEMS rows of them
+    all (an item's due date, case and stage are its row's order: up to `plan.last`)."""
+    memo = (ctx.calendar, ctx.joining_confirm_days, policy.escalate_levels,
+            policy.escalate_after)
+    found: list[Item] = []
+    for _version, rows, slot in (plan.parts or {}).values():
+        done = slot[0]
+        if done is None or done[0][0] is not memo[0] or done[0][1:] != memo[1:]:
+            done = slot[0] = (memo, tuple(_escalation_items(ctx, policy, org_path,
+                                                            confirming, rows)))
+        found += done[1]
+    last = plan.last
+    if last is not None:
+        return [i for i in found if (i.due, i.case, i.stage) <= last]
+    return found
 
 
 # `_escalated`'s answers, by what they are worked out of (a manager's bell read again after a
