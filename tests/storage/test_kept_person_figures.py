@@ -77,8 +77,18 @@ def world(s: Session) -> None:
             days=40)})
 
 
-def figures(eng, today: date = TODAY) -> dict[str, tuple[int, int]]:
-    """Each person's bell and "mine" as the menu shows them (kept across requests)."""
+def escalated(s: Session, ctx: svc.Context, user) -> tuple[str, ...]:
+    """A manager's escalations in his centre (their keys, in its order); () for another."""
+    if user.role != "manager":
+        return ()
+    return tuple(i.key for i in notices.centre(s, ctx, user, BEFORE).items
+                 if i.kind == "escalated")
+
+
+def figures(eng, today: date = TODAY) -> dict[str, tuple[int, int, tuple[str, ...]]]:
+    """Each person's bell and "mine" as the menu shows them (kept across requests), and a
+    manager's escalations as his centre lists them (each organisation's kept until a write
+    in it: notices/service.py `_NEAR`)."""
     out = {}
     ctx = ctx_of(today, actor="web")
     with Session(eng) as s:
@@ -86,23 +96,32 @@ def figures(eng, today: date = TODAY) -> dict[str, tuple[int, int]]:
             viewer = viewer_for(s, svc.get_user(s, login))
             pc = PageContext(viewer, None, s, ctx, None)  # type: ignore[arg-type]
             mine = views.menu_counts(s, ctx, viewer)["mine"]
-            out[login] = (MENU_PART.counts(REQUEST, pc)["unread"], mine)
+            out[login] = (MENU_PART.counts(REQUEST, pc)["unread"], mine,
+                          escalated(s, ctx, viewer.user))
     return out
 
 
-def recounted(eng, today: date = TODAY) -> dict[str, tuple[int, int]]:
-    """The same figures counted afresh (nothing kept: nor the escalations worked out)."""
+def recounted(eng, today: date = TODAY) -> dict[str, tuple[int, int, tuple[str, ...]]]:
+    """The same figures counted afresh (nothing kept: nor the escalations worked out, nor
+    any organisation's escalations; those kept are put back after, for the next writes)."""
     notices._ESCALATIONS.clear()
+    kept = {bind: dict(by_org) for bind, by_org in notices._NEAR.items()}
+    notices._NEAR.clear()
     out = {}
     ctx = ctx_of(today, actor="web")
-    with Session(eng) as s:
-        for login in PEOPLE:
-            user = svc.get_user(s, login)
-            viewer = viewer_for(s, user)
-            unassigned = views.unassigned_of(viewer)
-            out[login] = (notices.unread_count(s, ctx, user, BEFORE),
-                          svc.count_my_overdue(s, ctx, user.id, unassigned, viewer.org.code,
-                                               views.only_path(viewer)))
+    try:
+        with Session(eng) as s:
+            for login in PEOPLE:
+                user = svc.get_user(s, login)
+                viewer = viewer_for(s, user)
+                unassigned = views.unassigned_of(viewer)
+                out[login] = (notices.unread_count(s, ctx, user, BEFORE),
+                              svc.count_my_overdue(s, ctx, user.id, unassigned,
+                                                   viewer.org.code, views.only_path(viewer)),
+                              escalated(s, ctx, user))
+    finally:
+        notices._NEAR.clear()
+        notices._NEAR.update(kept)
     return out
 
 
@@ -184,6 +203,23 @@ def test_the_kept_bell_and_mine_equal_a_recount_after_random_writes(db, seed):
         assert len({f[login][1] for f in seen}) > 1 and max(f[login][1] for f in seen) > 0
 
 
+def test_the_kept_escalations_cut_at_the_centres_bound_equal_a_recount(db, monkeypatch):
+    """With the centre's bound at 3 items, the managers' escalations (more than 3) are the
+    first 3 of all their organisations' rows, each organisation's kept whole: after random
+    writes equal to a recount."""
+    monkeypatch.setattr(notices.rules, "MAX_ITEMS", 3)
+    monkeypatch.setattr(notices, "_STATEMENTS", {})  # (built with the bound)
+    commit(db, world)
+    for org in ("AK", "AK-EDU", "AK-HEALTH", "MF-KGD", "AK-EDU-SCH"):
+        opened(db, org, 60)
+    writer = Writer(db, random.Random(11))
+    assert figures(db) == recounted(db)
+    assert len(figures(db)["dana"][2]) == 3
+    for n in range(25):
+        done = writer.step(None)
+        assert figures(db) == recounted(db), (n, done)
+
+
 def opened(eng, org: str, days: int = 40) -> int:
     """A case of `org` opened `days` ago (overdue stages: escalated to its managers)."""
     with open_session(eng) as s:
@@ -237,6 +273,30 @@ def test_a_write_that_cannot_change_her_figures_leaves_them_kept(db):
     assert {login: read_again(db, login) for login in ("kz", "dana", "marat", "bota")} == {
         "kz": True, "dana": True, "marat": False, "bota": False}
     assert figures(db) == recounted(db)
+
+
+def test_a_write_in_one_subordinate_reads_its_escalations_alone(db):
+    """The region's manager's escalations are kept by organisation (the region's own and each
+    district's subtree): a record in AK-HEALTH reads AK-HEALTH's again, AK-EDU's and the
+    region's own rows are those kept; the root's manager's are all kept (AK's subtree is one
+    of his parts, read again). Equal a recount, before and after."""
+    commit(db, world)
+    edu, health = opened(db, "AK-EDU"), opened(db, "AK-HEALTH")
+    with Session(db) as s:
+        ak, edu_path, health_path = (svc.get_org(s, c).path for c in ("AK", "AK-EDU",
+                                                                       "AK-HEALTH"))
+    assert figures(db) == recounted(db)
+    before = notices._NEAR[db][(ak, 1)].parts
+    assert before[edu_path][1] and before[health_path][1]  # each district's escalations
+    with open_session(db) as s:
+        svc.record_event(s, ctx_of(), health, "forwarded", TODAY - timedelta(days=2))
+        s.commit()
+    assert figures(db) == recounted(db)
+    after = notices._NEAR[db][(ak, 1)].parts
+    assert after[edu_path] is before[edu_path] and after[ak] is before[ak]
+    assert after[health_path][0] > before[health_path][0]
+    assert after[health_path][1] != before[health_path][1]  # its stage moved on
+    assert edu in {r.case_id for r in after[edu_path][1]}
 
 
 def test_a_mention_and_a_hand_over_move_her_figures(db):

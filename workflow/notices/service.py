@@ -13,6 +13,9 @@ each of its parts bounded (MAX_ITEMS items in all)."""
 from __future__ import annotations
 
 import json
+import threading
+import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -44,10 +47,10 @@ from workflow.core.joining import among_confirming
 from workflow.core.names import name_in
 from workflow.notices import rules
 from workflow.notices.rules import Item
-from workflow.services import joining
+from workflow.services import joining, scopes
 from workflow.services.context import Context
 from workflow.services.lookup import get_case
-from workflow.storage import audit
+from workflow.storage import audit, versions
 from workflow.storage.models import (
     HANDOVER,
     OPEN,
@@ -127,8 +130,11 @@ def _depth(path: Any) -> Any:
 
 
 def _build(role: str, bounded: bool) -> Any:
-    """The statement for a person of `role` ("officer", "manager" or another); `bounded`: the
-    stages' part stops at a horizon (the values of its parameters: `_statement`)."""
+    """The statement for a person of `role` ("officer", "manager", "manager:parts" or
+    another); `bounded`: the stages' part stops at a horizon (the values of its parameters:
+    `_statement`). "manager:parts": a manager whose escalations reach his organisation and
+    its direct subordinates at most, read of the organisations at the paths `stale` alone
+    (those whose kept escalations a write moved: `_near_rows`)."""
     user_id: Any = bindparam("user_id")
     answers = col(Case.responsible_id) == user_id
     if role == "officer":  # as `mine`
@@ -181,6 +187,11 @@ def _build(role: str, bounded: bool) -> Any:
         .join(CaseComment, col(CaseComment.id) == CommentMention.comment_id)
         .where(CommentMention.user_id == user_id, col(CommentMention.created_at) >= since)
         .order_by(col(CommentMention.id).desc()).limit(rules.MAX_ITEMS)]
+    if role == "manager:parts":
+        # his escalations of the organisations named (his own and his direct subordinates':
+        # each found by the (path, status, due date) index)
+        parts.append(_escalated_part(
+            col(Stage.subject_path).in_(bindparam("stale", expanding=True)), NEAR_ROWS))
     if role == "manager":
         # his escalations, as his digest has them (`_read` asks escalated_to of each): the
         # overdue stages of the organisations of his subtree at most `levels` below him (a
@@ -189,8 +200,15 @@ def _build(role: str, bounded: bool) -> Any:
                 .where(col(Organisation.path) >= bindparam("lo"),
                        col(Organisation.path) < bindparam("hi"),
                        _depth(col(Organisation.path)) <= bindparam("depth")))
-        parts.append(
-            _part(_ESCALATED, case_id=col(Stage.case_id), key=col(Stage.key),
+        parts.append(_escalated_part(col(Stage.subject_path).in_(near), rules.MAX_ITEMS))
+    subqueries = [p.subquery() for p in parts]
+    return union_all(*(select_columns(*q.c) for q in subqueries))
+
+
+def _escalated_part(where: Any, limit: int) -> Any:
+    """The part of a manager's escalations: the overdue open stages of live cases of the
+    organisations `where` names, the first `limit` by due date, case and stage."""
+    return (_part(_ESCALATED, case_id=col(Stage.case_id), key=col(Stage.key),
                   day=col(Stage.due_date), text=col(Stage.subject_path),
                   row_id=col(Stage.subject_id),
                   # a recurring obligation's case: the day it was opened (its escalation
@@ -198,13 +216,10 @@ def _build(role: str, bounded: bool) -> Any:
                   at=sa_case((col(Case.period).is_not(None), cast(col(Case.typed_on), String)),
                              else_=null()))
             .select_from(Stage).join(Case, col(Stage.case_id) == Case.id)
-            .where(col(Stage.subject_path).in_(near), Stage.status == OPEN,
-                   col(Stage.due_date) < bindparam("today", type_=Date()),
-                   live_case())
+            .where(where, Stage.status == OPEN,
+                   col(Stage.due_date) < bindparam("today", type_=Date()), live_case())
             .order_by(col(Stage.due_date), col(Stage.case_id), col(Stage.key))
-            .limit(rules.MAX_ITEMS))
-    subqueries = [p.subquery() for p in parts]
-    return union_all(*(select_columns(*q.c) for q in subqueries))
+            .limit(limit))
 
 
 def _horizon(ctx: Context, before: tuple[int, ...]) -> date | None:
@@ -218,11 +233,14 @@ def _horizon(ctx: Context, before: tuple[int, ...]) -> date | None:
 
 
 def _statement(ctx: Context, user: User, before: tuple[int, ...],
-               policy: ReminderSettings, org: Organisation | None) -> tuple[Any, dict[str, Any]]:
+               policy: ReminderSettings, org: Organisation | None,
+               stale: list[str] | None = None) -> tuple[Any, dict[str, Any]]:
     """The statement for `user` and its parameters (each part bounded by rules.MAX_ITEMS but
-    her read marks, which "mark all read" prunes to the items listed)."""
+    her read marks, which "mark all read" prunes to the items listed); `stale`: a manager's
+    escalations read of the organisations at these paths alone (`_near_rows`)."""
     horizon = _horizon(ctx, before)
-    role = "manager" if org is not None else "officer" if user.role == "officer" else "other"
+    role = ("manager" if stale is None else "manager:parts") if org is not None \
+        else "officer" if user.role == "officer" else "other"
     key = (role, horizon is not None)
     stmt = _STATEMENTS.get(key)
     if stmt is None:  # (two threads at worst build the same statement twice)
@@ -234,7 +252,9 @@ def _statement(ctx: Context, user: User, before: tuple[int, ...],
         params["org_id"] = user.organisation_id
     if horizon is not None:
         params["horizon"] = horizon
-    if org is not None:
+    if org is not None and stale is not None:
+        params["stale"], params["today"] = stale, ctx.today
+    elif org is not None:
         params["lo"], params["hi"] = subtree_range(org)
         params["today"] = ctx.today
         params["depth"] = org.path.count("/") + max(policy.escalate_levels, 0)  # (`_depth`)
@@ -271,12 +291,16 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
     """One SELECT of her centre's parts, made into items (not yet ordered or held back)."""
     # a manager's organisation (read with his session or token: no SELECT of its own)
     org = s.get(Organisation, user.organisation_id) if user.role == "manager" else None
-    stmt, params = _statement(ctx, user, before, policy, org)
+    near = _near_plan(s, ctx, org, policy) if org is not None else None
+    stmt, params = _statement(ctx, user, before, policy, org,
+                              near.stale if near is not None else None)
     rows: dict[str, list[Any]] = {}
     for row in s.execute(stmt, params):
         rows.setdefault(row.part, []).append(row)
     for part, key in _ORDER.items():
         rows.get(part, []).sort(key=key)
+    if near is not None:
+        rows[_ESCALATED] = _near_rows(near, rows.get(_ESCALATED, []))
     prefs = rows.get(_PREFERENCE)
     mine_before = rules.before_days(prefs[0].key) if prefs else None
     most = max(mine_before if mine_before is not None else before, default=0)
@@ -294,14 +318,12 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
             if left <= most:
                 found.append(Item(rules.DUE_SOON, r.case_id, r.day.isoformat(), r.key, r.day,
                                   left))
-    if org is not None:
-        org_path = org.path
-        for r in rows.get(_ESCALATED, ()):
-            if among_confirming(confirming, r.row_id, r.day, _day(r.at)):
-                continue
-            escalated = _escalated(ctx, policy, org_path, r.case_id, r.key, r.day, r.text, r.at)
-            if escalated is not None:
-                found.append(escalated)
+    if near is not None and near.parts is not None:
+        found += _near_items(ctx, policy, org.path if org is not None else "", confirming,
+                             near)
+    elif org is not None:
+        found += _escalation_items(ctx, policy, org.path, confirming,
+                                   rows.get(_ESCALATED, ()))
     found += [Item(rules.RECORDED, r.case_id, r.at, r.key, r.day, actor=r.actor,
                    record=r.row_id)
               for r in rows.get(_RECORD, ()) if not own(r.actor, user.login)]
@@ -315,6 +337,155 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
               for r in rows.get(_MENTIONED, ())]
     return _Read(mine_before, [(r.case_id, r.key, r.day) for r in rows.get(_HOLD, ())],
                  {r.key for r in rows.get(_READ, ())}, found)
+
+
+# A manager's escalations (the `_ESCALATED` part's rows) kept per organisation they are of --
+# his own and each direct subordinate's, when his escalations reach no further (`NEAR`) --
+# by the version of what a write in it moves: his organisation's own scope (`own:PATH`) and
+# each subordinate's subtree path; all of them by every list's version (`*`), the
+# organisations' (who is under him) and the day. A write in one subordinate's subtree reads
+# again that subordinate's escalations alone, the others' rows are those of the last read:
+# the same rows as a read of them all (each organisation's complete, the first MAX_ITEMS of
+# them all taken after). Per database (engine), at most NEAR_KEPT managers' organisations.
+NEAR_KEPT = 256
+# the rows of his organisations' escalations read again at most (each organisation's are kept
+# whole: his centre lists the first MAX_ITEMS of them all, whichever organisations they are of)
+NEAR_ROWS = 2_000
+_NEAR: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], _NearKept]] = \
+    weakref.WeakKeyDictionary()
+_NEAR_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class _NearKept:
+    """A manager's escalations kept: `base` (the versions of `*` and `organisations`, the
+    day), his organisation's direct subordinates' paths, and by organisation path (his own's
+    and each subordinate's) the version its rows were read at, its rows and, in a slot, its
+    items worked out of them (`_near_items`)."""
+
+    base: tuple[int, int, date]
+    children: tuple[str, ...]
+    parts: dict[str, tuple[int, tuple[Any, ...], list[Any]]]
+
+
+@dataclass
+class _NearPlan:
+    """What a manager's bell reads of his escalations (`_near_plan`): the organisations' paths
+    whose rows are read again (`stale`), the versions to keep them by, the rows kept."""
+
+    kept: dict[tuple[str, int], _NearKept]
+    key: tuple[str, int]
+    base: tuple[int, int, date]
+    children: tuple[str, ...]
+    versions: dict[str, int]
+    stale: list[str]
+    held: dict[str, tuple[int, tuple[Any, ...], list[Any]]]
+    # after the read (`_near_rows`): every organisation's part (None: not all kept), and the
+    # last of his escalations' first MAX_ITEMS (due date, case, stage; None: no cut)
+    parts: dict[str, tuple[int, tuple[Any, ...], list[Any]]] | None = None
+    last: tuple[Any, ...] | None = None
+
+
+def _child_paths(s: Session, org: Organisation) -> tuple[str, ...]:
+    """The paths of the organisations directly under `org` (one statement)."""
+    return tuple(s.exec(select(col(Organisation.path))
+                        .where(col(Organisation.parent_id) == org.id)
+                        .order_by(col(Organisation.path))).all())
+
+
+def _near_plan(s: Session, ctx: Context, org: Organisation,
+               policy: ReminderSettings) -> _NearPlan | None:
+    """Which of a manager's organisations' escalations are to be read again (`_NEAR`): None
+    when they are read whole (his escalations reach further than `NEAR`, or the transaction
+    has written: what it reads is its own)."""
+    levels = max(policy.escalate_levels, 0)
+    if levels > versions.NEAR:
+        return None
+    base_versions = scopes.scoped_versions(s, (versions.EVERYTHING, versions.ORGANISATIONS))
+    if base_versions is None:
+        return None
+    base = (base_versions[0], base_versions[1], ctx.today)
+    bind = s.get_bind()
+    with _NEAR_LOCK:
+        kept = _NEAR.get(bind)
+        if kept is None:
+            kept = _NEAR[bind] = {}
+    key = (org.path, levels)
+    found = kept.get(key)
+    if found is not None and found.base != base:
+        found = None
+    children = (found.children if found is not None else _child_paths(s, org)) \
+        if levels else ()
+    # the scope each organisation's rows are kept by: his own's, each subordinate's subtree
+    scoped = {org.path: versions.own_scope(org.path), **{c: c for c in children}}
+    read = scopes.scoped_versions(s, list(scoped.values()))
+    if read is None:
+        return None
+    at = dict(zip(scoped, read, strict=True))
+    held = found.parts if found is not None else {}
+    stale = [p for p in scoped if p not in held or held[p][0] != at[p]]
+    return _NearPlan(kept, key, base, children, at, stale,
+                     {p: held[p] for p in scoped if p not in stale})
+
+
+def _near_rows(plan: _NearPlan, fresh: list[Any]) -> list[Any]:
+    """A manager's escalations' rows (`_ESCALATED`, in its order): those read again of
+    `plan.stale` (`fresh`) with those kept of his other organisations, the first MAX_ITEMS;
+    `fresh`'s kept by organisation unless cut at MAX_ITEMS (then one of them may miss rows)."""
+    parts = dict(plan.held)
+    if len(fresh) < NEAR_ROWS:
+        by_path: dict[str, list[Any]] = {p: [] for p in plan.stale}
+        for r in fresh:
+            by_path.setdefault(r.text, []).append(r)
+        parts.update({p: (plan.versions[p], tuple(rs), [None]) for p, rs in by_path.items()})
+        kept = _NearKept(plan.base, plan.children, parts)
+        if len(plan.kept) >= NEAR_KEPT and plan.key not in plan.kept:
+            plan.kept.clear()
+        plan.kept[plan.key] = kept  # (a dict's item set is atomic; the entry is replaced)
+        plan.parts = parts
+    merged = [r for p, (_v, rs, _items) in plan.held.items() for r in rs] + fresh
+    if len(merged) <= rules.MAX_ITEMS:
+        return merged
+    order = _ORDER[_ESCALATED]
+    merged.sort(key=order)
+    plan.last = order(merged[rules.MAX_ITEMS - 1])
+    return merged[:rules.MAX_ITEMS]
+
+
+def _escalation_items(ctx: Context, policy: ReminderSettings, org_path: str,
+                      confirming: dict[int, date], rows: Iterable[Any]) -> list[Item]:
+    """The items of a manager's escalations' `rows` (`_ESCALATED`): those that reach him
+    (`_escalated`), none of a stage before its organisation joined mid-year (B-25)."""
+    found = []
+    for r in rows:
+        if among_confirming(confirming, r.row_id, r.day, _day(r.at)):
+            continue
+        escalated = _escalated(ctx, policy, org_path, r.case_id, r.key, r.day, r.text, r.at)
+        if escalated is not None:
+            found.append(escalated)
+    return found
+
+
+def _near_items(ctx: Context, policy: ReminderSettings, org_path: str,
+                confirming: dict[int, date], plan: _NearPlan) -> list[Item]:
+    """A manager's escalations' items when each of his organisations' rows are kept whole
+    (`plan.parts`): each organisation's worked out once per version of its rows, calendar,
+    policy and days to confirm (who confirms is the same for the same versions of `*` and
+    `organisations` and day: the kept rows' `base`); those of the first MAX_ITEMS rows of them
+    all (an item's due date, case and stage are its row's order: up to `plan.last`)."""
+    memo = (ctx.calendar, ctx.joining_confirm_days, policy.escalate_levels,
+            policy.escalate_after)
+    found: list[Item] = []
+    for _version, rows, slot in (plan.parts or {}).values():
+        done = slot[0]
+        if done is None or done[0][0] is not memo[0] or done[0][1:] != memo[1:]:
+            done = slot[0] = (memo, tuple(_escalation_items(ctx, policy, org_path,
+                                                            confirming, rows)))
+        found += done[1]
+    last = plan.last
+    if last is not None:
+        return [i for i in found if (i.due, i.case, i.stage) <= last]
+    return found
 
 
 # `_escalated`'s answers, by what they are worked out of (a manager's bell read again after a
