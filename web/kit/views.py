@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import threading
 import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
-from cachetools import TTLCache
+from cachetools import LRUCache, TTLCache
 from markupsafe import Markup, escape
 from sqlmodel import Session
 
@@ -175,19 +174,21 @@ def _overdue_parts(s: Session, ctx: svc.Context, viewer: Viewer, page: int,
             "overdue.rows", scope, None, stage, year, process, sort, desc, first, size),
             lambda: svc.overdue(s, ctx, scope, stage, year, None, limit=size, offset=first,
                                 process=process, sort=sort, desc=desc), within.path)
-    rows: list[OverdueRow] = []
+    # the parts the page overlaps, each with its offset and limit, read or kept together
+    cut: list[tuple[tuple[Any, ...], str]] = []
     start = 0
     for (code, only, by), n in zip(parts, totals, strict=True):
         end = start + n
-        if start < first + size and end > first:  # the page overlaps this part
+        if n and start < first + size and end > first:  # the page overlaps this part
             offset = max(first - start, 0)
             limit = min(end, first + size) - start - offset
-            rows += kept(s, ctx, ("overdue.rows", code, only, stage, year, process, None, False,
-                                  offset, limit),
-                         functools.partial(svc.overdue, s, ctx, code, stage, year, only,
-                                           limit=limit, offset=offset, process=process), by)
+            cut.append((("overdue.rows", code, only, stage, year, process, None, False,
+                         offset, limit), by))
         start = end
-    return sum(totals), counts, rows
+    pieces = kept_parts(s, ctx, cut, lambda i: svc.overdue(
+        s, ctx, cut[i][0][1], stage, year, cut[i][0][2], limit=cut[i][0][9],
+        offset=cut[i][0][8], process=process))
+    return sum(totals), counts, [row for piece in pieces for row in piece]
 
 
 JOINING_SHOWN = 200  # the stages before joining the overdue page lists (all are counted)
@@ -272,26 +273,61 @@ def kept(s: Session, ctx: svc.Context, key: tuple[Any, ...], read: Callable[[], 
 
 
 def kept_parts(s: Session, ctx: svc.Context, parts: Sequence[tuple[tuple[Any, ...], str]],
-               read_one: Callable[[int], T], read_all: Callable[[], list[T] | None],
+               read_one: Callable[[int], T], read_all: Callable[[], list[T] | None] | None = None,
                at_once: int = 3) -> list[T]:
     """The kept answers of `parts` ((key, path) each, as `kept` takes them), those not kept
     read by `read_one(i)`, or, when more than `at_once` are not, by `read_all()` (every part's
     answer in one read, None when it cannot tell them apart): after a write that moved every
-    list, one statement instead of one per part."""
-    slots = _slots(s, ctx, parts)
+    list, one statement instead of one per part. The parts' last answers are kept together
+    with their versions (`_LAST_PARTS`): a page read again after a write in one part compares
+    each part's version with its last answer's and looks up only the parts whose versions
+    moved, not each of them in the cache."""
+    found = svc.lists_versions(s, [path for _key, path in parts])
+    memo = _last_parts(s, ctx, parts) if found and found[0] is not None else None
+    with _LISTS_LOCK:
+        last = memo[0].get(memo[1]) if memo is not None else None
+    if last is not None and not (last[0] is ctx.calendar and last[1] is ctx.processes):
+        last = None  # (other objects that came to live at the same addresses)
     answers: list[Any] = [None] * len(parts)
     missing = []
-    for i, slot in enumerate(slots):
+    for i, version in enumerate(found):
+        if last is not None and last[2][i] == version:
+            answers[i] = last[3][i]
+            continue
+        slot = None if version is None else (_cache(s), _full(ctx, version, parts[i][0],
+                                                                parts[i][1], None, None))
         hit, answers[i] = _found(ctx, slot) if slot is not None else (False, None)
         if not hit:
-            missing.append(i)
-    together = read_all() if len(missing) > at_once else None
-    for i in missing:
+            missing.append((i, slot))
+    together = read_all() if read_all is not None and len(missing) > at_once else None
+    for i, slot in missing:
         answers[i] = together[i] if together is not None else read_one(i)
-        slot = slots[i]
         if slot is not None:
             _keep(ctx, slot, answers[i])
+    if memo is not None:
+        with _LISTS_LOCK:
+            memo[0][memo[1]] = (ctx.calendar, ctx.processes, found, answers)
     return answers
+
+
+# The last answers of each list of parts (`kept_parts`), per database (engine): by the parts'
+# keys and paths and what every answer is kept by besides its version (`_full`), with the
+# versions they were read at. Bounded in entries.
+LAST_PARTS_ENTRIES = 128
+_LAST_PARTS: weakref.WeakKeyDictionary[Any, LRUCache] = weakref.WeakKeyDictionary()
+
+
+def _last_parts(s: Session, ctx: svc.Context, parts: Sequence[tuple[tuple[Any, ...], str]]
+                ) -> tuple[LRUCache, tuple[Any, ...]]:
+    """The memo of `kept_parts`'s last answers for the session's database and the key of
+    `parts`' there."""
+    bind = s.get_bind()
+    with _LISTS_LOCK:
+        memo = _LAST_PARTS.get(bind)
+        if memo is None:
+            memo = _LAST_PARTS[bind] = LRUCache(LAST_PARTS_ENTRIES)
+    return memo, (ctx.today, id(ctx.calendar), id(ctx.processes), ctx.language, ctx.own_off,
+                  tuple(parts))
 
 
 def _slot(s: Session, ctx: svc.Context, key: tuple[Any, ...], path: str, user: int | None,
@@ -302,16 +338,6 @@ def _slot(s: Session, ctx: svc.Context, key: tuple[Any, ...], path: str, user: i
     if version is None:
         return None
     return _cache(s), _full(ctx, version, key, path, user, scopes)
-
-
-def _slots(s: Session, ctx: svc.Context, parts: Sequence[tuple[tuple[Any, ...], str]]
-           ) -> list[tuple[TTLCache, tuple[Any, ...]] | None]:
-    """`_slot` of each of `parts` ((key, path): kept by the subtree's versions), their
-    versions taken at once (`svc.lists_versions`)."""
-    found = svc.lists_versions(s, [path for _key, path in parts])
-    cache = _cache(s)
-    return [None if version is None else (cache, _full(ctx, version, key, path, None, None))
-            for (key, path), version in zip(parts, found, strict=True)]
 
 
 def _full(ctx: svc.Context, version: tuple[int, ...], key: tuple[Any, ...], path: str,

@@ -4,7 +4,7 @@ person's own work (the stages of the cases she answers for) and its overdue coun
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ from workflow.core.errors import UsageError
 from workflow.services import joining
 from workflow.services.cases import due_basis, working_days_left
 from workflow.services.context import Context
-from workflow.services.lookup import get_org, org_path
+from workflow.services.lookup import org_path
 from workflow.services.organisations import local_name
 from workflow.services.scopes import scoped_versions as scoped_versions
 from workflow.services.scopes import versions_read
@@ -35,7 +35,7 @@ from workflow.storage.models import (
     User,
     table_of,
 )
-from workflow.storage.queries import in_subtree, in_subtree_at, live_case, standing
+from workflow.storage.queries import built, in_subtree_at, live_case, standing
 from workflow.storage.versions import bell_scopes as bell_scopes
 from workflow.storage.versions import mine_scopes as mine_scopes
 from workflow.storage.versions import views_scopes as views_scopes
@@ -113,7 +113,7 @@ def _stage_query(s: Session, org_code: str | None, conditions: list, only_path: 
     query = select(*columns).select_from(Stage).where(status, standing(Stage.case_id),
                                                       *conditions)
     if org_code:
-        query = query.where(in_subtree(_path(s, by_due), get_org(s, org_code)))
+        query = query.where(in_subtree_at(_path(s, by_due), org_path(s, org_code)))
     if only_path is not None:  # an officer's (services/visibility.py, the one rule)
         query = query.where(only_condition(Stage.subject_path, only_path))
     return query
@@ -182,21 +182,17 @@ def _order_by(s: Session, ctx: Context, subject: Any, sort: str | None, desc: bo
     return [k.desc() if desc else k.asc() for k in keys] + base
 
 
-def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
-                only_path: str | None = None, limit: int | None = None,
-                offset: int = 0, statuses: tuple[str, ...] = (OPEN,),
-                sort: str | None = None, desc: bool = False, by_due: bool = False,
-                row_type: type[StageRow] = StageRow) -> list[Any]:
-    """Stages (open unless `statuses` says otherwise) matching `conditions` in the subtree,
-    one SELECT with the subject, the object and the responsible officer joined in SQL and only
-    the columns shown, in the order organisation path, due date, analysis, stage (a total
-    order, so that pages taken with `limit`/`offset` neither repeat nor skip rows), or by
-    `sort` first (`_order_by`). One page (`limit`) in an order of the stage's own columns
-    (the tree's, days, stage): the page's stage ids are chosen first, from the stage table's
-    index alone, and only those rows are joined. `by_due`: see `_path`. The rows are
-    `row_type`s (`OverdueRow`: an overdue list's), `DoneRow`s when `statuses` are not open."""
-    subject, obj = aliased(Organisation), aliased(Organisation)
-    where = list(conditions)
+# the subject's and the object's organisation in a list's SELECT (made once: an alias's
+# columns are worked out on first use)
+_SUBJECT, _OBJECT = aliased(Organisation, name="subject"), aliased(Organisation, name="object")
+
+
+def _stage_statement(s: Session, ctx: Context, org_code: str | None, where: list,
+                     only_path: str | None, limit: int | None, offset: int,
+                     statuses: tuple[str, ...], sort: str | None, desc: bool,
+                     by_due: bool) -> Any:
+    """The SELECT of `_stage_rows`."""
+    subject, obj = _SUBJECT, _OBJECT
     order = _order_by(s, ctx, subject, sort, desc)
     query = (_stage_query(s, org_code, where, only_path, (
                 Stage.id, Stage.key, Stage.due_date, Stage.projected, subject.code,
@@ -211,9 +207,34 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
     if limit is not None and sort in (None, "days", "stage"):
         ids = _on_cases(_stage_query(s, org_code, where, only_path, (Stage.id,), statuses,
                                      by_due), where).order_by(*order)
-        query = query.where(col(Stage.id).in_(ids.offset(offset or None).limit(limit)))
-    else:
-        query = query.offset(offset or None).limit(limit)
+        return query.where(col(Stage.id).in_(ids.offset(offset or None).limit(limit)))
+    return query.offset(offset or None).limit(limit)
+
+
+def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
+                only_path: str | None = None, limit: int | None = None,
+                offset: int = 0, statuses: tuple[str, ...] = (OPEN,),
+                sort: str | None = None, desc: bool = False, by_due: bool = False,
+                row_type: type[StageRow] = StageRow, made_of: Hashable = None) -> list[Any]:
+    """Stages (open unless `statuses` says otherwise) matching `conditions` in the subtree,
+    one SELECT with the subject, the object and the responsible officer joined in SQL and only
+    the columns shown, in the order organisation path, due date, analysis, stage (a total
+    order, so that pages taken with `limit`/`offset` neither repeat nor skip rows), or by
+    `sort` first (`_order_by`). One page (`limit`) in an order of the stage's own columns
+    (the tree's, days, stage): the page's stage ids are chosen first, from the stage table's
+    index alone, and only those rows are joined. `by_due`: see `_path`. The rows are
+    `row_type`s (`OverdueRow`: an overdue list's), `DoneRow`s when `statuses` are not open.
+    `made_of`: what `conditions` are made of (the values they compare with), when the caller
+    can name it: the statement is then built once for it and the rest of what it is made of
+    (`queries.built`), as a list read again after a write asks for the same one."""
+    def build() -> Any:
+        return _stage_statement(s, ctx, org_code, list(conditions), only_path, limit, offset,
+                                statuses, sort, desc, by_due)
+
+    query = build() if made_of is None else built((
+        "stage_rows", made_of, s.get_bind().dialect.name,
+        org_path(s, org_code) if org_code else None, only_path, limit, offset, statuses,
+        sort, desc, by_due, ctx.language if sort == "organisation" else None), build)
     names: dict[tuple[str, str], str] = {}
     bases: dict[tuple[str, str, str | None, date | None], str] = {}
     rows = []
@@ -234,6 +255,12 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
         rows.append(row_type(*common) if statuses == (OPEN,)
                     else DoneRow(*common, status, done_on))
     return rows
+
+
+def _joining_made_of(s: Session, ctx: Context) -> tuple[Any, ...]:
+    """What `_past_due`'s and `_before_joining`'s conditions are made of besides the process:
+    the day and the organisations confirming their year so far, with the day each joined."""
+    return ctx.today, tuple(sorted(joining.confirming_orgs(s, ctx).items()))
 
 
 def _past_due(s: Session, ctx: Context, process: str | None = None) -> list:
@@ -274,26 +301,33 @@ def overdue(s: Session, ctx: Context, org_code: str | None = None, stage: str | 
     if conditions is None:
         return []
     return _stage_rows(s, ctx, org_code, *conditions, only_path=only_path, limit=limit,
-                       offset=offset, sort=sort, desc=desc, by_due=True, row_type=OverdueRow)
+                       offset=offset, sort=sort, desc=desc, by_due=True, row_type=OverdueRow,
+                       made_of=("overdue", _joining_made_of(s, ctx), stage, year, process))
 
 
 def _kept_where(s: Session, ctx: Context, org_code: str | None, only_path: str | None,
-                process: str | None) -> list | None:
+                process: str | None) -> tuple[Hashable, Callable[[], list]] | None:
     """The conditions on the counts kept by the writes (storage/kept.py) of a subtree's
-    stages (of the organisation at `only_path` alone, of one process); None when the kept
-    counts cannot answer: in a transaction that has written and not committed (its counts are
-    recounted at its commit: it counts its own stages afresh)."""
+    stages (of the organisation at `only_path` alone, of one process): (what they are made of,
+    a function making them); None when the kept counts cannot answer: in a transaction that
+    has written and not committed (its counts are recounted at its commit: it counts its own
+    stages afresh)."""
     if audit.wrote(s):
         return None
-    where: list = []
     if process:
         _process(ctx, process)  # an unknown process is refused
-        where.append(OpenStageCount.process == process)
-    if org_code:
-        where.append(in_subtree_at(OpenStageCount.subject_path, org_path(s, org_code)))
-    if only_path is not None:  # an officer's (services/visibility.py, the one rule)
-        where.append(only_condition(OpenStageCount.subject_path, only_path))
-    return where
+    path = org_path(s, org_code) if org_code else None
+
+    def where() -> list:
+        found: list = []
+        if process:
+            found.append(OpenStageCount.process == process)
+        if path is not None:
+            found.append(in_subtree_at(OpenStageCount.subject_path, path))
+        if only_path is not None:  # an officer's (services/visibility.py, the one rule)
+            found.append(only_condition(OpenStageCount.subject_path, only_path))
+        return found
+    return (path, only_path, process), where
 
 
 def _kept_overdue(s: Session, ctx: Context, org_code: str | None, only_path: str | None,
@@ -302,19 +336,23 @@ def _kept_overdue(s: Session, ctx: Context, org_code: str | None, only_path: str
     counts kept by the writes: the kept rows of the organisations not confirming their year so
     far, and, counted from their stages, those of the few confirming (whose stages before
     joining are counted apart); None when the kept counts cannot answer (`_kept_where`)."""
-    where = _kept_where(s, ctx, org_code, only_path, process)
-    if where is None:
+    kept_where = _kept_where(s, ctx, org_code, only_path, process)
+    if kept_where is None:
         return None
+    made_of, where = kept_where
     confirming = sorted(joining.confirming_orgs(s, ctx))
-    if confirming:
-        where.append(col(OpenStageCount.subject_id).not_in(confirming))
+
+    def not_confirming() -> list:
+        return [*where(), col(OpenStageCount.subject_id).not_in(confirming)] if confirming \
+            else where()
+    made_of = ("overdue", made_of, tuple(confirming))
     if not by_path:
-        found = kept.total(s, None, ctx.today, where)
+        found = kept.total(s, None, ctx.today, not_confirming, made_of)
         if confirming:
             found += _count_rows(s, org_code, [*_past_due(s, ctx, process),
                                                col(Stage.subject_id).in_(confirming)], only_path)
         return found
-    by = kept.by_path(s, ctx.today, where)
+    by = kept.by_path(s, ctx.today, not_confirming, made_of)
     if confirming:
         for path, n in _count_by_path(s, org_code, [*_past_due(s, ctx, process),
                                                     col(Stage.subject_id).in_(confirming)],
@@ -359,7 +397,8 @@ def before_joining(s: Session, ctx: Context, org_code: str | None = None,
     rows that it counts apart, in the tree's order; one page (`limit`, `offset`) or all."""
     return _stage_rows(s, ctx, org_code, *_before_joining(s, ctx, process),
                        only_path=only_path, limit=limit, offset=offset, by_due=True,
-                       row_type=OverdueRow)
+                       row_type=OverdueRow,
+                       made_of=("before_joining", _joining_made_of(s, ctx), process))
 
 
 def count_before_joining(s: Session, ctx: Context, org_code: str | None = None,
@@ -392,8 +431,11 @@ def due_within(s: Session, ctx: Context, org_code: str | None = None, within: in
                only_path: str | None = None, limit: int | None = None,
                offset: int = 0, process: str | None = None) -> list[StageRow]:
     """Open stages due from today up to `within` working days ahead."""
-    return _stage_rows(s, ctx, org_code, *_due_conditions(ctx, within, process),
-                       only_path=only_path, limit=limit, offset=offset, by_due=True)
+    conditions = _due_conditions(ctx, within, process)
+    return _stage_rows(s, ctx, org_code, *conditions, only_path=only_path, limit=limit,
+                       offset=offset, by_due=True, made_of=(
+                           "due", ctx.today, ctx.calendar.add_working_days(ctx.today, within),
+                           process))
 
 
 def count_due(s: Session, ctx: Context, org_code: str | None = None, within: int = 5,
@@ -401,11 +443,12 @@ def count_due(s: Session, ctx: Context, org_code: str | None = None, within: int
     """How many open stages fall due from today up to `within` working days ahead: summed
     from the counts kept by the writes (storage/kept.py)."""
     conditions = _due_conditions(ctx, within, process)
-    where = _kept_where(s, ctx, org_code, only_path, process)
-    if where is None:
+    kept_where = _kept_where(s, ctx, org_code, only_path, process)
+    if kept_where is None:
         return _count_rows(s, org_code, conditions, only_path)
     horizon = ctx.calendar.add_working_days(ctx.today, within)
-    return kept.total(s, ctx.today, horizon + timedelta(days=1), where)
+    return kept.total(s, ctx.today, horizon + timedelta(days=1), kept_where[1],
+                      ("due", kept_where[0]))
 
 
 def due_on(s: Session, ctx: Context, org_code: str | None, day: date,

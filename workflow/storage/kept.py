@@ -25,7 +25,7 @@ recount (what it reports, and what the tests compare)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -35,7 +35,7 @@ from sqlmodel import Session, col, select
 
 from workflow.storage import models
 from workflow.storage.models import COMMENTS, HANDOVER, OPEN, Case, Organisation, Stage, table_of
-from workflow.storage.queries import select_columns, standing
+from workflow.storage.queries import built, select_columns, standing
 
 PENDING = "merzim.kept_pending"  # [transaction, organisation ids or None: every one]
 # the entities whose writes change no case's stage
@@ -178,22 +178,35 @@ def differences(s: Session) -> list[tuple]:
             for key in sorted(kept.keys() | counted.keys()) if kept.get(key) != counted.get(key)]
 
 
-def by_path(s: Session, before: date, conditions: Sequence[Any] = ()) -> dict[str, int]:
+def by_path(s: Session, before: date, conditions: Callable[[], Sequence[Any]] = tuple,
+            made_of: Hashable = None) -> dict[str, int]:
     """How many open stages fell due before `before`, by organisation path, of the rows
-    `conditions` (on `OpenStageCount`'s columns) keep: one statement over the kept rows."""
+    `conditions()` (on `OpenStageCount`'s columns) keep: one statement over the kept rows,
+    built once for what the conditions are made of when `made_of` names it (`queries.built`:
+    a page's parts counted again after a write ask for the same statements)."""
     k = models.OpenStageCount
-    rows = s.exec(select(k.subject_path, func.sum(k.n)).where(col(k.due_date) < before,
-                                                                *conditions)
-                  .group_by(k.subject_path)).all()
-    return {path: int(n) for path, n in rows if n}
+
+    def build() -> Any:
+        return select(k.subject_path, func.sum(k.n)).where(
+            col(k.due_date) < before, *conditions()).group_by(k.subject_path)
+
+    query = build() if made_of is None else built(("kept.by_path", before, made_of), build)
+    return {path: int(n) for path, n in s.exec(query).all() if n}
 
 
 def total(s: Session, first: date | None, last_before: date,
-          conditions: Sequence[Any] = ()) -> int:
+          conditions: Callable[[], Sequence[Any]] = tuple, made_of: Hashable = None) -> int:
     """How many open stages fall due in [`first`, `last_before`) (`first` None: any day
-    before), of the rows `conditions` keep."""
-    where = [col(models.OpenStageCount.due_date) < last_before, *conditions]
-    if first is not None:
-        where.append(col(models.OpenStageCount.due_date) >= first)
-    return int(s.exec(select(func.coalesce(func.sum(models.OpenStageCount.n), 0))
-                      .where(*where)).one())
+    before), of the rows `conditions()` keep (the statement built once for `made_of`, as
+    `by_path` builds it)."""
+    k = models.OpenStageCount
+
+    def build() -> Any:
+        where = [col(k.due_date) < last_before, *conditions()]
+        if first is not None:
+            where.append(col(k.due_date) >= first)
+        return select(func.coalesce(func.sum(k.n), 0)).where(*where)
+
+    query = build() if made_of is None else built(("kept.total", first, last_before, made_of),
+                                                   build)
+    return int(s.exec(query).one())
