@@ -10,7 +10,15 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from web.kit import exports, views
 from web.kit.deps import PageContext
-from web.kit.page import export, int_param, page, page_number, render, stage_table
+from web.kit.page import (
+    export,
+    in_one_thread,
+    int_param,
+    page,
+    page_number,
+    render,
+    stage_table,
+)
 from web.kit.rows import stage_options
 from workflow.core.errors import UsageError
 from workflow.services import people
@@ -50,7 +58,12 @@ def _order(request: Request) -> tuple[str | None, str]:
 
 
 @router.get("/overdue", response_class=HTMLResponse)
-def overdue_page(request: Request, pc: PageContext = Depends(page)):
+async def overdue_page(request: Request):
+    return await in_one_thread(request, overdue)
+
+
+def overdue(request: Request, pc: PageContext) -> HTMLResponse:
+    """The overdue page (in one thread: the lists' pages are read the most)."""
     f = _list_filters(request)
     # the organisation typed as a code or a name (several: offered to choose; none: all hers)
     orgs = views.org_choices(pc.s, pc.viewer)
@@ -126,7 +139,12 @@ def overdue_export(request: Request, fmt: str, pc: PageContext = Depends(page)):
 
 
 @router.get("/due", response_class=HTMLResponse)
-def due_page(request: Request, pc: PageContext = Depends(page)):
+async def due_page(request: Request):
+    return await in_one_thread(request, due)
+
+
+def due(request: Request, pc: PageContext) -> HTMLResponse:
+    """The due page (in one thread, as the overdue page)."""
     within = int_param(request.query_params.get("within"), "within", 10)
     if within < 0 or within > 250:
         raise UsageError(key="error.bad_within", value=within)

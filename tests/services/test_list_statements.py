@@ -81,9 +81,11 @@ def test_lists_of_kept_statements_equal_fresh_ones_after_random_writes(web: Web)
 @needs("planning")
 def test_a_list_read_again_asks_for_the_statement_built_before(web: Web):
     ctx = ctx_of()
+    queries._BUILT.clear()  # (the statements of this test alone: the cache is bounded)
     with Session(web.engine) as s:
         lists.overdue(s, ctx, "MF", limit=5, offset=0)
         size = len(queries._BUILT)
+        assert size == 1
         for _ in range(3):
             lists.overdue(s, ctx, "MF", limit=5, offset=0)
         assert len(queries._BUILT) == size

@@ -129,11 +129,11 @@ def _overdue_parts(s: Session, ctx: svc.Context, viewer: Viewer, page: int,
     `within` (a manager's or an administrator's: every
     organisation of it is hers) composed of its parts: the organisation's own stages, kept by
     its own version (`versions.own_scope`), and each direct subordinate's subtree, kept by
-    that subtree's version (the same answers as the subordinate's own page keeps), so that a
-    write in one subordinate's subtree re-reads that part alone. The counts are by part: the
-    organisation's own stages at its path, each subordinate's subtree's at the subordinate's
-    path (what the summary by subordinate shows: `child_counts`; their sum, the list's
-    length). In the tree's order (no `sort`) the list is the
+    that subtree's version, so that a write in one subordinate's subtree re-reads that part
+    alone. The counts are by part, each part's length summed by the database (not by path):
+    the organisation's own stages at its path, each subordinate's subtree's at the
+    subordinate's path (what the summary by subordinate shows: `child_counts`; their sum, the
+    list's length). In the tree's order (no `sort`) the list is the
     parts one after the other (paths compare by code point: a subtree's paths lie together,
     after its root's), so a page is cut from the parts it overlaps, each read with its own
     offset and limit and kept; in another order the page is read whole, kept by the subtree's
@@ -144,10 +144,10 @@ def _overdue_parts(s: Session, ctx: svc.Context, viewer: Viewer, page: int,
     # (code, only_path, the version's scope): the parts in the tree's order
     parts = [(scope, within.path, own)] + [(c.code, None, c.path) for c in children]
 
-    def by_part() -> list[dict[str, int]] | None:
-        """Every part's counts from one count of the whole subtree (None: a path of no
-        part, then each part is counted)."""
-        found: list[dict[str, int]] = [{} for _ in parts]
+    def by_part() -> list[int] | None:
+        """Every part's count from one count of the whole subtree by path (None: a path of
+        no part, then each part is counted)."""
+        found = [0] * len(parts)
         index = {c.path: i for i, c in enumerate(children, start=1)}
         start = len(within.path)
         for p, n in count_overdue_by_path(s, ctx, scope, stage, year, None,
@@ -155,14 +155,14 @@ def _overdue_parts(s: Session, ctx: svc.Context, viewer: Viewer, page: int,
             i = 0 if p == within.path else index.get(p[:p.find("/", start) + 1], -1)
             if i < 0:
                 return None
-            found[i][p] = n
+            found[i] += n
         return found
 
-    counted = kept_parts(s, ctx, [(("overdue.counts", code, only, stage, year, process), by)
-                                  for code, only, by in parts],
-                         lambda i: count_overdue_by_path(s, ctx, parts[i][0], stage, year,
-                                                         parts[i][1], process=process), by_part)
-    totals = [sum(part.values()) for part in counted]
+    # (each part's length alone: the summary shows a part's count at its path)
+    totals = kept_parts(s, ctx, [(("overdue.total", code, only, stage, year, process), by)
+                                 for code, only, by in parts],
+                        lambda i: svc.count_overdue(s, ctx, parts[i][0], stage, year,
+                                                    parts[i][1], process=process), by_part)
     # each part's count at its path (the organisation's own, each subordinate's)
     counts = {at: n for at, n in zip([within.path, *(c.path for c in children)], totals,
                                      strict=True) if n}
