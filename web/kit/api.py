@@ -13,10 +13,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from web.kit.access import Viewer
-from web.kit.deps import api_viewer, db, make_context, request_session
+from web.kit.deps import api_viewer, db, make_context, with_session_in_one_thread
 
 T = TypeVar("T")
 
@@ -31,15 +30,10 @@ class ApiContext:
 
 def in_one_thread(request: Request, work: Callable[[ApiContext], T]) -> Awaitable[T]:
     """A read of the API done in one worker thread: the request's session, the token's check,
-    the context and `work(context)`, for an `async def` route (`GET /api/v1/cases`). A route
-    declared with `def` and `ApiContext` passes between the event loop and the thread pool
-    four times (the session opened, the context, the route, the session closed), each a
-    thread's wake-up and a GIL hand-over that cost as much CPU as a small query; its answer's
-    model is checked in the pool again. Here: once."""
-    def run() -> T:
-        with request_session(request) as s:
-            return work(ApiContext(request, s))
-    return run_in_threadpool(run)
+    the context and `work(context)`, for an `async def` route (`GET /api/v1/cases`;
+    `deps.with_session_in_one_thread`: one hand-over to the thread pool, not four, and its
+    answer's model not checked in the pool again)."""
+    return with_session_in_one_thread(request, lambda s: work(ApiContext(request, s)))
 
 
 class Page(BaseModel):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from web.kit.access import Viewer, person_rule
 from workflow.i18n import LANGUAGES, Translator
@@ -18,6 +19,7 @@ from workflow.services import Context
 from workflow.services import accounts as auth
 from workflow.services.context import report_settings
 
+T = TypeVar("T")
 SESSION_COOKIE = "merzim_session"
 LOGIN_CSRF_COOKIE = "merzim_login_csrf"
 LANG_COOKIE = "merzim_lang"
@@ -44,6 +46,20 @@ def db(request: Request) -> Iterator[Session]:
     (`web.kit.once.Pending.begin`)."""
     with request_session(request) as s:
         yield s
+
+
+def with_session_in_one_thread(request: Request, work: Callable[[Session], T]) -> Awaitable[T]:
+    """`work(the request's session)` in one worker thread, for an `async def` route: a route
+    declared with `def` and its session, reader and context as dependencies passes between
+    the event loop and the thread pool four times (the session opened, the context, the route,
+    the session closed), each a thread's wake-up and a GIL hand-over that costs about as much
+    CPU as a small query; here once (web/kit/page.py `in_one_thread` for a page, web/kit/api.py
+    `in_one_thread` for the API). What `work` raises reaches the application's handlers as
+    from any route."""
+    def run() -> T:
+        with request_session(request) as s:
+            return work(s)
+    return run_in_threadpool(run)
 
 
 @contextmanager

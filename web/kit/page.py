@@ -18,7 +18,6 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from web.kit import exports, views
 from web.kit.deps import (
@@ -29,7 +28,7 @@ from web.kit.deps import (
     language,
     make_context,
     page_viewer,
-    request_session,
+    with_session_in_one_thread,
 )
 from workflow.core.dates import parse_day
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
@@ -72,16 +71,10 @@ def page(request: Request, s: Session = Depends(db)) -> PageContext:
 
 def in_one_thread(request: Request, route: Callable[[Request, PageContext], Response]
                   ) -> Awaitable[Response]:
-    """A page read in one worker thread, for an `async def` route: the request's session, the
-    reader's context (`page`) and `route(request, context)`. A page declared with `def` and
-    `Depends(page)` passes between the event loop and the thread pool four times (the session
-    opened, the context, the route, the session closed), each a thread's wake-up and a GIL
-    hand-over (~0.1 ms of CPU: as much as a small query); here once. What a page raises
-    reaches the application's handlers as from any route."""
-    def run() -> Response:
-        with request_session(request) as s:
-            return route(request, page(request, s))
-    return run_in_threadpool(run)
+    """A page read in one worker thread, for an `async def` route (the lists' pages, read the
+    most): the request's session, the reader's context (`page`) and `route(request, context)`
+    (`deps.with_session_in_one_thread`: one hand-over to the thread pool, not four)."""
+    return with_session_in_one_thread(request, lambda s: route(request, page(request, s)))
 
 
 def render(request: Request, pc: PageContext | None, name: str, status: int = 200,
