@@ -174,20 +174,21 @@ def _overdue_parts(s: Session, ctx: svc.Context, viewer: Viewer, page: int,
             "overdue.rows", scope, None, stage, year, process, sort, desc, first, size),
             lambda: svc.overdue(s, ctx, scope, stage, year, None, limit=size, offset=first,
                                 process=process, sort=sort, desc=desc), within.path)
-    # the parts the page overlaps, each with its offset and limit, read or kept together
-    cut: list[tuple[tuple[Any, ...], str]] = []
+    # the parts the page overlaps, (code, only_path, offset, limit, the version's scope)
+    # each, their rows read or kept together
+    cut: list[tuple[str, str | None, int, int, str]] = []
     start = 0
     for (code, only, by), n in zip(parts, totals, strict=True):
         end = start + n
         if n and start < first + size and end > first:  # the page overlaps this part
             offset = max(first - start, 0)
-            limit = min(end, first + size) - start - offset
-            cut.append((("overdue.rows", code, only, stage, year, process, None, False,
-                         offset, limit), by))
+            cut.append((code, only, offset, min(end, first + size) - start - offset, by))
         start = end
-    pieces = kept_parts(s, ctx, cut, lambda i: svc.overdue(
-        s, ctx, cut[i][0][1], stage, year, cut[i][0][2], limit=cut[i][0][9],
-        offset=cut[i][0][8], process=process))
+    pieces = kept_parts(
+        s, ctx, [(("overdue.rows", code, only, stage, year, process, None, False, offset, limit),
+                  by) for code, only, offset, limit, by in cut],
+        lambda i: svc.overdue(s, ctx, cut[i][0], stage, year, cut[i][1], limit=cut[i][3],
+                              offset=cut[i][2], process=process))
     return sum(totals), counts, [row for piece in pieces for row in piece]
 
 
