@@ -78,7 +78,8 @@ def revision_of(page: str) -> str:
 def _edits(db, case_id: int) -> list[dict]:
     with open_session(db) as s:
         rows = s.exec(select(AuditRecord).where(AuditRecord.action == "case.edit",
-                                                AuditRecord.entity_id == str(case_id))).all()
+                                                AuditRecord.entity_id == str(case_id))
+                      .order_by(AuditRecord.id)).all()  # (in the order written)
         return [json.loads(r.payload) for r in rows]
 
 

@@ -161,6 +161,6 @@ def test_the_audit_log_keeps_no_filter_that_may_name_a_person(db):
     commit(db, lambda s: saved_views.save(s, ctx_of(), user(s, "asel"), "Year",
                                           "/overdue?year=2026"))
     with open_session(db) as s:
-        payloads = [r.payload for r in s.exec(select(AuditRecord))
-                    if r.action == saved_views.SAVED]
+        payloads = [r.payload for r in s.exec(select(AuditRecord).order_by(AuditRecord.id))
+                    if r.action == saved_views.SAVED]  # (in the order written)
     assert len(payloads) == 2 and "Akhmetov" not in payloads[0] and "year=2026" in payloads[1]
