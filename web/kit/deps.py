@@ -64,7 +64,7 @@ def with_session_in_one_thread(request: Request, work: Callable[[Session], T]) -
 
 @contextmanager
 def request_session(request: Request) -> Iterator[Session]:
-    """The request's database session (`db`, and `web.kit.api.in_one_thread`)."""
+    """The request's database session (`db`, and `with_session_in_one_thread`)."""
     s = Session(request.app.state.engine, expire_on_commit=False)
     state = request.scope.get("state")
     pending = state.get(IDEMPOTENCY) if isinstance(state, dict) else None
