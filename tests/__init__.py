@@ -4,3 +4,9 @@
 from workflow.installed import install as _install_features
 
 _install_features()
+
+# A database statement on a web process's event loop is refused in every test and in every
+# merzim a test starts (web/kit/loop_guard.py); tests/conftest.py fails the test that made one.
+import os as _os
+
+_os.environ.setdefault("MERZIM_LOOP_GUARD", "raise")

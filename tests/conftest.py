@@ -55,6 +55,19 @@ def _share_compiled_templates() -> None:
 _share_compiled_templates()
 
 
+@pytest.fixture(autouse=True)
+def _nothing_on_the_event_loop():
+    """Every test: no database statement was sent from a web process's event loop meanwhile
+    (web/kit/loop_guard.py; the guard refuses it, and a handler that swallows the refusal is
+    caught here)."""
+    from web.kit import loop_guard
+
+    loop_guard.found()
+    yield
+    seen = loop_guard.found()
+    assert not seen, "a database statement on the event loop:\n" + "\n".join(seen[:3])
+
+
 _SHARED_PORTALS: dict[tuple, Any] = {}  # (backend, options) -> (portal, its context manager)
 
 

@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from calendars import KazakhstanCalendar
 from calendars.errors import CalendarError
-from web.kit import charts, limits, once, rows, views
+from web.kit import charts, limits, loop_guard, once, rows, views
 from web.kit.api import document_bad_body
 from web.kit.asgi import HttpMiddleware
 from web.kit.deps import DB_SESSION, SESSION_COOKIE, ApiAuthRequired, LoginRequired, language
@@ -39,6 +39,7 @@ from workflow.definitions import Registry
 from workflow.i18n import Translator, date_text, number_text, period_name
 from workflow.services import org_name
 from workflow.settings import Settings
+from workflow.services.transactions import busy
 
 if TYPE_CHECKING:  # the tables, for annotations only
     from workflow.storage.models import Organisation, User, WebSession
@@ -345,55 +346,58 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         return error_page(request, 401, "unauthorised", headers={"WWW-Authenticate": "Bearer"},
                           database=False)
 
+    # The handlers that may read or write the database (the refusal's audit record, the
+    # reader's menu on the error page) are `def`: Starlette runs them in its worker threads, as
+    # FastAPI runs the routes; only those that never ask it are `async` (web/kit/loop_guard.py).
     @app.exception_handler(MerzimError)
-    async def _domain(request: Request, exc: MerzimError):
+    def _domain(request: Request, exc: MerzimError):
         code = status_of(exc)
         if getattr(exc, "audited", False):  # some routes audit their refusals in detail
             return error_page(request, code, exc.key, lambda t: web_message(exc, t))
         return audited_error_page(request, code, exc.key, lambda t: web_message(exc, t))
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception):
+    def _unexpected(request: Request, exc: Exception):
         """A failure no handler knows (a bug, a database gone): the error page in the layout, no
         traceback; the server's log keeps the details (Starlette logs the exception after)."""
         return error_page(request, 500, "error.unexpected_web")
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException):
+    def _http(request: Request, exc: StarletteHTTPException):
         """No such address (or method): an HTML page for a browser, JSON for the API."""
         key = {404: "notfound.page", 405: "error.method",
                429: "error.rate_limited"}.get(exc.status_code, "error.invalid")
         return error_page(request, exc.status_code, key, headers=getattr(exc, "headers", None))
 
-    async def _usage(request: Request, key: str, **params) -> Response:
+    def _usage(request: Request, key: str, **params) -> Response:
         exc = UsageError(key=key, **params)
-        return await _domain(request, exc)
+        return _domain(request, exc)
 
     @app.exception_handler(CalendarError)
-    async def _calendar(request: Request, exc: CalendarError):
+    def _calendar(request: Request, exc: CalendarError):
         """A date outside the calendar's years (e.g. a page's as_of): 422, not 500."""
-        return await _usage(request, "error.date_outside", first=calendar.first_year,
+        return _usage(request, "error.date_outside", first=calendar.first_year,
                             last=calendar.last_year, detail=str(exc))
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)
-    async def _out_of_range(request: Request, exc: Exception):
+    def _out_of_range(request: Request, exc: Exception):
         """A number no column holds (an id above 2^63), or text PostgreSQL cannot store (a NUL
         character): 422, not 500."""
         if "nul" in str(getattr(exc, "orig", exc)).lower():
-            return await _usage(request, "error.nul_in_input")
-        return await _usage(request, "error.number_out_of_range")
+            return _usage(request, "error.nul_in_input")
+        return _usage(request, "error.number_out_of_range")
 
     @app.exception_handler(OperationalError)
     async def _busy(request: Request, exc: OperationalError):
-        """SQLite busy past its timeout (a long import holds the write lock): 503 and
-        Retry-After, not 500. A connection lost (PostgreSQL restarted, its backend terminated)
+        """A lock not taken within its bound (`[database] busy_seconds`: SQLite's busy timeout,
+        PostgreSQL's lock_timeout; a long import or another process holds the writers' lock):
+        503 and Retry-After, not 500, nothing stored. A connection lost (PostgreSQL restarted, its backend terminated)
         or refused: 503 and Retry-After, a read tried once more first (web/kit/limits.py); a
         write's answer says what became of it: nothing committed (send it again), committed
         (`error.db_lost_saved`) or lost while committing (`error.db_lost_unknown`: the same
         request with the same idempotency key tells). Any other database failure stays a 500."""
-        said = str(exc.orig).lower()
-        if "locked" in said or "busy" in said:
+        if busy(exc):  # another writer held the lock past [database] busy_seconds
             return plain_refusal(request, "error.db_busy", 503,
                                  {"Retry-After": "5", "Cache-Control": "no-store"})
         if not exc.connection_invalidated and engine.dialect.name != "postgresql":
@@ -424,9 +428,10 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     # a write with an idempotency key: done once, its answer kept with it (web/kit/once.py);
     # inside the body cap, which bounds what it reads of a form
     once.install(app, engine)
+    loop_guard.install(engine)  # no statement of this engine on the event loop
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError):
+    def _invalid(request: Request, exc: RequestValidationError):
         parts, fields, long = [], [], {}
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")

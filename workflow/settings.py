@@ -56,7 +56,7 @@ def argon2_profile(env: Any) -> str:
 
 DEFAULTS: dict[str, Any] = {
     "general": {"timezone": "Asia/Almaty", "language": "kk"},
-    "database": {"path": "merzim.db", "url": "", "busy_seconds": 30},
+    "database": {"path": "merzim.db", "url": "", "busy_seconds": 10, "idle_seconds": 120},
     "processes": {"dirs": []},
     "obligations": {},
     "calendar": {},
@@ -193,7 +193,8 @@ class Settings:
     raw: dict[str, Any] = field(default_factory=dict)
     # the audit chain's head outside the database (None: next to a SQLite file, else none)
     audit_checkpoint: Path | None = None
-    busy_seconds: float = 30  # how long SQLite waits for another writer before "busy"
+    busy_seconds: float = 10  # how long a write waits for another writer's lock: "busy"
+    idle_seconds: float = 120  # how long a PostgreSQL transaction may stay idle
     import_rows: int = 10_000  # rows of an imported CSV/XLSX, blank rows not counted
     import_megabytes: int = 50  # size of an imported file (an XLSX unpacked)
     notify: NotifySettings | None = None  # reminders and channels; secrets not required here
@@ -323,9 +324,13 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         audit_checkpoint = Path(checkpoint)
         if not audit_checkpoint.is_absolute() and path is not None:
             audit_checkpoint = path.resolve().parent / audit_checkpoint
-    busy = database.get("busy_seconds", 30)
+    busy = database.get("busy_seconds", 10)
     if isinstance(busy, bool) or not isinstance(busy, int | float) or not 0 < busy <= 3600:
         raise ConfigError(f"database.busy_seconds: {busy!r} is not a number of seconds (1-3600)")
+    idle = database.get("idle_seconds", 120)
+    if isinstance(idle, bool) or not isinstance(idle, int | float) or not 1 <= idle <= 86400:
+        raise ConfigError(f"database.idle_seconds: {idle!r} is not a number of seconds "
+                          "(1-86400)")
     limits = {}
     for key in ("rows", "megabytes"):
         value = (data.get("import") or {}).get(key)
@@ -345,6 +350,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         raw=data,
         audit_checkpoint=audit_checkpoint,
         busy_seconds=float(busy),
+        idle_seconds=float(idle),
         import_rows=limits["rows"],
         import_megabytes=limits["megabytes"],
         notify=_notify(data, env, require_secrets=False),

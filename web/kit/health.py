@@ -73,7 +73,9 @@ class RequestMetrics(HttpMiddleware):
 
 
 @router.get("/healthz")
-def healthz() -> PlainTextResponse:
+async def healthz() -> PlainTextResponse:
+    """The process answers: on the event loop itself, so it says whether the loop moves (a
+    worker thread would make it wait behind every request that holds one)."""
     return PlainTextResponse("ok\n", headers={"Cache-Control": "no-store"})
 
 

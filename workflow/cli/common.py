@@ -155,6 +155,8 @@ def unexpected_error(exc: BaseException) -> MerzimError:
     (MERZIM_DEBUG=1 shows the traceback)."""
     from sqlalchemy.exc import DatabaseError, DataError, OperationalError
 
+    from workflow.services.transactions import busy
+
     lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     detail = lines[0] if lines else type(exc).__name__
     low = detail.lower()
@@ -164,7 +166,7 @@ def unexpected_error(exc: BaseException) -> MerzimError:
         if "nul" in low:
             return UsageError(key="error.nul_in_input")
         return UsageError(key="error.number_out_of_range")
-    if isinstance(exc, OperationalError) and ("locked" in low or "busy" in low):
+    if isinstance(exc, OperationalError) and busy(exc):
         return MerzimError(key="error.db_busy_cli")
     if "disk is full" in low or "no space left" in low:
         return MerzimError(key="error.disk_full", detail=detail)

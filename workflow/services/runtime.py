@@ -16,7 +16,8 @@ def engine(settings: Settings):
     from sqlalchemy.exc import ArgumentError
 
     try:
-        eng = make_engine(settings.database_url, settings.busy_seconds)
+        eng = make_engine(settings.database_url, settings.busy_seconds,
+                          settings.idle_seconds)
     except ArgumentError:  # an unknown scheme or a malformed URL; never echo it (a password)
         scheme = settings.database_url.split(":", 1)[0][:40]
         raise ConfigError(f"database URL: {scheme!r} is not a database merzim knows: use "

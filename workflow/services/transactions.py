@@ -36,6 +36,7 @@ from workflow.storage import audit, db, kept
 DEFERRED = "merzim.deferred"  # s.info: transactions are savepoints, committed by the key's keep
 COMMITTED = "merzim.committed"  # s.info: this session has committed something
 COMMITTING = "merzim.committing"  # s.info: a commit was under way when it failed (outcome unknown)
+busy = db.busy  # whether a database error is a lock not taken within [database] busy_seconds
 
 
 def check_revision(current: str | None) -> None:

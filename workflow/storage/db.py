@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
@@ -13,8 +13,19 @@ from sqlmodel import Session, create_engine
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str, busy_seconds: float = 30) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout."""
+BUSY_SECONDS = 10.0  # the default bound of a wait for another writer's lock ([database])
+IDLE_SECONDS = 120.0  # the default bound of a transaction left idle ([database])
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE of a lock not taken within lock_timeout
+
+
+def make_engine(url: str, busy_seconds: float = BUSY_SECONDS,
+                idle_seconds: float = IDLE_SECONDS) -> Engine:
+    """An engine for `url`. Every wait for a lock has a bound, `busy_seconds`: SQLite's busy
+    timeout; PostgreSQL's `lock_timeout` (the writers' advisory lock, a row lock, a table's
+    lock), after which the statement fails as `busy` says. A PostgreSQL transaction left idle
+    longer than `idle_seconds` (a process stopped in the middle, holding the writers' lock) is
+    ended by the server (`idle_in_transaction_session_timeout`), its locks released. SQLite
+    gets foreign keys and WAL."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": busy_seconds})
 
@@ -26,7 +37,27 @@ def make_engine(url: str, busy_seconds: float = 30) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    bounds = (f"-c lock_timeout={max(1, round(busy_seconds * 1000))} "
+              f"-c idle_in_transaction_session_timeout={max(1, round(idle_seconds * 1000))}")
+    given = make_url(url).query.get("options") or ""
+    if not isinstance(given, str):  # (the option given several times in the URL)
+        given = " ".join(given)
+    # the URL's own options after merzim's: an operator's setting of either wins
+    return create_engine(url, pool_pre_ping=True,
+                         connect_args={"options": f"{bounds} {given}".strip()})
+
+
+def busy(exc: BaseException) -> bool:
+    """Whether a database error says that another writer held a lock past the wait's bound
+    (`make_engine`): SQLite "database is locked/busy", PostgreSQL's lock_timeout. Nothing was
+    written; the same request may be sent again in a moment. The one answer to the question
+    for the web (503 with Retry-After), the command line and the worker."""
+    orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+        return True
+    said = str(orig).lower()
+    return "database is locked" in said or "database is busy" in said or (
+        getattr(orig, "sqlstate", None) is None and ("locked" in said or "busy" in said))
 
 
 def alembic_config(engine: Engine):
