@@ -8,7 +8,9 @@ to fill in (docs/imports.md, "From the web").
   import's use case (`workflow/imports/usecase.py`, which the command line calls too: this page
   renders what it answers). Every refused row is named with its number and reason; nothing is
   written either way. Headers the register does not know are asked about (`POST
-  /registers/{process}/import/map`: which column each is, or ignored), the file kept meanwhile.
+  /registers/{process}/import/map`: which column each is, or ignored), the file kept meanwhile;
+  who answers for a case and whom it is about are offered only where the register declares
+  them mappable, and a form naming them anyway is refused by the use case.
 * **Between preview and confirm** a file the preview accepted is kept in the file store
   evidence files are kept in -- the database itself on PostgreSQL without a files directory --
   so the confirm finds it on whichever node answers (workflow/imports/staging.py).
@@ -133,6 +135,14 @@ def _headers(defn: Definition, lang: str, t) -> list[tuple[str, str]]:
     return template_builder.headers(defn, lang)
 
 
+def _targets(defn: Definition, lang: str, t) -> list[tuple[str, str]]:
+    """The columns her own header may be mapped to (the mapping form's choices): the file's
+    columns but who answers for a case and whom it is about, unless the register declares
+    them mappable (`import_cells.targets`)."""
+    offered = set(import_cells.targets(defn))
+    return [(key, label) for key, label in _headers(defn, lang, t) if key in offered]
+
+
 def _preview(pc: PageContext, defn: Definition, rows: list[dict[str, Any]],
              refused: list[RowRefused]) -> dict[str, Any]:
     """The rows that would be opened, as the preview's table shows them (the first SHOWN):
@@ -243,7 +253,9 @@ def _previewed(request: Request, pc: PageContext, defn: Definition,
                         wanted=bool(unknown) or (bool(rows) and not refused), kept=kept) or None
     if unknown:
         return {"status": 200, "unknown": unknown, "file": shown, "token": token,
-                "fields": _headers(defn, pc.t.language, pc.t),
+                "fields": _targets(defn, pc.t.language, pc.t),
+                "withheld": [label for key, label in _headers(defn, pc.t.language, pc.t)
+                             if not import_cells.mappable(defn, key)],
                 "given": [(h, k) for h, k in (mapping or {}).items() if h not in unknown]}
     batched = found.batched
     import_id = uuid.uuid4().hex[:12] if batched and not refused else ""

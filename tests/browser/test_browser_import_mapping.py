@@ -1,7 +1,8 @@
 """Her own column names mapped in a real browser with scripts off (the server and the demo of
 tests/support/browser_helpers.py): the preview asks which column each unknown header is,
 the plain form is sent, the file is previewed with her mapping and confirmed; the next file
-with the same headers asks nothing.
+with the same headers asks nothing. Who answers for an entry and whom it is about are not
+among the columns offered (the register's own "Лицо" column names the person).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ pytestmark = pytest.mark.browser
 
 def _file(tmp_path, person: str):
     path = tmp_path / f"{uuid.uuid4().hex[:8]}.csv"
-    path.write_text("№ п/п,Сотрудник,Вид,Дата выявления факта\n"
-                    f"1,{person},foreign_account,03.11.2026\n", encoding="utf-8")
+    path.write_text("№ п/п,Лицо,Вид,Принятые меры,Дата выявления факта\n"
+                    f"1,{person},foreign_account,Выговор,03.11.2026\n", encoding="utf-8")
     return path
 
 
@@ -41,8 +42,10 @@ def test_her_columns_are_mapped_once_without_javascript(chromium, server, tmp_pa
         _preview(pg, server, _file(tmp_path, person))
         form = pg.locator("[data-testid=import-map-form]")
         assert form.count() == 1, pg.content()[-2000:]
-        pg.select_option("select[name=field_0]", "person")
-        pg.select_option("select[name=field_1]", "kind")
+        for party in ("subject", "person", "responsible"):
+            assert form.locator(f"option[value={party}]").count() == 0, party
+        pg.select_option("select[name=field_0]", "kind")
+        pg.select_option("select[name=field_1]", "measures")
         tb.submit(pg, "[data-testid=import-map-submit]")
         assert pg.locator("[data-testid=import-ready]").count() == 1, pg.content()[-2000:]
         assert "№ п/п" in pg.locator("[data-testid=import-ignored]").inner_text()

@@ -208,6 +208,8 @@ REFUSED = {
         "draft-without-stored-as": (IRA, _drop("drafts", "publication", "stored_as"),
                                     "stored_as: is missing")}),
     "shown-without-names": (QUARTERLY, _set("shown", value={"x": {}}), "shown] x.names"),
+    "mappable-not-a-party": (COI, _set("parties", "mappable", value=["person", "kind"]),
+                             "mappable[1]: must be one of"),
     "unknown-process-key": (COI, _set("process", "colour", value="red"), "colour: unknown key"),
     "misspelt-due-key": (COI, _set("stage", 0, "due", "offest", value=5),
                          "due.offest: unknown key"),
@@ -348,6 +350,7 @@ names = {_N}
 object = "optional"
 person = "required"
 person_visibility = "responsible"
+mappable = ["person", "responsible"]
 
 [[field]]
 key = "kind"

@@ -9,10 +9,14 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from tests.support.import_helpers import site_fixture  # noqa: F401 - the `site` fixture
+from tests.support.import_helpers import (
+    REGISTRY,
+    site_fixture,  # noqa: F401 - the `site` fixture
+)
 from tests.support.races import at_once
-from tests.support.web_helpers import TODAY, Web, web_fixture  # noqa: F401 - `web`
+from tests.support.web_helpers import CALENDAR, TODAY, Web, web_fixture  # noqa: F401 - `web`
 from tests.support.web_import_helpers import PROCESS
+from workflow import services as svc
 from workflow.imports import usecase
 from workflow.storage.models import AuditRecord, ImportMapping, Organisation
 
@@ -20,17 +24,18 @@ TRIES = 15
 ORG = "AK-ALM-EDU"
 
 
-def test_the_same_mapping_kept_at_once_is_stored_once(site: Web, make_ctx):
+def test_the_same_mapping_kept_at_once_is_stored_once(site: Web):
     if site.engine.dialect.name != "postgresql":
         pytest.skip("a race of two writers on one PostgreSQL database")
     with Session(site.engine) as s:
         edu = s.exec(select(Organisation.id).where(Organisation.code == ORG)).one()
     who = usecase.Importer("officer", ORG, edu, "asel")
     for n in range(TRIES):
-        mapped = {f"нарушитель {n}": "person", f"вид нарушения {n}": "kind"}
+        mapped = {f"принятые меры {n}": "measures", f"вид нарушения {n}": "kind"}
 
         def keep(s, mapped=mapped) -> None:
-            usecase.remember(s, make_ctx(TODAY, actor="web:asel"), who, PROCESS, mapped)
+            ctx = svc.Context(CALENDAR, REGISTRY, TODAY, actor="web:asel", language="en")
+            usecase.remember(s, ctx, who, PROCESS, mapped)
 
         failed = at_once(site.engine, [keep, keep], timeout=60)
         assert failed == []

@@ -163,6 +163,9 @@ class Parties:
     object: str = "none"  # none | optional | required: an object organisation
     person: str = "none"  # none | optional | required: a person (name and position)
     person_visibility: str = "organisation"  # who sees the person: see procedures.md
+    # the parties (subject, person, responsible) an officer's own header may be mapped to when
+    # she imports the register's file; none unless listed (workflow/imports/cells.py: PROTECTED)
+    mappable: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,9 @@ Roll = Literal[ROLLS]  # type: ignore[valid-type]
 Kinds = Annotated[tuple[OrgKind, ...], listing(OrgKind), AfterValidator(widened)]
 SomeKinds = Annotated[tuple[OrgKind, ...], Field(min_length=1), listing(OrgKind, 1),
                       AfterValidator(widened)]
+# The parties an import's mapping may name only when the definition lists them
+# (`[parties] mappable`; workflow/imports/cells.py: PROTECTED).
+Party = Literal["subject", "person", "responsible"]
 Anchor = Annotated[str, StringConstraints(pattern=r"^[^.]+(\.planned)?$")]
 EvidenceAny = Annotated[tuple[Annotated[tuple[Key, ...], Field(min_length=1)], ...],
                         Field(min_length=1)]
@@ -351,6 +354,10 @@ class PartiesTable(Table):
     person: Literal["none", "optional", "required"] = "none"
     person_visibility: Literal["organisation", "responsible"] = "organisation"
     """Who sees the person: the case's organisation, or only its responsible officer."""
+    mappable: Annotated[tuple[Party, ...], listing(Party)] = ()
+    """The parties a column of the officer's own, mapped when she imports the register's file,
+    may name: the organisation (subject), the person, the responsible officer. None unless
+    listed: the register's own columns name them."""
 
 
 class PeriodDueTable(Table):
@@ -665,7 +672,7 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
         dates, defaults, _stages(t.dynamic_stage, "dynamic_stage", source, dates, defaults,
                                  evidence),
         p.final_states, Parties(t.parties.object, t.parties.person,
-                                t.parties.person_visibility),
+                                t.parties.person_visibility, t.parties.mappable),
         _fields(t, source), evidence, tuple(Timer(x.on, x.source, x.dest) for x in t.timer),
         recurrence, dict(t.interpretation_sources),
         {k: v for k, v in doc.items() if k not in DefinitionTables.model_fields},

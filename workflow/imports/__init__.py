@@ -9,7 +9,9 @@ others:
   mapping kept (`write`, `roll_back`);
 * `columns` — how every import reads a header, a number and a date;
 * `cells` — a file's cells read into the import's keys (headers in any of the three
-  languages, dd.mm.yyyy dates, grouped numbers, organisations and officers by name);
+  languages, dd.mm.yyyy dates, grouped numbers, organisations and officers by name) and
+  the columns her own header may be mapped to (`targets`: who answers for an entry and whom
+  it is about only where the definition declares them mappable);
 * `registers` — a register file checked whole, then written 500 rows a transaction; an
   unfinished import hidden, resumed or rolled back by its id;
 * `staging` — a checked web-import file kept in the shared file store until its confirm;

@@ -53,6 +53,24 @@ def applicable(defn: Definition) -> tuple[str, ...]:
     return tuple(out)
 
 
+# Who answers for a case (`responsible`) and whom it is about (`subject`, `person`): a column
+# an officer's own header is never mapped to, unless the register's definition lists it in
+# `[parties] mappable`. The register's own columns (their labels, their keys) still name them.
+PROTECTED = frozenset({"subject", "person", "responsible"})
+
+
+def mappable(defn: Definition, key: str) -> bool:
+    """Whether her own header may be mapped to the column `key`: any column but a protected
+    one the definition does not list in `[parties] mappable`."""
+    return key not in PROTECTED or key in defn.parties.mappable
+
+
+def targets(defn: Definition) -> tuple[str, ...]:
+    """The columns her own header may be mapped to: those of the register's template
+    (`applicable`) but the protected ones it does not declare mappable."""
+    return tuple(k for k in applicable(defn) if mappable(defn, k))
+
+
 def label_of(defn: Definition, key: str) -> dict[str, str] | str:
     """A column's name: its names in each language, or the catalogue key naming it."""
     if key in PARTY_LABELS:
@@ -199,6 +217,16 @@ class UnknownColumns(UsageError):
         self.unknown = unknown
 
 
+def protected(defn: Definition, header: str, key: str, language: str) -> UsageError:
+    """The refusal of her header mapped to a protected column the register does not declare
+    mappable, naming the columns it may be mapped to, in the reader's language."""
+    refusal = UsageError(f"{header!r} may not be mapped to {key!r}", key="import.map_protected",
+                         header=header, field=key,
+                         known=", ".join(label_in(defn, k, language) for k in targets(defn)))
+    refusal.labels["field"] = label_of(defn, key)
+    return refusal
+
+
 @dataclass(frozen=True)
 class Header:
     """A file's header read: each header naming a column (header → key), the headers that
@@ -238,7 +266,9 @@ def read_header(defn: Definition, header: list[str], language: str,
                 raise UsageError(f"no column {key!r}", key="import.map_unknown_field",
                                  header=str(h), field=key,
                                  known=", ".join(label_in(defn, k, language)
-                                                 for k in applicable(defn)))
+                                                 for k in targets(defn)))
+            if not mappable(defn, key):
+                raise protected(defn, str(h), key, language)
             mapped.add(key)
         if key is None:
             if spreadsheet.not_a_field(h):

@@ -125,13 +125,21 @@ def remembered(s: Session, who: Importer, process: str) -> dict[str, str]:
 
 
 def _chosen(s: Session, who: Importer, defn: Definition,
-            mapping: dict[str, str] | None) -> dict[str, str]:
+            mapping: dict[str, str] | None, language: str) -> dict[str, str]:
     """The remembered mapping, with what she gives now over it: header folded → column (a
-    column named by its key or its label in any language; `cells.IGNORE`: ignored)."""
+    column named by its key or its label in any language; `cells.IGNORE`: ignored). A column
+    who answers for a case or whom it is about (`cells.PROTECTED`) is no header's unless the
+    register declares it mappable: given now, refused before anything is read or kept;
+    remembered (kept before), left out, so that the header is asked about again."""
     known = import_cells.header_keys(defn)
-    chosen = remembered(s, who, defn.key)
-    chosen.update({spreadsheet.fold(h): known.get(spreadsheet.fold(k), k) if k else k
-                   for h, k in (mapping or {}).items()})
+    chosen = {h: k for h, k in remembered(s, who, defn.key).items()
+              if k == import_cells.IGNORE
+              or import_cells.mappable(defn, known.get(spreadsheet.fold(k), k))}
+    for header, key in (mapping or {}).items():
+        key = known.get(spreadsheet.fold(key), key) if key else key
+        if key and not import_cells.mappable(defn, key):
+            raise import_cells.protected(defn, header, key, language)
+        chosen[spreadsheet.fold(header)] = key
     return chosen
 
 
@@ -140,7 +148,7 @@ def read(s: Session, ctx: Context, who: Importer, defn: Definition,
          mapping: dict[str, str] | None = None) -> Read:
     """The file's rows in the import's keys (the rows' own list, replaced row by row: the
     file held once), as this importer imports them."""
-    chosen = _chosen(s, who, defn, mapping)
+    chosen = _chosen(s, who, defn, mapping, language)
     header = [h for h in (rows[0] if rows else {}) if h != "_row"]
     named = import_cells.read_header(defn, header, language, chosen)
     known = import_cells.header_keys(defn)
@@ -276,10 +284,14 @@ def write(s: Session, ctx: Context, who: Importer, process: str, rows: list[dict
 
 def remember(s: Session, ctx: Context, who: Importer, process: str,
               mapped: dict[str, str]) -> None:
-    """Her mapping kept for her organisation and the register, with an audit record of what
-    changed (one transaction). The writers' lock is taken before the stored mapping is read,
+    """Her mapping kept for her organisation and the register (never a column the register
+    does not declare mappable: `cells.mappable`), with an audit record of what changed (one
+    transaction). The writers' lock is taken before the stored mapping is read,
     so two confirms saving it at once (on two nodes) store it once: the second finds the
     first's rows and changes nothing."""
+    defn = ctx.registry.get(process)
+    mapped = {h: k for h, k in mapped.items()
+              if k == import_cells.IGNORE or import_cells.mappable(defn, k)}
     if who.org_id is None or not mapped:
         return
     with tx.transaction(s):
