@@ -94,8 +94,9 @@ def test_an_import_leaves_a_signed_in_persons_channels_and_says_which_rows(db, m
         assert not any(p["login"] == "dana" and ("email" in p or "telegram_chat_id" in p)
                        for p in sets)
     lines = {lang: done.kept_lines(Translator(lang)) for lang in ("kk", "ru", "en")}
-    assert lines["en"] == ["Row 2 (dana): E-mail, Telegram left unchanged — she has signed in, "
-                           "so only she can change them."]
+    assert lines["en"] == ["Row 2 (dana): E-mail, Telegram left unchanged — they are hers (she "
+                           "has signed in, or she is the responsible officer of a case whose "
+                           "person only she may see), so only she can change them."]
     for lang, found in lines.items():
         assert len(found) == 1 and "dana" in found[0] and "2" in found[0], lang
         assert "accounts." not in found[0] and "people.col" not in found[0], lang

@@ -199,9 +199,9 @@ def user_set(login: Login,
              active: bool = typer.Option(None, "--active/--inactive",
                                          help="Let her sign in and get reminders, or not."),
              as_json: Json = False) -> None:
-    """Change a user's details or channels. Once she has signed in, her e-mail and Telegram
-    are hers: a new e-mail waits for her confirmation by a link sent to it, her Telegram
-    chat she links herself."""
+    """Change a user's details or channels. Once she has signed in (or from the moment she is
+    responsible for a whistleblower's case), her e-mail and Telegram are hers: a new e-mail
+    waits for her confirmation by a link sent to it, her Telegram chat she links herself."""
     from workflow.services import channels
 
     web = STATE.settings.web  # where her confirmation link points, as an invitation's
@@ -211,6 +211,8 @@ def user_set(login: Login,
                             full_name=name, position=position, role=role, org=org, email=email,
                             language=language, telegram_chat_id=telegram_chat, active=active)
         pending = channels.pending_email(s, u) if email else None
+        why = "channels.email_pending" if u.signed_in_at is not None \
+            else "channels.email_pending_protected"  # hers: she answers for a protected case
         out = {"login": u.login, "name": u.full_name, "position": u.position, "role": u.role,
                "email": u.email,
                "language": u.language, "telegram_chat_id": u.telegram_chat_id, "active": u.active,
@@ -220,7 +222,7 @@ def user_set(login: Login,
         return
     STATE.console.print(STATE.t("user.updated", login=login))
     if pending is not None:
-        STATE.console.print(STATE.t("channels.email_pending", login=login,
+        STATE.console.print(STATE.t(why, login=login,
                                     email=pending.new_email))
 
 

@@ -2,14 +2,21 @@
 address and the Telegram chat of an account.
 
 * An account that has never signed in (`User.signed_in_at` None) is still the
-  administrator's to set up: an import or a form sets her e-mail and Telegram chat.
-* Once she has signed in, they change only with her confirmation. Telegram: only her own
+  administrator's to set up: an import or a form sets her e-mail and Telegram chat -- unless
+  she answers for a protected case (the responsible officer of a whistleblower's case:
+  `visibility.answers_for_protected`): from the moment she does, they are hers as if she had
+  signed in, since her account is then the one way to a person nobody else may see.
+* Once they are hers, they change only with her confirmation. Telegram: only her own
   '/start CODE' (a code from her account page) binds a chat. E-mail: a change asked by
   anyone becomes a pending change; a link goes to the new address and the change applies when
   she opens it signed in as herself, before it expires. Nobody else's form, import or command
   changes them; an import says which of its rows it left so.
 * The bot answers commands only in a chat its owner bound herself (`telegram_bound_at`): a chat
   an administrator typed in gets reminders (which never name a person) but no answers.
+* Nobody else sends a link that signs in as an account whose channels are hers only because
+  she answers for a protected case (`invitation_refusal`): a resent invitation or a password
+  reset would go to an address she never confirmed, so both are refused until she has signed
+  in herself or the case has been handed over (P-26, audited as a disclosure).
 
 A link's token is random; only its SHA-256 is stored. Every step is audited.
 """
@@ -33,19 +40,60 @@ EMAIL_CHANGE_HOURS = 48  # how long the confirmation link of an e-mail change wo
 CHANNELS = ("email", "telegram_chat_id")
 
 
-def hers(user: User) -> bool:
-    """Whether the account's channels are hers alone: she has signed in."""
-    return user.signed_in_at is not None
+def hers(user: User, s: Session | None = None) -> bool:
+    """Whether the account's channels are hers alone: she has signed in, or she answers for a
+    protected case. `s`: the session to read her cases in (default: the one `user` was
+    loaded in; an account in none, not yet stored, answers for nothing, a stored one read
+    outside a session is taken as hers)."""
+    if user.signed_in_at is not None:
+        return True
+    return _protected_officer(user, s)
+
+
+def _protected_officer(user: User, s: Session | None) -> bool:
+    """Whether the account is the responsible officer of a protected case (read without
+    flushing the caller's pending changes)."""
+    from sqlalchemy.orm import object_session
+
+    from workflow.services.visibility import answers_for_protected
+
+    if user.id is None:
+        return False
+    found: Any = s if s is not None else object_session(user)
+    if found is None:
+        return True
+    with found.no_autoflush:
+        return answers_for_protected(found, user.id)
+
+
+def _refused(user: User, channel: str) -> RuleViolation:
+    """The refusal of someone else's change of her `channel` ("email", "telegram"), saying
+    why it is hers: she has signed in, or she answers for a protected case."""
+    why = "hers" if user.signed_in_at is not None else "protected"
+    return RuleViolation(f"her {channel} is hers", key=f"channels.{channel}_{why}",
+                         login=user.login)
+
+
+def invitation_refusal(s: Session, user: User) -> RuleViolation | None:
+    """Why nobody may send her a link that signs in as her (an invitation, resent or after a
+    password reset), None when one may be sent: refused while her channels are hers only
+    because she answers for a protected case -- she has never signed in, so her e-mail is an
+    address someone else typed in, and whoever reads it would see the protected person."""
+    if user.signed_in_at is None and _protected_officer(user, s):
+        return RuleViolation("she answers for a protected case and never signed in",
+                             key="accounts.invite_protected", login=user.login)
+    return None
 
 
 def _same(a: str | None, b: str | None) -> bool:
     return (a or None) == (b or None)
 
 
-def withheld(user: User, email: str | None, telegram_chat_id: str | None) -> list[str]:
+def withheld(user: User, email: str | None, telegram_chat_id: str | None,
+             s: Session | None = None) -> list[str]:
     """The channels among those asked (None: not asked) that someone other than their owner
-    may not change on this account: she has signed in and the value differs from hers."""
-    if not hers(user):
+    may not change on this account: they are hers (`hers`) and the value differs from hers."""
+    if not hers(user, s):
         return []
     asked = {"email": email, "telegram_chat_id": telegram_chat_id}
     return [k for k in CHANNELS if asked[k] is not None and not _same(asked[k], getattr(user, k))]
@@ -61,13 +109,12 @@ def set_telegram(user: User, chat: str | None) -> None:
 
 def operator_link_code(s: Session, ctx: Context, user: User) -> str:
     """A one-time code an operator hands to a person who never signed in (she sends
-    '/start CODE' to the bot); refused once she has signed in: she makes her own on her
-    account page, so nobody else can bind a chat of his to her account."""
+    '/start CODE' to the bot); refused once her channels are hers (`hers`): she makes her own
+    on her account page, so nobody else can bind a chat of his to her account."""
     from workflow.reminders.telegram_link import create_link
 
-    if hers(user):
-        raise RuleViolation("her Telegram is hers", key="channels.telegram_hers",
-                            login=user.login)
+    if hers(user, s):
+        raise _refused(user, "telegram")
     return create_link(s, user, ctx.actor)
 
 
@@ -144,13 +191,15 @@ def confirm_email_change(s: Session, viewer: User, token: str, now: float | None
 def admin_channels(s: Session, ctx: Context, user: User, changes: dict[str, Any],
                    base_url: str | None) -> dict[str, Any]:
     """Someone's form (not hers) asks to change `changes`' e-mail and Telegram chat (absent or
-    None: not asked; "": remove). On an account that never signed in they are set here; on a
-    signed-in one a different e-mail becomes a pending change (a link to the new address, so
-    `base_url` is needed) and any other change of them is refused. Returns what was applied
-    now (for the caller's audit record); the pending change audits itself."""
+    None: not asked; "": remove). On an account whose channels are not hers (`hers`: she
+    never signed in and answers for no protected case) they are set here; on one whose are, a
+    different e-mail becomes a pending change (a link to the new address, so `base_url` is
+    needed, applied when she opens it signed in as herself) and any other change of them is
+    refused. Returns what was applied now (for the caller's audit record); the pending change
+    audits itself."""
     email, chat = changes.get("email"), changes.get("telegram_chat_id")
     applied: dict[str, Any] = {}
-    if not hers(user):
+    if not hers(user, s):
         if email is not None:
             user.email = email or None
             applied["email"] = email or None
@@ -158,14 +207,12 @@ def admin_channels(s: Session, ctx: Context, user: User, changes: dict[str, Any]
             set_telegram(user, chat)
             applied["telegram_chat_id"] = chat or None
         return applied
-    refused = withheld(user, email, chat)
+    refused = withheld(user, email, chat, s)
     if "telegram_chat_id" in refused:
-        raise RuleViolation("her Telegram is hers", key="channels.telegram_hers",
-                            login=user.login)
+        raise _refused(user, "telegram")
     if "email" in refused:
         if not email:
-            raise RuleViolation("her e-mail is hers", key="channels.email_hers",
-                                login=user.login)
+            raise _refused(user, "email")
         if not base_url:
             raise UsageError("no link address", key="channels.email_no_base")
         request_email_change(s, ctx, user, email, base_url)

@@ -42,10 +42,17 @@ CHAT = re.compile(r"^-?\d{1,20}$")
 def invite(s: Session, ctx: Context, user: User, base_url: str, days: int,
            now: float | None = None) -> str:
     """Write her invitation e-mail to the outbox with a fresh one-time link (an unused older
-    link stops working); returns the token (tests and the caller's count; never shown)."""
+    link stops working); returns the token (tests and the caller's count; never shown).
+    Refused, nothing written, for an account that answers for a protected case and never
+    signed in (`channels.invitation_refusal`)."""
+    from workflow.services.channels import invitation_refusal
+
     if not user.email:
         raise UsageError(f"{user.login} has no e-mail address", key="accounts.no_email",
                          login=user.login)
+    refusal = invitation_refusal(s, user)
+    if refusal is not None:
+        raise refusal
     t = time.time() if now is None else now
     token = fresh_token(s, Invitation, user.id, t)
     row = Invitation(token_hash=digest(token), user_id=user.id, created_at=t,
@@ -145,10 +152,16 @@ def accept(s: Session, token: str, password: str, repeated: str, now: float | No
 
 def reset(s: Session, ctx: Context, user: User, base_url: str, days: int) -> str:
     """An administrator's reset: her password stops working (her sessions, tokens and feeds
-    end) and she gets a new invitation to choose another; nobody sees a password."""
+    end) and she gets a new invitation to choose another; nobody sees a password. Refused,
+    nothing written, as `invite` is (`channels.invitation_refusal`)."""
+    from workflow.services.channels import invitation_refusal
+
     if not user.email:
         raise UsageError(f"{user.login} has no e-mail address", key="accounts.no_email",
                          login=user.login)
+    refusal = invitation_refusal(s, user)
+    if refusal is not None:
+        raise refusal
     user.password_hash = None
     s.add(user)
     s.flush()

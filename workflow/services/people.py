@@ -2,10 +2,12 @@
 invitation expires), not invited (no live invitation: it expired, or none was sent), active
 (she chose her password) or deactivated. The status is decided here, once, for the people
 page and any other surface; an invitation resent and an account deactivated or reactivated
-are the existing services' (`invitations.invite`, `users.update_user`), audited there."""
+are the existing services' (`invitations.invite`, `users.update_user`), audited there. An
+invitation is resent at most once a minute per person (`resend`, whichever surface asks)."""
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -18,11 +20,14 @@ from workflow.storage.models import Organisation, User
 from workflow.storage.queries.accounts import (
     administrators_over,
     codes_with_officers,
+    last_invitation_at,
     people_rows,
+    user_for_update,
 )
 
 INVITED, NOT_INVITED, ACTIVE, DEACTIVATED = "invited", "not_invited", "active", "deactivated"
 STATUSES = (INVITED, NOT_INVITED, ACTIVE, DEACTIVATED)
+RESEND_SECONDS = 60  # an invitation is sent again at most once a minute per person
 
 
 def status_of(active: bool, has_password: bool, invited_until: float | None,
@@ -67,17 +72,38 @@ def people_of(s: Session, org: Organisation, now: float | None = None) -> list[P
     return out
 
 
-def resend(s: Session, ctx: Context, user: User, base_url: str, days: int) -> str:
+def resend(s: Session, ctx: Context, user: User, base_url: str, days: int,
+           now: float | None = None) -> str:
     """A new invitation for a person who has not chosen her password (her older link stops
-    working); refused for an active person (her password is reset instead) and a deactivated
-    one."""
-    from workflow.services import invitations
+    working); refused, nothing written, for an active person (her password is reset instead),
+    a deactivated one, one who answers for a protected case and never signed in
+    (`channels.invitation_refusal`), and within RESEND_SECONDS of her newest invitation (the
+    refusal says in how many seconds it may be sent: the time is the stored invitation's)."""
+    from workflow.services import channels, invitations
 
     if not user.active:
         raise RuleViolation("deactivated", key="people.resend_deactivated", login=user.login)
     if user.password_hash is not None:
         raise RuleViolation("already active", key="people.resend_active", login=user.login)
-    return invitations.invite(s, ctx, user, base_url, days)
+    refusal = channels.invitation_refusal(s, user)
+    if refusal is not None:
+        raise refusal
+    user_for_update(s, user.id)  # two resends at once: the second sees the first's invitation
+    t = time.time() if now is None else now
+    wait = resend_wait(s, user, t)
+    if wait:
+        raise RuleViolation(f"sent less than {RESEND_SECONDS} s ago", key="people.resend_wait",
+                            login=user.login, n=wait)
+    return invitations.invite(s, ctx, user, base_url, days, now=t)
+
+
+def resend_wait(s: Session, user: User, now: float) -> int:
+    """The whole seconds until her invitation may be sent again (0: now): RESEND_SECONDS
+    after her newest one (`invitation.created_at`: made at an import, a resend or a reset)."""
+    last = last_invitation_at(s, user.id)
+    if last is None:
+        return 0
+    return max(0, math.ceil(last + RESEND_SECONDS - now))
 
 
 def set_active(s: Session, ctx: Context, user: User, active: bool, by: User | None) -> User:

@@ -106,6 +106,66 @@ def protected(definition: Any) -> bool:
         definition.parties.person_visibility == PROTECTED
 
 
+def answers_for_protected(s: Session, user_id: int | None) -> bool:
+    """Whether the account is the responsible officer of a case whose person only that officer
+    sees (`protected`): of any state, by the definition version each case was opened with. Her
+    account is then the one way to that person (services/channels.py `hers`)."""
+    if user_id is None:
+        return False
+    from workflow.storage.queries.cases import responsible_versions
+
+    return any(_protected_version(s, process, version)
+               for process, version in responsible_versions(s, user_id))
+
+
+# whether a definition version is protected, by (process, version, its stored text's SHA-256 or
+# "shipped"): a stored text is parsed once per process. Bounded: the oldest answer goes.
+_PROTECTED_VERSIONS: dict[tuple[str, int, str], bool] = {}
+
+
+def _protected_version(s: Session, process: str, version: int) -> bool:
+    """Whether the version a case was opened with is protected: its stored text (every case
+    opened keeps it: services/processes.py `keep_version`), else the copy merzim ships; one
+    merzim cannot read is taken as protected (the safe answer: her channels stay hers)."""
+    from workflow.storage.models import ProcessDefinition
+
+    row = s.get(ProcessDefinition, (process, version))
+    key = (process, version, row.sha256 if row is not None else "shipped")
+    known = _PROTECTED_VERSIONS.get(key)
+    if known is None:
+        known = _protected_text(process, version, row.text if row is not None else None)
+        if len(_PROTECTED_VERSIONS) >= 256:
+            del _PROTECTED_VERSIONS[next(iter(_PROTECTED_VERSIONS))]
+        _PROTECTED_VERSIONS[key] = known
+    return known
+
+
+def _protected_text(process: str, version: int, text: str | None) -> bool:
+    import tomllib
+
+    from workflow.core.errors import MerzimError
+    from workflow.definitions import parse_document
+
+    try:
+        if text is not None:
+            return protected(parse_document(tomllib.loads(text), f"{process} v{version} "
+                                                                  "(stored)"))
+        return protected(_shipped().version(process, version))
+    except (MerzimError, tomllib.TOMLDecodeError, ValueError):
+        return True
+
+
+_SHIPPED: list[Any] = []  # the definitions merzim ships, read when first needed
+
+
+def _shipped() -> Any:
+    if not _SHIPPED:
+        from workflow.definitions import load_registry
+
+        _SHIPPED.append(load_registry(lazy=True))
+    return _SHIPPED[0]
+
+
 def may_see_person(user: Account, case: Parties, parties: Any) -> bool:
     """Whether `user` sees the person of a case she sees (and its evidence, notes, files and
     comments). `parties`: the case's definition, or its `person_visibility` as a list row

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from workflow.storage.models import (
     ApiToken,
     CalendarFeed,
+    Invitation,
     ListVersion,
     Organisation,
     User,
@@ -75,6 +76,13 @@ def unused_tokens(s: Session, table: Any, user_id: int | None) -> Sequence[Any]:
     """The user's one-time tokens in `table` (invitations, e-mail changes) not used yet."""
     return s.exec(select(table).where(table.user_id == user_id,
                                       col(table.used_at).is_(None))).all()
+
+
+def last_invitation_at(s: Session, user_id: int | None) -> float | None:
+    """When the user's newest invitation was made (a resend and a reset make one too; None:
+    she never had one)."""
+    return s.exec(select(func.max(Invitation.created_at))
+                  .where(Invitation.user_id == user_id)).one()
 
 
 def sessions_of(s: Session, user_id: int | None) -> Sequence[WebSession]:

@@ -48,6 +48,14 @@ def stages(s: Session, case_id: int | None) -> list[Stage]:
     return list(s.exec(select(Stage).where(Stage.case_id == case_id)))
 
 
+def responsible_versions(s: Session, user_id: int | None) -> list[tuple[str, int]]:
+    """The (process, version) pairs of the cases the user is responsible for, each once (any
+    state: withdrawn, closed and an unfinished import's cases included)."""
+    return [(p, v) for p, v in s.exec(
+        select(Case.process, Case.process_version).where(Case.responsible_id == user_id)
+        .distinct())]
+
+
 def first_officer(s: Session, organisation_id: int | None) -> User | None:
     """The organisation's first active officer (by id)."""
     return s.exec(select(User).where(User.organisation_id == organisation_id,
