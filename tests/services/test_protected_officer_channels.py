@@ -3,14 +3,17 @@ owns her e-mail and Telegram from the moment she answers for it, signed in or no
 (services/channels.py `hers`): an administrator's people import, `user set` and the operator's
 Telegram code leave them or are refused, in the reader's language, storing nothing. Nobody
 sends a link that signs in as her while she has never signed in -- a resent invitation and a
-password reset are refused (`channels.invitation_refusal`); handing the case over, audited as
-a disclosure, is the way out. An invitation is resent at most once a minute per person, and
-the refusal says in how many seconds.
+password reset are refused (`channels.invitation_refusal`) -- and no link sent before she
+answered for the case opens her account, however she came to answer for it (the case opened
+naming her or by default, or handed to her); handing the case over, audited as a disclosure,
+is the way out. An invitation is resent at most once a minute per person, and the refusal
+says in how many seconds.
 
-The attack this guards: an invited officer who had not chosen her password yet was made
+The attacks this guards: an invited officer who had not chosen her password yet was made
 responsible for a whistleblower's case; the administrator re-pointed her e-mail at his own by
 an import, resent her invitation to himself, chose her password and read the person's name.
-The audit log showed user.set, user.invite and a sign-in, no disclosure.
+The audit log showed user.set, user.invite and a sign-in, no disclosure. Or he did the same
+before she was made responsible, and opened the link he had received afterwards.
 
 On SQLite and PostgreSQL."""
 
@@ -18,13 +21,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session, select
+import pytest
+from sqlmodel import Session, col, select
 
 from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
 from tests.support.databases import dump_tables, refused_unchanged
 from workflow import services as svc
-from workflow.core.errors import RuleViolation
+from workflow.core.errors import RuleViolation, UsageError
 from workflow.definitions import load_registry
 from workflow.i18n import Translator
 from workflow.imports import people as people_import
@@ -284,6 +288,122 @@ def test_an_invitation_is_resent_at_most_once_a_minute(db):
     with Session(db) as s:  # per person: bolat's own newest invitation is his T0
         assert people.resend(s, admin, _user(s, "bolat"), BASE, 7, now=T0 + 90)
         s.commit()
+
+
+def _whistleblowers_case(s: Session, responsible: str | None) -> int:
+    """A whistleblower's case of the committee: its responsible officer `responsible`, else
+    the committee's first officer (dilnaz)."""
+    case = svc.open_case(s, ctx_of(), "whistleblower_protection", "MF-KGD",
+                         person="Madina Secretova-WB", position="Inspector",
+                         responsible=responsible,
+                         dates={"application_received": date(2026, 2, 20)})
+    assert case.id is not None
+    return case.id
+
+
+def _newest_mail(s: Session, login: str) -> OutboxMessage:
+    mail = s.exec(select(OutboxMessage).where(
+        OutboxMessage.recipient_id == _user(s, login).id)
+        .order_by(col(OutboxMessage.id).desc())).first()
+    assert mail is not None
+    return mail
+
+
+def _link_refused(db, token: str, at: float) -> None:
+    """Her invitation's page and its password form both refuse the link, in every language,
+    naming nobody, with every table as it was; her account has no password and has never
+    signed in."""
+    dilnaz_before = user_row(db, "dilnaz")
+    for work in (lambda s: invitations.invitation_user(s, token, now=at),
+                 lambda s: invitations.accept(s, token, PASSWORD, PASSWORD, now=at)):
+        error = refused_unchanged(db, work)
+        assert error.key == "accounts.invite_link_protected" and not error.params
+        said = rendered(error)
+        assert said["en"].startswith("This sign-in link cannot be used: its account is the "
+                                     "responsible officer of a case whose person only she may "
+                                     "see and has never signed in")
+        assert all("dilnaz" not in text and "Madina" not in text for text in said.values())
+    assert user_row(db, "dilnaz") == dilnaz_before
+    with Session(db) as s:
+        dilnaz = _user(s, "dilnaz")
+        assert dilnaz.password_hash is None and dilnaz.signed_in_at is None
+        assert channels.hers(dilnaz, s)
+
+
+@pytest.mark.parametrize("path", ["opened naming her", "opened by default", "handed to her"])
+def test_a_link_sent_before_she_answered_for_a_protected_case_opens_nothing(db, path):
+    """The attack end to end: while she is not protected yet the administrator re-points her
+    e-mail at his own and resends her invitation to himself (both allowed); then she is made
+    the responsible officer of a whistleblower's case, by one of the paths that make her one.
+    The link he received is refused when he opens it and when he sends a password through it,
+    nothing stored: he cannot sign in as her."""
+    world(db, protected=False)  # dilnaz is the committee's first officer (the default one)
+    admin = ctx_of(ADMIN)
+    if path == "handed to her":
+        with Session(db) as s:  # bolat answers for it until he hands it to her
+            wb = _whistleblowers_case(s, "bolat")
+            s.commit()
+    with Session(db) as s:
+        svc.update_user(s, admin, "dilnaz", email="erlan.private@x.kz")
+        token = people.resend(s, admin, _user(s, "dilnaz"), BASE, 7, now=T0 + 3600)
+        s.commit()
+        mail = _newest_mail(s, "dilnaz")
+        assert mail.address == "erlan.private@x.kz" and f"/invite/{token}" in mail.body_text
+        assert invitations.invitation_user(s, token, now=T0 + 3601).login == "dilnaz"
+    with Session(db) as s:
+        dilnaz_id = _user(s, "dilnaz").id
+        if path == "handed to her":
+            svc.assign_responsible(s, ctx_of("web:bolat"), wb, "dilnaz", by=_user(s, "bolat"))
+        else:
+            case = svc.get_case(s, _whistleblowers_case(
+                s, "dilnaz" if path == "opened naming her" else None))
+            assert case.responsible_id == dilnaz_id
+        s.commit()
+        assert visibility.answers_for_protected(s, dilnaz_id)
+    _link_refused(db, token, T0 + 7200)
+    with Session(db) as s:  # the link is still unused: refused, not spent
+        row = s.exec(select(Invitation).where(Invitation.user_id == dilnaz_id)
+                     .order_by(col(Invitation.id).desc())).first()
+        assert row is not None and row.used_at is None
+
+
+def test_her_own_earlier_link_waits_for_the_way_out(db):
+    """Refused rather than audited: the link she received herself is refused as his would be
+    (nobody can tell whose mailbox an address someone else typed in is). The way out, in the
+    open: deactivated, the case handed over (a disclosure), reactivated, her invitation
+    resent (the older link spent); the new link signs her in, the case may be handed back to
+    her (a disclosure again), and her channels are hers for good."""
+    world(db, protected=False)
+    with Session(db) as s:
+        token = invitations.invite(s, ctx_of(ADMIN), _user(s, "dilnaz"), BASE, 7,
+                                   now=T0 + 3600)
+        wb = _whistleblowers_case(s, "dilnaz")
+        s.commit()
+        assert _newest_mail(s, "dilnaz").address == "dilnaz@x.kz"
+    _link_refused(db, token, T0 + 3700)
+    admin = ctx_of(ADMIN)
+    with Session(db) as s:
+        svc.update_user(s, admin, "dilnaz", active=False)
+        with pytest.raises(UsageError) as gone:  # deactivated: no link of hers is known
+            invitations.invitation_user(s, token, now=T0 + 3800)
+        assert gone.value.key == "accounts.invite_unknown"
+        svc.assign_responsible(s, admin, wb, "bolat", by=_user(s, "erlan"))
+        svc.update_user(s, admin, "dilnaz", active=True)
+        fresh = people.resend(s, admin, _user(s, "dilnaz"), BASE, 7, now=T0 + 7200)
+        s.commit()
+    with Session(db) as s:
+        with pytest.raises(UsageError) as spent:
+            invitations.invitation_user(s, token, now=T0 + 7300)
+        assert spent.value.key == "accounts.invite_used"
+        invitations.accept(s, fresh, PASSWORD, PASSWORD, now=T0 + 7300)
+        s.commit()
+        svc.assign_responsible(s, ctx_of("web:bolat"), wb, "dilnaz", by=_user(s, "bolat"))
+        s.commit()
+        seen = [r.payload for r in s.exec(select(AuditRecord).where(
+            AuditRecord.action == visibility.DISCLOSED).order_by(col(AuditRecord.id)))]
+        assert len(seen) == 2 and '"bolat"' in seen[0] and '"dilnaz"' in seen[1]
+        dilnaz = _user(s, "dilnaz")
+        assert channels.hers(dilnaz, s) and channels.invitation_refusal(s, dilnaz) is None
 
 
 def _last_audit(db) -> int:

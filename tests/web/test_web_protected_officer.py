@@ -2,8 +2,10 @@
 an invited officer made responsible for a whistleblower's case, who has not signed in yet,
 keeps her e-mail through the people page's import, and the page refuses to resend her
 invitation or reset her password, in the administrator's words, storing nothing; the command
-line refuses the same. An invitation resent within a minute is refused saying in how many
-seconds it may be. On SQLite and PostgreSQL."""
+line refuses the same. A link the administrator had resent to his own address before she
+answered for the case opens nothing: its page shows neither her name nor the password form,
+and a password sent to it is refused, nothing stored. An invitation resent within a minute is
+refused saying in how many seconds it may be. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,10 +14,11 @@ import io
 import re
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tests.support.register_rows import context
 from tests.support.web_helpers import Web, import_confirmed
+from web.kit.deps import LOGIN_CSRF_COOKIE
 from workflow import services as svc
 from workflow.storage.models import Invitation, OutboxMessage, User
 
@@ -25,6 +28,9 @@ PEOPLE = ("name,login,email,role,organisation,language\n"
 CHANGED = ("name,login,email,role,organisation,language\n"
            "Aliya Omarova,aliya,erlan.private@example.kz,officer,AK-ALM-EDU,ru\n")
 PROTECTED = "aliya is the responsible officer of a case whose person only she may see"
+LINK_REFUSED = ("This sign-in link cannot be used: its account is the responsible officer of a "
+                "case whose person only she may see and has never signed in")
+INVITE = re.compile(r"/invite/([A-Za-z0-9_-]{30,})")
 
 
 def _import(web: Web, admin, text: str, update: bool = False):
@@ -94,6 +100,47 @@ def test_the_people_page_keeps_her_email_and_refuses_her_invitation(web: Web, me
     assert (PROTECTED + ": her e-mail becomes erlan.private@example.kz when she opens the "
             "confirmation link sent there, signed in as herself.") in run.stdout
     assert _aliya(web) == before
+
+
+def test_the_link_he_resent_to_himself_before_opens_nothing(web: Web):
+    """The attack through the pages: aliya invited, the administrator points her e-mail at his
+    own by an import and resends her invitation to himself while she is not protected (both
+    allowed); then she is made the responsible officer of a whistleblower's case. The link he
+    received: its page refuses it (410, no name, no form) in the reader's language, and the
+    password he sends through it is refused, only the refusal audited."""
+    admin = web.browser("erlan")
+    _import(web, admin, PEOPLE)
+    _import(web, admin, CHANGED, update=True)  # not protected yet: the administrator's to set
+    _a_minute_later(web)
+    r = admin.post("/people/aliya/resend", data={"csrf": web.csrf(admin)})
+    assert r.status_code == 200, r.text
+    with Session(web.engine) as s:
+        mail = s.exec(select(OutboxMessage).where(
+            OutboxMessage.address == "erlan.private@example.kz",
+            col(OutboxMessage.digest).like("invitation:%"))).one()
+    found = INVITE.search(mail.body_text)
+    assert found
+    token = found.group(1)
+    assert "Aliya Omarova" in web.client().get(f"/invite/{token}").text  # it works, so far
+    _whistleblowers_case_for_aliya(web)
+    dump, since = web.dump(), web.last_audit()
+    he = web.client()
+    page = he.get(f"/invite/{token}")
+    text = html.unescape(page.text)
+    assert page.status_code == 410 and LINK_REFUSED in text, text
+    assert "Aliya Omarova" not in text and 'name="password"' not in text
+    csrf = he.cookies.get(LOGIN_CSRF_COOKIE)
+    assert csrf
+    r = he.post(f"/invite/{token}", data={"csrf": csrf, "password": "erlan-chose-this",
+                                          "repeated": "erlan-chose-this"})
+    assert r.status_code == 410 and LINK_REFUSED in html.unescape(r.text)  # (as an expired one)
+    assert web.dump() == dump
+    assert [(a, p) for _w, a, p in web.audit_since(since)] == [
+        ("refused.invitation", {"key": "accounts.invite_link_protected"})]
+    ru = web.client(lang="ru").get(f"/invite/{token}")
+    assert ru.status_code == 410 and "Эту ссылку для входа использовать нельзя" in \
+        html.unescape(ru.text)
+    assert web.post_login(web.client(), "aliya", "erlan-chose-this").status_code != 303
 
 
 def test_an_invitation_is_resent_at_most_once_a_minute(web: Web):

@@ -13,10 +13,13 @@ address and the Telegram chat of an account.
   changes them; an import says which of its rows it left so.
 * The bot answers commands only in a chat its owner bound herself (`telegram_bound_at`): a chat
   an administrator typed in gets reminders (which never name a person) but no answers.
-* Nobody else sends a link that signs in as an account whose channels are hers only because
-  she answers for a protected case (`invitation_refusal`): a resent invitation or a password
-  reset would go to an address she never confirmed, so both are refused until she has signed
-  in herself or the case has been handed over (P-26, audited as a disclosure).
+* No link signs in as an account whose channels are hers only because she answers for a
+  protected case (`invitation_refusal`): a resent invitation or a password reset would go to
+  an address she never confirmed, so neither is sent, and an invitation sent before she
+  answered for the case (to an address someone else may have typed in, perhaps his own) is refused
+  when it is opened -- until she has signed in herself or the case has been handed over
+  (P-26, audited as a disclosure). Refused rather than audited: nobody reads the person
+  through an account that is not his own.
 
 A link's token is random; only its SHA-256 is stored. Every step is audited.
 """
@@ -74,12 +77,19 @@ def _refused(user: User, channel: str) -> RuleViolation:
                          login=user.login)
 
 
-def invitation_refusal(s: Session, user: User) -> RuleViolation | None:
-    """Why nobody may send her a link that signs in as her (an invitation, resent or after a
-    password reset), None when one may be sent: refused while her channels are hers only
-    because she answers for a protected case -- she has never signed in, so her e-mail is an
-    address someone else typed in, and whoever reads it would see the protected person."""
+def invitation_refusal(s: Session, user: User, opened: bool = False) -> RuleViolation | None:
+    """Why no link may sign in as her, None when one may: refused while her channels are hers
+    only because she answers for a protected case -- she has never signed in, so her e-mail
+    is an address someone else typed in, and whoever reads it would see the protected person.
+    Asked when a link is sent (an invitation, resent or after a password reset: the refusal
+    tells the administrator what to do) and when one is opened (`opened`: an invitation sent
+    before she answered for the case, on its page; the refusal tells whoever holds the link),
+    so no path that makes her the responsible officer -- opening a case naming her or by
+    default, a hand-over -- leaves a live way in."""
     if user.signed_in_at is None and _protected_officer(user, s):
+        if opened:
+            return RuleViolation("the link's account answers for a protected case and never "
+                                 "signed in", key="accounts.invite_link_protected")
         return RuleViolation("she answers for a protected case and never signed in",
                              key="accounts.invite_protected", login=user.login)
     return None

@@ -3,8 +3,9 @@ of people is imported by `workflow/imports/people.py`, which invites each new on
 
 An invitation's link holds a random token; only its SHA-256 is stored. Opening it lets the
 person set her password once, before it expires ([accounts] invitation_days); a newer
-invitation replaces an unused older one. The e-mail goes through the outbox like a reminder
-(the worker sends it), in her language.
+invitation replaces an unused older one. No link opens an account that answers for a
+protected case and never signed in (`channels.invitation_refusal`), whenever it was sent.
+The e-mail goes through the outbox like a reminder (the worker sends it), in her language.
 """
 
 from __future__ import annotations
@@ -116,12 +117,19 @@ def _escape(text: str) -> str:
 
 
 def invitation_user(s: Session, token: str, now: float | None = None) -> User:
-    """The person a live invitation is for; refused when the link is unknown, used or expired."""
+    """The person a live invitation is for; refused when the link is unknown, used or
+    expired, or its account may not be opened by a link (`_live`)."""
     row, user = _live(s, token, now)
     return user
 
 
 def _live(s: Session, token: str, now: float | None) -> tuple[Invitation, User]:
+    """The invitation of the link and its account, refused (nothing written) when unknown,
+    used, expired, or its account answers for a protected case and never signed in
+    (`channels.invitation_refusal`): a link sent before she answered for the case went to an
+    address someone else may have typed in, so it no longer signs in as her."""
+    from workflow.services.channels import invitation_refusal
+
     t = time.time() if now is None else now
     row = s.exec(select(Invitation).where(Invitation.token_hash == digest(token or ""))).first()
     user = s.get(User, row.user_id) if row is not None else None
@@ -131,12 +139,16 @@ def _live(s: Session, token: str, now: float | None) -> tuple[Invitation, User]:
         raise UsageError("invitation used", key="accounts.invite_used")
     if row.expires_at < t:
         raise UsageError("invitation expired", key="accounts.invite_expired")
+    refusal = invitation_refusal(s, user, opened=True)
+    if refusal is not None:
+        raise refusal
     return row, user
 
 
 def accept(s: Session, token: str, password: str, repeated: str, now: float | None = None
            ) -> User:
-    """Set her password through a live invitation, once (its link then stops working)."""
+    """Set her password through a live invitation, once (its link then stops working);
+    refused, nothing written, as `invitation_user` is."""
     row, user = _live(s, token, now)
     if password != repeated:
         raise UsageError("passwords differ", key="accounts.password_mismatch")
