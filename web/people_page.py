@@ -21,6 +21,7 @@ from starlette.datastructures import UploadFile
 from web.kit import staged, uploads, views
 from web.kit.access import require_admin
 from web.kit.deps import LOGIN_CSRF_COOKIE, PageContext, db, language
+from web.kit.limits import FORM_FIELDS
 from web.kit.page import check_csrf, page, page_number, render, secure, set_session_cookie
 from web.kit.times import local_time
 from workflow import services as svc
@@ -29,7 +30,7 @@ from workflow.i18n import Translator
 from workflow.imports import people as bulk_people
 from workflow.imports.staging import Into
 from workflow.services import accounts as auth
-from workflow.services import invitations, people
+from workflow.services import idempotency, invitations, people
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
@@ -201,16 +202,46 @@ async def people_import(request: Request, pc: PageContext = Depends(page)):
 @router.post("/people/import/confirm", response_class=HTMLResponse)
 async def people_import_confirm(request: Request, pc: PageContext = Depends(page)):
     """The previewed list's people added (and, asked to, changed) with the roles chosen in
-    the preview, each new one invited: checked whole again, all or none."""
+    the preview, each new one invited: checked whole again (refused: nothing stored), then
+    written a batch a transaction (`import_people`)."""
     require_admin(pc.viewer)
-    data = await request.form(max_fields=request.app.state.settings.import_rows + 10)
+    data = await request.form()  # at most limits.FORM_FIELDS: the roles come as one field
     csrf = data.get("csrf")
     await run_in_threadpool(check_csrf, pc, csrf if isinstance(csrf, str) else None)
-    roles = {int(k[5:]): v for k, v in data.items()
-             if k.startswith("role_") and k[5:].isdigit() and isinstance(v, str)}
     form = {k: v for k, v in data.items() if k in ("token", "file") and isinstance(v, str)}
-    return await run_in_threadpool(_confirm, request, pc, form, roles,
+    return await run_in_threadpool(_confirm, request, pc, form, chosen_roles(data),
                                    data.get("existing") == "1")
+
+
+# The preview's roles. The page's script sends the rows whose role she changed as one field,
+# `roles` ("row:role,row:role", static/people-import.js), so a list of any length confirms
+# within the fields a form may carry (`web.kit.limits.FORM_FIELDS`); without the script, a
+# list short enough (`NAMED_ROLES` rows) sends each row's select, `role_N`, and a longer one's
+# selects are shown disabled (the file's roles, or an officer's), its note saying why.
+ROLES_FIELD = "roles"
+NAMED_ROLES = FORM_FIELDS - 20  # the confirm's other fields: csrf, token, file, existing, roles
+
+
+def chosen_roles(data: Any) -> dict[int, str]:
+    """The roles chosen in the preview, by row: each `role_N` select sent (no script), then
+    the `roles` field's pairs over them; a row number that is not one is left out (a role
+    that is not one is refused by the import, naming its row)."""
+    def row(text: str) -> int | None:
+        text = text.strip()
+        return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+    roles: dict[int, str] = {}
+    for name, value in data.items():
+        n = row(name[5:]) if name.startswith("role_") else None
+        if n is not None and isinstance(value, str):
+            roles[n] = value.strip()[:32]
+    packed = data.get(ROLES_FIELD)
+    for pair in (packed.split(",") if isinstance(packed, str) else ()):
+        number, colon, role = pair.partition(":")
+        n = row(number)
+        if colon and n is not None:
+            roles[n] = role.strip()[:32]
+    return roles
 
 
 def _into(pc: PageContext) -> Into:
@@ -247,17 +278,20 @@ def _preview(request: Request, pc: PageContext, upload: UploadFile | None,
                for r in found.planned]
     return render(request, pc, "people_import_preview.html", planned=planned,
                   note=found.note(pc.t), roles=bulk_people.ROLES, token=token, file=shown,
-                  existing=update)
+                  existing=update, named=len(planned) <= NAMED_ROLES, roles_field=ROLES_FIELD)
 
 
 def _confirm(request: Request, pc: PageContext, form: dict[str, str], roles: dict[int, str],
              update: bool) -> HTMLResponse:
     path = None
     try:
+        # sent with an idempotency key: the key committed first, "in progress", for the
+        # import commits a batch at a time (a key's transaction held open to the end would
+        # hold the writers' lock for the whole file; on SQLite, from the file's reading on)
+        idempotency.under_way(pc.s)
         path, kept = staged.found(request, pc, _into(pc), form.get("token", ""))
         rows = staged.file_rows(request, path, form.get("file", "") or "file")
-        with tx.transaction(pc.s):  # the import commits a batch at a time (its last here)
-            done = _import(request, pc, rows, update, roles=roles, write=True)
+        done = _import(request, pc, rows, update, roles=roles, write=True)  # a batch a commit
     except MerzimError as exc:
         return _import_refused(request, pc, exc)
     finally:

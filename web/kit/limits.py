@@ -1,5 +1,5 @@
-"""What keeps one request from hurting the web process: the body cap per route, and
-one retry of a read whose database connection was lost.
+"""What keeps one request from hurting the web process: the body cap per route, the fields a
+form may carry, and one retry of a read whose database connection was lost.
 
 * **Body cap**: a request body may carry 1 MiB (`BODY_BYTES`: a sign-in, a form, a JSON
   record), except a multipart body sent to an upload route (a route that checks its upload's
@@ -17,6 +17,14 @@ one retry of a read whose database connection was lost.
   sending the body never meets a reset, which it would count as a failed node. A body declared
   larger than that, or one that waits for `100 Continue`, is not invited: the answer comes at
   once and the connection is closed.
+* **Fields a form carries**: at most `FORM_FIELDS` (1,000, the most Starlette's form parser
+  reads by default): an urlencoded form's `&`-separated fields, a multipart form's parts (its
+  files too), counted as the body arrives (`FieldCount`, by `web.kit.once.Idempotent`, the
+  middleware that reads a form's beginning for its key). A form with more is refused with 413
+  and `error.too_many_fields` in the reader's language (JSON for the API), anonymous or signed
+  in, before any route reads it — nothing stored, nothing audited, the database not asked —
+  the body read and dropped as above (`refuse_fields`). A list of any length that a page
+  sends back (the people import's preview: the roles chosen) goes as one field.
 * **A body the proxy refused**: nginx enforces the same caps per location
   (deploy/nginx/merzim.conf) and passes the request on without its body, marked with
   `X-Merzim-Body-Refused`; the answer is the one the route would have given the whole body
@@ -41,6 +49,7 @@ from web.kit.asgi import HttpMiddleware
 from web.kit.uploads import largest_body, too_large
 
 BODY_BYTES = 1024 * 1024  # every body but an upload's
+FORM_FIELDS = 1000  # the fields of a form (an upload's files too): Starlette's own default
 DRAIN_BYTES = 16 * 1024 * 1024  # the most of a refused body read (and dropped) before answering
 REFUSED_HEADER = b"x-merzim-body-refused"  # set by the proxy that refused the body itself
 RETRY_HEADER = b"x-merzim-retry"  # set by the app's handler on a lost connection; never sent
@@ -204,6 +213,58 @@ async def refuse(scope, send, limit: int, close: bool = True) -> None:
     from fastapi import Request
 
     response = await refused(Request(scope), limit, close)
+    await response(scope, _disconnected, send)
+
+
+class FieldCount:
+    """The fields of a form body, counted as it arrives (a piece at a time; nothing kept but
+    the few bytes a boundary line may straddle): an urlencoded body's fields (its `&`s, and
+    one), a multipart body's parts (its boundary lines but the closing one), which is where
+    Starlette's parser counts them."""
+
+    def __init__(self, content_type: bytes):
+        found = re.search(rb'boundary="?([^";,\s]+)', content_type) \
+            if content_type.startswith(b"multipart/") else None
+        self.marker = b"--" + found.group(1) if found else b""
+        self.fields = 0 if found else 1
+        self.tail = b""  # (multipart) the end of the body so far not yet looked at
+
+    def update(self, chunk: bytes, more: bool = True) -> None:
+        if not self.marker:
+            self.fields += chunk.count(b"&")
+            return
+        data, n = self.tail + chunk, len(self.marker)
+        pos = 0
+        while (i := data.find(self.marker, pos)) != -1:
+            if more and i + n + 2 > len(data):  # whether it closes the body: in the next piece
+                pos = i
+                break
+            if data[i + n:i + n + 2] != b"--":
+                self.fields += 1
+            pos = i + n
+        else:
+            pos = max(pos, len(data) - (n - 1))
+        self.tail = data[pos:] if more else b""
+
+    @property
+    def over(self) -> bool:
+        return self.fields > FORM_FIELDS
+
+
+async def refuse_fields(scope, send, close: bool = True) -> None:
+    """413 `error.too_many_fields` in the reader's language, without the database (nothing of
+    the form is stored or audited); `close`: the rest of the body is not read, the connection
+    is then closed."""
+    from fastapi import Request
+
+    from web.kit.error_pages import error_page
+    from workflow.i18n import number_text
+
+    key = "error.too_many_fields"
+    response = error_page(Request(scope), 413, key,
+                          lambda t: t(key, limit=number_text(FORM_FIELDS, t.language)),
+                          database=False,
+                          headers={**_closing(close), "Cache-Control": "no-store"})
     await response(scope, _disconnected, send)
 
 

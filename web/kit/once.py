@@ -18,6 +18,16 @@ the second gets the first answer.
   an answer over 256 KiB): 409 `idempotency.not_kept`, saying it was done and when.
 * **At the same time**: the second request waits for the first (on the key's row), then gets
   its answer (tests/services/test_idempotency.py): across nodes too, the rows are in the database.
+  A write that commits as it goes (a people import, a batch a transaction) commits its key
+  first, unanswered (`idempotency.under_way`): the second is told at once that it is in
+  progress (409 `idempotency.in_progress`).
+* **A form of too many fields**: this middleware reads a form's beginning (a multipart one's
+  first 64 KiB, an urlencoded one whole: the body cap bounds it) before anything else does,
+  so it counts the form's fields first (`web.kit.limits.FieldCount`): more than
+  `limits.FORM_FIELDS` are refused with 413 `error.too_many_fields` in the reader's language,
+  anonymous or signed in, before any key is looked up or any route runs (a multipart body's
+  rest is counted as it arrives and refused the same way once past the limit). A form's key
+  is found among its fields without a limit of its own.
 * **A connection lost**: the commit under way when it dropped may or may not have landed:
   503 `error.db_lost_unknown`, which says so and that the same request with the same key
   tells (web/app.py's handler answers the other cases). The database away when the key's
@@ -44,6 +54,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import OperationalError, PendingRollbackError
 from sqlmodel import Session
 
+from web.kit import limits
 from web.kit.asgi import HttpMiddleware
 from web.kit.deps import IDEMPOTENCY, SESSION_COOKIE
 from web.kit.error_pages import error_page
@@ -124,14 +135,19 @@ class BodyHash:
 
 
 def form_key(head: bytes, content_type: bytes) -> str:
-    """The hidden key of a form body (its beginning, for a multipart one), or ""."""
+    """The hidden key of a form body (its beginning, for a multipart one), or "": the first
+    field of its name, however many fields the body has (the middleware refuses a form of
+    more than `limits.FORM_FIELDS` before it asks)."""
     if content_type.startswith(b"multipart/"):
         found = re.search(rb'name="' + FIELD.encode() + rb'"\r\n\r\n([^\r\n]{0,400})\r\n', head)
         return found.group(1).decode("latin-1") if found else ""
-    from urllib.parse import parse_qs
+    from urllib.parse import unquote_plus
 
-    values = parse_qs(head.decode("latin-1"), max_num_fields=1000).get(FIELD)
-    return values[0] if values else ""
+    for piece in head.split(b"&"):
+        name, _eq, value = piece.partition(b"=")
+        if unquote_plus(name.decode("latin-1")) == FIELD:
+            return unquote_plus(value.decode("latin-1"))
+    return ""
 
 
 class Idempotent(HttpMiddleware):
@@ -144,13 +160,72 @@ class Idempotent(HttpMiddleware):
         self.engine = engine
 
     async def http(self, scope, receive, send):
-        headers = dict(scope.get("headers") or ())
-        kind = headers.get(b"content-type", b"")
-        key = headers.get(HEADER, b"").decode("latin-1").strip()
-        if not key and kind.startswith(FORMS):
-            head, more = await _head(receive, SCAN_BYTES if kind.startswith(FORMS[1]) else None)
-            key = form_key(b"".join(m.get("body", b"") for m in head), kind)
-            receive = _replayed(head, receive)
+        """A form's fields counted first (more than `limits.FORM_FIELDS`: refused, 413), its
+        beginning read for its key; then the write, keyed or not (`keyed`)."""
+        kind = dict(scope.get("headers") or ()).get(b"content-type", b"")
+        if not kind.startswith(FORMS):
+            await self.keyed(scope, receive, send, b"")
+            return
+        counted = limits.FieldCount(kind)
+        head, more = await _head(receive, SCAN_BYTES if kind.startswith(FORMS[1]) else None)
+        for message in head:
+            if message["type"] == "http.request":
+                counted.update(message.get("body", b""), message.get("more_body", False))
+        if counted.over:
+            drained = not more or await limits.drain(receive, limits.DRAIN_BYTES)
+            await limits.refuse_fields(scope, send, close=not drained)
+            return
+        if not more:
+            await self.keyed(scope, _replayed(head, receive), send, _joined(head))
+            return
+        await self.streamed(scope, receive, send, head, counted)
+
+    async def streamed(self, scope, receive, send, head: list[dict[str, Any]],
+                       counted: limits.FieldCount) -> None:
+        """A multipart body longer than its beginning (`head`, counted): the rest counted as
+        it arrives, and refused as soon as it passes the limit, as `limits.BodyLimit` refuses
+        one past its cap (whoever reads further hears that the client left; what the
+        application then says is dropped)."""
+        over, started, ended = False, False, False
+
+        async def rest():
+            nonlocal over, ended
+            if over:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] != "http.request":
+                ended = True
+                return message
+            ended = not message.get("more_body", False)
+            counted.update(message.get("body", b""), not ended)
+            if counted.over:
+                over = True
+                return {"type": "http.disconnect"}
+            return message
+
+        async def watched(message):
+            nonlocal started
+            if over:
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.keyed(scope, _replayed(head, rest), watched, _joined(head))
+        except Exception:
+            if not over or started:
+                raise
+        if over and not started:
+            drained = ended or await limits.drain(receive, limits.DRAIN_BYTES)
+            await limits.refuse_fields(scope, send, close=not drained)
+
+    async def keyed(self, scope, receive, send, head: bytes):
+        """The write, done once when it carries a key (`head`: its form's beginning)."""
+        kind = dict(scope.get("headers") or ()).get(b"content-type", b"")
+        key = dict(scope.get("headers") or ()).get(HEADER, b"").decode("latin-1").strip()
+        if not key and head:
+            key = form_key(head, kind)
         if not key or any(p.match(scope.get("path", "")) for p in STORES_NOTHING):
             await self.app(scope, receive, send)
             return
@@ -273,10 +348,14 @@ class Idempotent(HttpMiddleware):
 
 
 def replay(request: Request, asked: idem.Asked, kept: idem.Kept, body_sha256: str) -> Response:
-    """The first answer of a key, or why it cannot be given."""
-    if not kept.same_request(asked, body_sha256):
-        return error_page(request, 422, "idempotency.reused", database=False)
+    """The first answer of a key, or why it cannot be given. A key committed before its
+    answer (a write that commits as it goes: `idempotency.under_way`) has no body's hash yet:
+    the same method and address are told it is in progress."""
     answer = kept.answer
+    unanswered = answer is None and kept.body_sha256 is None \
+        and (kept.method, kept.path) == (asked.method, asked.path)
+    if not unanswered and not kept.same_request(asked, body_sha256):
+        return error_page(request, 422, "idempotency.reused", database=False)
     at = datetime.fromtimestamp(kept.at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     if answer is None:
         return error_page(request, 409, "idempotency.in_progress", params={"at": at},
@@ -359,6 +438,10 @@ async def _head(receive, limit: int | None) -> tuple[list[dict[str, Any]], bool]
         seen += len(message.get("body", b""))
         more = message.get("more_body", False)
     return messages, more
+
+
+def _joined(messages: list[dict[str, Any]]) -> bytes:
+    return b"".join(m.get("body", b"") for m in messages)
 
 
 def _replayed(messages: list[dict[str, Any]], receive):

@@ -244,10 +244,11 @@ def import_people(s: Session, ctx: Context, rows: list[dict[str, Any]], *, updat
 
     Checked whole first: a file with problems is refused with every problem named (row,
     column, value, rule) and nothing stored. Then written BATCH rows per transaction, each
-    committed: a sign-in or another write waits for one batch, never for the file. A file
-    stopped between batches (the process killed, the database gone) has its first batches
-    stored: the same file imported again with `update` finishes it (the people already added
-    are then found unchanged).
+    committed — on any session, a web request's whose commit waits for its answer (an
+    idempotency key's) too: a sign-in or another write waits for one batch, never for the
+    file. A file stopped between batches (the process killed, the database gone) has its
+    first batches stored: the same file imported again with `update` finishes it (the people
+    already added are then found unchanged).
 
     A person who has signed in keeps her e-mail and Telegram (`services.channels`, P-27): a
     row that would change them leaves them as they are and is named in `ImportResult.kept`."""
@@ -294,14 +295,20 @@ def import_people(s: Session, ctx: Context, rows: list[dict[str, Any]], *, updat
          "new": v["login"] not in existing} for n, v in checked], ignored=header.ignored)
     if not write:
         return result
-    deferred = s.info.get(tx.DEFERRED)
-    if not deferred:
-        s.rollback()  # the checks' reads end; each batch is a transaction of its own
+    # the checks' reads end (with whatever the session held: a request's key is committed
+    # "in progress"); each batch is a transaction of its own, whatever the session — a
+    # request's whose commit waits for its answer too: one transaction would hold the writers'
+    # lock, which every sign-in and write takes, for the whole file
+    tx.commit(s, write=False)
     known = set(existing)
-    for start in range(0, len(checked), BATCH):
-        _batch(s, ctx, checked[start:start + BATCH], result, base_url, days, channels, known)
-        if not deferred:
+    try:
+        for start in range(0, len(checked), BATCH):
+            _batch(s, ctx, checked[start:start + BATCH], result, base_url, days, channels,
+                   known)
             tx.commit(s)
+    except BaseException:
+        s.rollback()  # the batch under way; those before it stay (`update` finishes the file)
+        raise
     return result
 
 

@@ -12,6 +12,8 @@ names its write with a key of its own. The web's kit (`web/kit/once.py`) asks he
 * `keep(s, asked, answer)`: the answer, built before the commit, written into the key's row,
   and the one commit of the write and its key: the row exists exactly when the write landed;
 * `release(s, asked)`: a refused request frees its key (nothing of it was stored);
+* `under_way(s)`: a write that commits as it goes (a people import, a batch a transaction)
+  commits its key first, unanswered: a resend meanwhile hears it is in progress;
 * the keys older than a day (`KEEP_SECONDS`) are deleted by the worker, with its heartbeat
   (`storage/queries/idempotency.forget_keys`).
 """
@@ -126,6 +128,16 @@ def keep(s: Session, asked: Asked, body_sha256: str, answer: Answer,
         raise KeyTaken() from None
     finally:
         s.info.pop(tx.DEFERRED, None)
+
+
+def under_way(s: Session) -> None:
+    """A write that commits as it goes (an import written a batch a transaction), sent with a
+    key: the key committed now, unanswered — the same request again meanwhile is told it is
+    in progress (409 `idempotency.in_progress`) — so that the key's transaction holds no lock
+    while the write works (SQLite's `take` holds the database's); the answer is kept at its
+    end as any write's (`keep`), a refusal frees the key (`release`). Without a key: nothing."""
+    if s.info.get(tx.DEFERRED):
+        tx.commit(s, write=False)
 
 
 def release(s: Session, asked: Asked) -> None:
