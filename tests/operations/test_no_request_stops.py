@@ -237,3 +237,32 @@ def test_a_writers_lock_held_outside_answers_busy_and_writes_again_once_released
     assert again.status_code == 201 and again.headers.get("idempotent-replayed") == "true"
     assert _comments(a, asel, case).count("while the lock is held") == 1
     _verify_audit(db)
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_command_behind_a_writers_lock_held_outside_is_one_line(db, db_url, merzim,
+                                                                  tmp_path):
+    """The command line waits `busy_seconds` for the writers' lock, then says so in one line
+    and stores nothing; once it is free the same command writes."""
+    from workflow.i18n import Translator
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f"[database]\nbusy_seconds = {BUSY_SECONDS}\n", encoding="utf-8")
+    env = {"MERZIM_DATABASE_URL": db_url}
+    assert merzim("init", config=cfg, env=env).returncode == 0
+    holder = db.connect()
+    try:
+        assert holder.execute(text("SELECT pg_try_advisory_lock(:k, hashtext(current_schema()))"),
+                              {"k": LOCK_ID}).scalar() is True
+        run = merzim("org", "add", "NEW", "--name", "New", "--kind", "akimat", config=cfg,
+                     env=env)
+    finally:
+        holder.rollback()
+        holder.execute(text("SELECT pg_advisory_unlock_all()"))
+        holder.close()
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert run.stderr.strip() == Translator("en")("error.db_busy_cli")
+    assert "NEW" not in merzim("org", "list", config=cfg, env=env).stdout
+    assert merzim("org", "add", "NEW", "--name", "New", "--kind", "akimat", config=cfg,
+                  env=env).returncode == 0
+    assert "NEW" in merzim("org", "list", config=cfg, env=env).stdout
