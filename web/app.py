@@ -38,8 +38,8 @@ from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageErro
 from workflow.definitions import Registry
 from workflow.i18n import Translator, date_text, number_text, period_name
 from workflow.services import org_name
-from workflow.settings import Settings
 from workflow.services.transactions import busy
+from workflow.settings import Settings
 
 if TYPE_CHECKING:  # the tables, for annotations only
     from workflow.storage.models import Organisation, User, WebSession
@@ -391,12 +391,13 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     @app.exception_handler(OperationalError)
     async def _busy(request: Request, exc: OperationalError):
         """A lock not taken within its bound (`[database] busy_seconds`: SQLite's busy timeout,
-        PostgreSQL's lock_timeout; a long import or another process holds the writers' lock):
-        503 and Retry-After, not 500, nothing stored. A connection lost (PostgreSQL restarted, its backend terminated)
-        or refused: 503 and Retry-After, a read tried once more first (web/kit/limits.py); a
-        write's answer says what became of it: nothing committed (send it again), committed
-        (`error.db_lost_saved`) or lost while committing (`error.db_lost_unknown`: the same
-        request with the same idempotency key tells). Any other database failure stays a 500."""
+        PostgreSQL's lock_timeout; a long import or another process holds the writers' lock): 503
+        and Retry-After, not 500, nothing stored. A connection lost (PostgreSQL restarted, its
+        backend terminated) or refused: 503 and Retry-After, a read tried once more first
+        (web/kit/limits.py); a write's answer says what became of it: nothing committed (send it
+        again), committed (`error.db_lost_saved`) or lost while committing
+        (`error.db_lost_unknown`: the same request with the same idempotency key tells). Any other
+        database failure stays a 500."""
         if busy(exc):  # another writer held the lock past [database] busy_seconds
             return plain_refusal(request, "error.db_busy", 503,
                                  {"Retry-After": "5", "Cache-Control": "no-store"})
