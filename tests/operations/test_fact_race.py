@@ -12,16 +12,14 @@ services/facts.py): two API clients released together by a barrier, repeated.
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from tests.support.processes import SCRIPT, env_for, free_port, local, terminate, wait_up
+from tests.support.processes import local, start_node, terminate, wait_up
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.registers.reader import read_entries
@@ -35,15 +33,6 @@ BREACH = "restriction_breach"
 REGISTRY = load_registry()  # what the nodes load
 
 
-def _start(db_url: str, cwd: Path) -> tuple[subprocess.Popen, str]:
-    cwd.mkdir()
-    port = free_port()
-    proc = subprocess.Popen([str(SCRIPT), "serve", "--no-worker", "--port", str(port)],
-                            env=env_for(db_url), cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    return proc, f"http://127.0.0.1:{port}"
-
-
 @pytest.fixture
 def nodes(db_url, db, make_ctx, tmp_path):
     """The demo, asel's API token, two nodes: (node a, node b, headers)."""
@@ -54,7 +43,7 @@ def nodes(db_url, db, make_ctx, tmp_path):
         asel = svc.get_user(s, "asel")
         token = auth.create_api_token(s, asel, "race")
         s.commit()
-    started = [_start(db_url, tmp_path / name) for name in ("node-a", "node-b")]
+    started = [start_node(db_url, tmp_path / name) for name in ("node-a", "node-b")]
     try:
         for proc, base in started:
             wait_up(proc, lambda base=base: local().get(f"{base}/healthz",

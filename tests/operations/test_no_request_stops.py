@@ -14,19 +14,20 @@ bound"): two `merzim serve` nodes on one PostgreSQL database, `[database] busy_s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from tests.support.processes import SCRIPT, env_for, free_port, local, terminate, wait_up
+from tests.support.processes import local, start_node, terminate, wait_up
 from web.kit.deps import SESSION_COOKIE
 from workflow import services as svc
 from workflow.services import accounts as auth
@@ -38,19 +39,6 @@ pytestmark = pytest.mark.slow  # two nodes as processes
 BUSY_SECONDS = 2
 STORM_SECONDS = 60
 ORG = "AK-ALM-EDU"
-
-
-def _start(db_url: str, cwd: Path):
-    import subprocess
-
-    cwd.mkdir()
-    (cwd / "config.toml").write_text(f"[database]\nbusy_seconds = {BUSY_SECONDS}\n",
-                                     encoding="utf-8")
-    port = free_port()
-    proc = subprocess.Popen([str(SCRIPT), "serve", "--no-worker", "--port", str(port)],
-                            env=env_for(db_url), cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    return proc, f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
@@ -65,7 +53,8 @@ def nodes(db_url, db, make_ctx, tmp_path):
                   for login in ("asel", "nurlan")}
         tokens["nurlan-browser"], _row = auth.open_session(s, svc.get_user(s, "nurlan"))
         s.commit()
-    started = [_start(db_url, tmp_path / name) for name in ("node-a", "node-b")]
+    started = [start_node(db_url, tmp_path / name,
+                          f"[database]\nbusy_seconds = {BUSY_SECONDS}\n") for name in ("node-a", "node-b")]
     try:
         for proc, base in started:
             wait_up(proc, lambda base=base: local().get(f"{base}/healthz",
@@ -113,6 +102,20 @@ def _comments(base: str, token: str, case: int) -> list[str]:
     r = local().get(f"{base}/api/v1/cases/{case}/comments", headers=_bearer(token), timeout=60)
     assert r.status_code == 200, r.text
     return [c["text"] for c in r.json()]
+
+
+@contextlib.contextmanager
+def _writers_lock_held(db) -> Iterator[None]:
+    """Another program's session holds the writers' lock of this schema meanwhile."""
+    holder = db.connect()
+    try:
+        assert holder.execute(text("SELECT pg_try_advisory_lock(:k, hashtext(current_schema()))"),
+                              {"k": LOCK_ID}).scalar() is True
+        yield
+    finally:
+        holder.rollback()
+        holder.execute(text("SELECT pg_advisory_unlock_all()"))
+        holder.close()
 
 
 def _verify_audit(db) -> None:
@@ -209,10 +212,7 @@ def test_a_writers_lock_held_outside_answers_busy_and_writes_again_once_released
     case = _gift_with_entry(a, _bearer(asel))
     key = str(uuid.uuid4())
     headers = _bearer(asel, **{"Idempotency-Key": key})
-    holder = db.connect()
-    try:  # another program's session holds the writers' lock of this schema
-        assert holder.execute(text("SELECT pg_try_advisory_lock(:k, hashtext(current_schema()))"),
-                              {"k": LOCK_ID}).scalar() is True
+    with _writers_lock_held(db):
         for base in (a, b):
             r = local().post(f"{base}/api/v1/cases/{case}/comments", headers=headers,
                              json={"text": "while the lock is held"}, timeout=60)
@@ -225,10 +225,6 @@ def test_a_writers_lock_held_outside_answers_busy_and_writes_again_once_released
             if r.status_code == 503:
                 assert r.json()["error"] == "error.db_busy"
             assert local().get(f"{base}/healthz", timeout=5).status_code == 200
-    finally:
-        holder.rollback()
-        holder.execute(text("SELECT pg_advisory_unlock_all()"))
-        holder.close()
     r = local().post(f"{b}/api/v1/cases/{case}/comments", headers=headers,
                      json={"text": "while the lock is held"}, timeout=60)
     assert r.status_code == 201, r.text
@@ -250,16 +246,9 @@ def test_a_command_behind_a_writers_lock_held_outside_is_one_line(db, db_url, me
     cfg.write_text(f"[database]\nbusy_seconds = {BUSY_SECONDS}\n", encoding="utf-8")
     env = {"MERZIM_DATABASE_URL": db_url}
     assert merzim("init", config=cfg, env=env).returncode == 0
-    holder = db.connect()
-    try:
-        assert holder.execute(text("SELECT pg_try_advisory_lock(:k, hashtext(current_schema()))"),
-                              {"k": LOCK_ID}).scalar() is True
+    with _writers_lock_held(db):
         run = merzim("org", "add", "NEW", "--name", "New", "--kind", "akimat", config=cfg,
                      env=env)
-    finally:
-        holder.rollback()
-        holder.execute(text("SELECT pg_advisory_unlock_all()"))
-        holder.close()
     assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
     assert run.stderr.strip() == Translator("en")("error.db_busy_cli")
     assert "NEW" not in merzim("org", "list", config=cfg, env=env).stdout

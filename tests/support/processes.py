@@ -11,14 +11,15 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.cli_runner import SCRIPT, merzim_env
 
-__all__ = ["CSRF", "SCRIPT", "env_for", "free_port", "listening", "local", "terminate",
-           "wait_answering", "wait_up"]
+__all__ = ["CSRF", "SCRIPT", "env_for", "free_port", "listening", "local", "start_node",
+           "terminate", "wait_answering", "wait_up"]
 
 CSRF = re.compile(r'name="csrf" value="([^"]*)"')
 
@@ -33,6 +34,20 @@ def free_port() -> int:
 def env_for(db_url: str) -> dict[str, str]:
     """`merzim serve --workers N` on `db_url`, in English, on 2026-02-04."""
     return merzim_env(db_url=db_url, today="2026-02-04")
+
+
+def start_node(db_url: str, cwd: Path, config: str | None = None
+               ) -> tuple[subprocess.Popen, str]:
+    """`merzim serve --no-worker` on a free port of 127.0.0.1, in a new working directory
+    `cwd` (with `config` as its config.toml, when given): (its process, its address)."""
+    cwd.mkdir()
+    if config is not None:
+        (cwd / "config.toml").write_text(config, encoding="utf-8")
+    port = free_port()
+    proc = subprocess.Popen([str(SCRIPT), "serve", "--no-worker", "--port", str(port)],
+                            env=env_for(db_url), cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    return proc, f"http://127.0.0.1:{port}"
 
 
 @functools.cache
