@@ -76,7 +76,8 @@ DEFAULTS: dict[str, Any] = {
             "metrics_token_sha256": "", "public_url": "", "password_wait_seconds": 2,
             "malloc_arenas": 1},
     "files": {"directory": "", "max_bytes": 20 * 1024 * 1024,
-              "types": ["pdf", "docx", "xlsx", "jpeg", "png"]},
+              "types": ["pdf", "docx", "xlsx", "jpeg", "png"],
+              "max_unpacked_bytes": 200 * 1024 * 1024, "max_entries": 10_000},
     "accounts": {"invitation_days": 7, "telegram_bot": ""},
     "deadlines": {"own_off": []},  # I-17: organisations without merzim's own deadlines
 }
@@ -170,6 +171,9 @@ class FilesSettings:
     directory: Path | None = None  # None: beside a SQLite file (workflow.storage.filestore)
     max_bytes: int = 20 * 1024 * 1024
     types: tuple[str, ...] = FILE_TYPES
+    # a ZIP-based file (DOCX, XLSX, ...): what its parts unpack to and how many (workflow/archives.py)
+    max_unpacked_bytes: int = 200 * 1024 * 1024
+    max_entries: int = 10_000
 
 
 FeatureSettings = TypeVar("FeatureSettings")
@@ -488,12 +492,19 @@ def _files(raw: dict[str, Any], env: Mapping[str, str], path: Path | None) -> Fi
     size = raw.get("max_bytes")
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise ConfigError(f"files.max_bytes: {size!r} is not a whole number of bytes of 1 or more")
+    bounds = {}
+    for key, what in (("max_unpacked_bytes", "bytes"), ("max_entries", "parts")):
+        value = raw.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"files.{key}: {value!r} is not a whole number of {what} of 1 or more")
+        bounds[key] = value
     types = raw.get("types")
     if (not isinstance(types, list) or not types
             or not all(isinstance(t, str) and t in FILE_TYPES for t in types)):
         raise ConfigError(f"files.types: {types!r} must be a list of some of "
                           f"{', '.join(FILE_TYPES)}")
-    return FilesSettings(directory=folder, max_bytes=size, types=tuple(dict.fromkeys(types)))
+    return FilesSettings(directory=folder, max_bytes=size, types=tuple(dict.fromkeys(types)),
+                         **bounds)
 
 
 def _process_dirs(raw: dict[str, Any], path: Path | None) -> tuple[Path, ...]:

@@ -203,15 +203,17 @@ def _check_archive(path: Path, limits: Limits) -> None:
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import iterparse
 
-    if not zipfile.is_zipfile(path):
+    from workflow import archives
+
+    if not archives.is_zip(path):
         raise UsageError(key="error.not_xlsx", path=str(path))
+    over = archives.excess(path, limits.bytes, MAX_PARTS)  # the one check every upload asks
+    if over is not None and over.what == "entries":
+        raise UsageError(key="tabular.xlsx_parts", path=str(path), n=MAX_PARTS)
+    if over is not None:
+        raise UsageError(key="tabular.xlsx_unpacked", path=str(path), limit=limits.megabytes)
     with zipfile.ZipFile(path) as z:
-        members = z.infolist()
-        if len(members) > MAX_PARTS:
-            raise UsageError(key="tabular.xlsx_parts", path=str(path), n=MAX_PARTS)
-        if sum(m.file_size for m in members) > limits.bytes:
-            raise UsageError(key="tabular.xlsx_unpacked", path=str(path), limit=limits.megabytes)
-        for m in members:  # every XML part, streamed: a DTD or an entity is refused
+        for m in z.infolist():  # every XML part, streamed: a DTD or an entity is refused
             if m.filename.endswith((".xml", ".rels", ".vml")):
                 try:
                     with z.open(m) as fh:

@@ -5,7 +5,9 @@ before an operator's template is installed.
 A template is a Word file whose text carries Jinja2 tags (`{{ organisation.name }}`, a table row
 `{%tr for s in stages %}`); the facts are plain data whose dates are already written as a
 reader of the language writes them. Rendering is sandboxed (a template reaches nothing but the
-facts) and strict: a placeholder the facts do not have is refused, never printed empty. The
+facts), strict (a placeholder the facts do not have is refused, never printed empty) and
+bounded in size and time; a template that cannot render is refused naming its tag, its file
+and its language, at drafting as at its check (shared/domain/documents.md D-7). The
 placeholders, with what each holds, are `PLACEHOLDERS` below (docs/operator-guide.md).
 """
 
@@ -109,43 +111,128 @@ def origin(path: Path, folder: Path | None) -> str:
     return "shipped"
 
 
-def _environment():
+# Rendering is bounded: a template is data an operator places, and a loop in it must not hold a
+# server's worker or its memory. The XML a template renders is counted as it is produced and the
+# clock read at each piece: past either bound the drafting stops and nothing is drafted.
+MAX_RENDERED = 50 * 1024 * 1024  # characters of the document's XML, every part together
+RENDER_SECONDS = 20.0
+
+
+class _Bounds:
+    """What one document's rendering has used of its bounds (every part of the DOCX)."""
+
+    def __init__(self, max_chars: int, seconds: float) -> None:
+        import time
+
+        self.max_chars, self.seconds = max_chars, seconds
+        self.used = 0
+        self.deadline = time.monotonic() + seconds
+
+    def concat(self, pieces) -> str:
+        import time
+
+        out = []
+        for n, piece in enumerate(pieces):
+            self.used += len(piece)
+            if self.used > self.max_chars:
+                raise RenderBounded("size")
+            if n % 256 == 0 and time.monotonic() > self.deadline:
+                raise RenderBounded("time")
+            out.append(piece)
+        return "".join(out)
+
+
+class RenderBounded(Exception):  # noqa: N818 - a bound reached, named by `what`
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def _environment(bounds: _Bounds | None = None):
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-
-
-def render(path: Path, facts: dict[str, Any]) -> bytes:
-    """The template at `path` rendered from the facts, as the bytes of a DOCX file."""
-    from docxtpl import DocxTemplate
-
-    doc = DocxTemplate(str(path))
-    doc.render(facts, jinja_env=_environment(), autoescape=True)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    if bounds is not None:  # Template.render joins what it yields with the environment's concat
+        env.concat = bounds.concat  # type: ignore[method-assign]
+    return env
 
 
 class TemplateRefused(UsageError):
     key = "document.template_refused"
 
 
-def check(path: Path, template: str, language: str) -> None:
-    """Refuse a template that does not render: a broken tag, a placeholder not among
-    `PLACEHOLDERS` or a part of one the facts do not have; the refusal names the tag, the
-    template and the language."""
+def shown(path: Path, folder: Path | None) -> str:
+    """A template file as a message names it: inside the templates folder by its place there
+    (ORG/ru/order.docx, ru/order.docx), a shipped one as ru/order.docx, any other by its path."""
+    for base in (folder, SHIPPED):
+        if base is not None and path.is_relative_to(base):
+            return path.relative_to(base).as_posix()
+    return str(path)
+
+
+def render(path: Path, facts: dict[str, Any], *, name: str | None = None,
+           language: str = "", max_chars: int = MAX_RENDERED,
+           seconds: float = RENDER_SECONDS) -> bytes:
+    """The template at `path` rendered from the facts, as the bytes of a DOCX file. A
+    template that cannot render (a broken tag, an unknown placeholder, a filter the sandbox
+    refuses, not a Word file) or passes the bounds is refused naming its tag, the file (`name`,
+    by default its path) and the language, never with an unexpected error."""
     from docxtpl import DocxTemplate
-    from jinja2 import TemplateSyntaxError, UndefinedError
+    from jinja2 import TemplateError
+
+    label = name or str(path)
+    bounds = _Bounds(max_chars, seconds)
+    try:
+        doc = DocxTemplate(str(path))
+        doc.render(facts, jinja_env=_environment(bounds), autoescape=True)
+    except RenderBounded as exc:
+        if exc.what == "size":
+            raise TemplateRefused(f"{label} ({language}): the document passes {max_chars}",
+                                  key="document.render_too_large", file=label,
+                                  language=language,
+                                  limit=f"{max_chars // (1024 * 1024)} MiB") from None
+        raise TemplateRefused(f"{label} ({language}): rendering passes {seconds:g} s",
+                              key="document.render_too_slow", file=label, language=language,
+                              seconds=f"{seconds:g}") from None
+    except TemplateError as exc:
+        raise _broken(label, language, _snippet(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - a wrong loop, a sandbox refusal, not a DOCX
+        raise _broken(label, language, f"{type(exc).__name__}: {exc}") from None
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _broken(label: str, language: str, tag: str) -> TemplateRefused:
+    return TemplateRefused(f"{label} ({language}): {tag}", key="document.template_broken",
+                           file=label, language=language, tag=tag)
+
+
+def check(path: Path, template: str, language: str) -> None:
+    """Refuse a template that does not render: a broken tag (anywhere: the whole template is
+    parsed, a branch the sample facts do not take too), a placeholder not among
+    `PLACEHOLDERS` or a part of one the facts do not have; rendered within the bounds drafting
+    has. The refusal names the tag, the template and the language."""
+    from docxtpl import DocxTemplate
+    from jinja2 import TemplateSyntaxError
 
     def refuse(tag: str, english: str) -> TemplateRefused:
         return TemplateRefused(f"{language}/{template}{SUFFIX}: {english}: {tag}",
                                key="document.template_refused", tag=tag,
                                template=f"{template}{SUFFIX}", language=language)
 
+    env = _environment()
+    parsed: list[Any] = []
+    parse = env.parse
+    def keep(source, *args, **kwargs):  # the whole template's tree, every branch
+        parsed.append(parse(source, *args, **kwargs))
+        return parsed[-1]
+
+    env.parse = keep
     try:
         doc = DocxTemplate(str(path))
-        found = doc.get_undeclared_template_variables(_environment())
+        found = doc.get_undeclared_template_variables(env)
     except TemplateSyntaxError as exc:
         raise refuse(_snippet(exc), "broken tag") from None
     except Exception as exc:  # not a Word file at all
@@ -155,28 +242,114 @@ def check(path: Path, template: str, language: str) -> None:
     unknown = sorted(set(found) - set(PLACEHOLDERS))
     if unknown:
         raise refuse(unknown[0], "unknown placeholder")
+    for tree in parsed:  # every branch, taken or not by the sample: a part the facts lack
+        missing = _missing_part(tree, sample(language))
+        if missing:
+            raise refuse(missing, "unknown placeholder")
     try:
-        render(path, sample(language))
-    except UndefinedError as exc:
-        raise refuse(str(exc.message or exc), "unknown placeholder") from None
-    except TemplateSyntaxError as exc:
-        raise refuse(_snippet(exc), "broken tag") from None
-    except Exception as exc:  # a filter or a test the sandbox refuses, a wrong loop
-        raise refuse(str(exc), "does not render") from None
+        render(path, sample(language), name=f"{template}{SUFFIX}", language=language)
+    except TemplateRefused as exc:
+        if exc.key != "document.template_broken":  # a bound passed: named as drafting names it
+            raise
+        raise refuse(str(exc.params["tag"]), "does not render") from None
+
+
+_UNKNOWN = object()
+
+
+def _key(node) -> str | None:
+    """The part a `x.part` or `x["part"]` reads (None: not a fixed name)."""
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Getattr):
+        return node.attr
+    return node.arg.value if isinstance(node.arg, nodes.Const) and isinstance(
+        node.arg.value, str) else None
+
+
+def _value(node, scope: dict[str, Any]) -> Any:
+    """What a name or a chain of parts holds in the sample facts (_UNKNOWN: not judged)."""
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Name):
+        return scope.get(node.name, _UNKNOWN)
+    if isinstance(node, nodes.Getattr | nodes.Getitem):
+        base, key = _value(node.node, scope), _key(node)
+        if isinstance(base, dict) and key is not None:
+            return base.get(key, _UNKNOWN)
+    return _UNKNOWN
+
+
+def _name_of(node) -> str:
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Name):
+        return node.name
+    if isinstance(node, nodes.Getattr):
+        return f"{_name_of(node.node)}.{node.attr}"
+    return "…"
+
+
+def _missing_part(node, scope: dict[str, Any]) -> str | None:
+    """The first `placeholder.part` the template reads that the facts never have, in every
+    branch (an `{% if %}` the sample facts do not take, a loop inside it): each placeholder is
+    resolved against the sample facts, a loop's variable against its list's first item; what
+    cannot be resolved (a value set in the template, a filter's result) is not judged."""
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Getattr | nodes.Getitem):
+        base, key = _value(node.node, scope), _key(node)
+        if isinstance(base, dict) and key is not None and key not in base:
+            return f"{_name_of(node.node)}.{key}"
+    if isinstance(node, nodes.For):
+        return _missing_in_loop(node, scope)
+    for child in node.iter_child_nodes():
+        found = _missing_part(child, scope)
+        if found:
+            return found
+    return None
+
+
+def _missing_in_loop(node, scope: dict[str, Any]) -> str | None:
+    """A loop's list judged in the scope around it, its body with the loop's variable bound to
+    the list's first item (a tuple of variables, `loop`: not judged)."""
+    from jinja2 import nodes
+
+    found = _missing_part(node.iter, scope)
+    if found:
+        return found
+    items = _value(node.iter, scope)
+    inner = {**scope, "loop": _UNKNOWN}
+    for target in node.target.find_all(nodes.Name) if not isinstance(
+            node.target, nodes.Name) else [node.target]:
+        inner[target.name] = _UNKNOWN
+    if isinstance(node.target, nodes.Name) and isinstance(items, list) and items:
+        inner[node.target.name] = items[0]
+    for child in (*node.body, *node.else_, *([node.test] if node.test else [])):
+        found = _missing_part(child, inner)
+        if found:
+            return found
+    return None
 
 
 def _snippet(exc: Exception) -> str:
+    """The tag a Jinja error is about, as the template's text shows it, with Jinja's own
+    words and the paragraph it is in (¶ N, counting a table's paragraphs: docxtpl puts each
+    paragraph of the XML on a line of its own, after the document's opening line)."""
+    import re
+
     message = getattr(exc, "message", None) or str(exc)
     source = getattr(exc, "source", None)
     lineno = getattr(exc, "lineno", None)
     if source and lineno:
         lines = source.splitlines()
         if 0 < lineno <= len(lines):
-            import re
             text = re.sub(r"<[^>]+>", "", lines[lineno - 1])
             tags = re.findall(r"\{[{%][^{}]*[}%]?\}?", text)
+            where = f", ¶ {lineno - 1}" if lineno > 1 else ""
             if tags:
-                return f"{tags[-1]} ({message})"
+                return f"{tags[-1]} ({message}{where})"
+            return f"{message}{where}"
     return message
 
 

@@ -28,7 +28,7 @@ from workflow import services as svc
 from workflow.core.dates import parse_day
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.documents import service as documents
-from workflow.documents.texts import DocumentsSettings
+from workflow.documents.texts import DocumentsSettings, TemplateRefused
 from workflow.i18n import LANGUAGES
 from workflow.services import transactions as tx
 from workflow.services import visibility
@@ -82,8 +82,12 @@ def _page(request: Request, pc: PageContext, case_id: str, stage: str,
     case, defn = _case(pc.s, pc.ctx, pc.viewer, case_id)
     doc = documents.document_of(pc.s, pc.ctx, case, stage)
     view = svc.case_view(pc.s, pc.ctx, case)
-    drafted = {lang: documents.draft(pc.s, pc.ctx, case.id, stage, lang, _folder(request))
-               for lang in LANGUAGES}
+    drafted, refused = {}, {}
+    for lang in LANGUAGES:  # a language whose template is refused: said beside its download
+        try:
+            drafted[lang] = documents.draft(pc.s, pc.ctx, case.id, stage, lang, _folder(request))
+        except TemplateRefused as exc:
+            refused[lang] = exc.render(pc.t)
     try:
         require_recorder(pc.viewer, case)
         can_record = view.withdrawn is None
@@ -95,7 +99,7 @@ def _page(request: Request, pc: PageContext, case_id: str, stage: str,
     return render(request, pc, "document.html", status=status, view=view, doc=doc,
                   doc_name=doc.name(pc.t.language), stage=stage,
                   stage_name=next((st.name for st in view.stages if st.key == stage), stage),
-                  drafted=drafted, languages=LANGUAGES, can_record=can_record,
+                  drafted=drafted, refused=refused, languages=LANGUAGES, can_record=can_record,
                   fields=[f for f in event_form.fields if f.key not in fixed],
                   problems=problems, field_errors={p.field: p.message for p in problems
                                                    if p.field},

@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 
 from sqlmodel import Session
 
+from workflow import archives
 from workflow.core.errors import ConfigError, NotFound, RuleViolation, UsageError
 from workflow.services.context import Context
 from workflow.services.lookup import by_number
@@ -187,6 +188,7 @@ def prepare(store: FileStore, limits: FilesSettings, uploads: Iterable[Upload]) 
             done.append(item)
             if staged.size == 0:
                 raise FileRefused(f"{name} is empty", key="files.empty", name=name)
+            _check_archive(staged, name, limits)
             kind = sniff(staged)
             if kind not in limits.types:
                 exc = FileRefused(f"{name} is not an accepted type", key="files.wrong_type",
@@ -201,6 +203,20 @@ def prepare(store: FileStore, limits: FilesSettings, uploads: Iterable[Upload]) 
         discard(store, done)
         raise
     return done
+
+
+def _check_archive(staged: Staged, name: str, limits: FilesSettings) -> None:
+    """A ZIP-based upload (a DOCX, an XLSX, any ZIP; a file with no ZIP directory passes)
+    bounded by its directory before it is stored or opened: its parts' number and unpacked
+    size (workflow/archives.py, the one check every upload asks)."""
+    over = archives.excess(staged.path, limits.max_unpacked_bytes, limits.max_entries)
+    if over is None:
+        return
+    if over.what == "entries":
+        raise FileRefused(f"{name} holds {over.found} parts", key="files.zip_entries",
+                          name=name, found=over.found, limit=over.limit)
+    raise FileRefused(f"{name} unpacks to {size_text(over.found)}", key="files.zip_unpacked",
+                      name=name, found=size_text(over.found), limit=size_text(over.limit))
 
 
 def _with_extension(name: str, kind: str) -> str:
