@@ -171,9 +171,10 @@ NOT_A_KEY = {
                "web/kit/charts.py", "workflow/planning/cli.py", "workflow/core/deadlines.py",
                "workflow/i18n/describe.py", "workflow/reminders/worker.py"),
     **_homonym("recommendation", "the monitoring's recommendations: the `merzim recommendation` "
-               "command group, their table, audit entity and the plan file's column; not "
-               "conflict_of_interest's stage",
+               "command group, their table, audit entity, the plan file's column and the "
+               "fulfilled measure's evidence; not conflict_of_interest's stage",
                "workflow/monitoring/feature.py", "workflow/monitoring/cli.py",
+               "workflow/monitoring/listener.py",
                "workflow/monitoring/service.py", "workflow/storage/models_planning.py",
                "workflow/documents/demo.py", "workflow/storage/kept.py"),
 }

@@ -327,6 +327,13 @@ def test_plan_import_refuses_bad_files_whole_and_round_trips_a_good_one(merzim_d
     done = ok_json(merzim_db("recommendation", "status", rid, "fulfilled", "--date", "2026-04-08",
                              "--form", "Order of the head", "--number", "45-ө", "--json", **day))
     assert done == {"id": rec["id"], "status": "fulfilled", "on": "2026-04-08"}
+    # the measure it serves is done (late: due 31 March), in `status` and out of `overdue`
+    status, late = run_many(merzim_db, [(("status", aid, "--json"), day),
+                                        (("overdue", "--org", "X", "--json"), day)])
+    stages = {s["key"]: s for s in ok_json(status)["stages"]}
+    assert (stages[f"plan_item:{ids[0]}"]["status"], stages[f"plan_item:{ids[0]}"]["done_on"]) \
+        == ("done_late", "2026-04-08")
+    assert f"plan_item:{ids[0]}" not in {r["stage"] for r in ok_json(late)["overdue"]}
     shown = ok(merzim_db("recommendation", "status", rid, "not_fulfilled", "--date", "2026-04-09",
                          **day))
     assert f"Recommendation #{rid}: not_fulfilled on 2026-04-09" in flat(shown)

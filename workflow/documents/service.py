@@ -42,6 +42,8 @@ from workflow.services.views import CaseRecord, CaseView
 from workflow.settings import FilesSettings
 from workflow.storage.filestore import FileStore
 from workflow.storage.models import (
+    DONE_LATE,
+    DONE_ON_TIME,
     EVENT,
     Case,
     EventRecord,
@@ -141,7 +143,7 @@ def draft(s: Session, ctx: Context, case_id: int | str, stage: str,
     assert org is not None
     path = texts.template_file(doc.template, language, org.code, folder)
     facts = _facts(s, ctx, case, doc, stage, language)
-    content = texts.render(path, facts)
+    content = texts.render(path, facts, name=texts.shown(path, folder), language=language)
     return Drafted(case.id, doc.key, doc.name(language), stage, language,
                    filename(doc.name(language), org.code, ctx.today), content,
                    texts.origin(path, folder), facts)
@@ -284,8 +286,8 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
         "risk_groups": [{"name": name, "risks": rows} for name, rows in groups.items()],
         "recommendations": rec_rows,
         "plan": plan,
-        "quarter": _monitoring(s, case, doc, stage, by_key, items, recommendations, plan,
-                                  language, t),
+        "quarter": _monitoring(s, ctx, case, doc, stage, by_key, items, recommendations, plan,
+                               language, t),
     }
 
 
@@ -361,12 +363,15 @@ def _risks(s: Session, case: Case) -> tuple[list[Risk], list[Recommendation]]:
     return risks, recs
 
 
-def _monitoring(s: Session, case: Case, doc: Document, stage: str, by_key: dict[str, Any],
-                items: list[PlanItem], recommendations: list[Recommendation],
-                plan: list[dict[str, Any]], language: str, t: Translator) -> dict[str, Any]:
+def _monitoring(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
+                by_key: dict[str, Any], items: list[PlanItem],
+                recommendations: list[Recommendation], plan: list[dict[str, Any]],
+                language: str, t: Translator) -> dict[str, Any]:
     """The quarter a monitoring report covers (its stage's period; else the last one reported,
-    else the last one there is) with each measure's status (the last review's verdict on its
-    recommendation, and its deadline's status) and evidence."""
+    else the last one there is) with each measure as it stood at the end of the period's last
+    day (today while the period runs): the verdict on its recommendation then, and its
+    deadline's status then (`monitoring.measure_on`: a measure whose recommendation was
+    fulfilled is done, not overdue), with their evidence."""
     periods = list(s.exec(select(MonitoringReport)
                           .where(MonitoringReport.analysis_id == case.id)
                           .order_by(col(MonitoringReport.period))))
@@ -382,16 +387,23 @@ def _monitoring(s: Session, case: Case, doc: Document, stage: str, by_key: dict[
     review = by_key.get(f"{doc.related_stage('period_review')}:{period}")
     measure = doc.related_stage("plan_measure")
     recs = {r.id: r for r in recommendations}
+    as_of = ctx.today
+    if row is not None:
+        as_of = min(as_of, monitoring.period_end(s, ctx, case, row.period))
     rows = []
     for item, drafted in zip(items, plan, strict=True):
         st = by_key.get(f"{measure}:{item.id}")
-        status = st.status if st is not None else ""
         rec = recs.get(item.recommendation_id or 0)
-        evidence = ", ".join(str(v) for v in (rec.evidence or {}).values() if v) \
-            if rec is not None else ""
-        if st is not None and st.done_on:
-            evidence = ", ".join(x for x in (evidence, day(st.done_on)) if x)
-        verdict = t(f"document.recommendation.{rec.status}") if rec is not None else ""
+        then = monitoring.verdict_on(s, rec, as_of) if rec is not None else None
+        status = monitoring.measure_on(st.status, st.due, st.done_on, then, as_of) \
+            if st is not None else ""
+        done_on = st.done_on if st is not None and st.done_on and st.done_on <= as_of else None
+        if status in (DONE_ON_TIME, DONE_LATE) and then is not None and then[1] is not None:
+            done_on = then[1]  # done by the fulfilment
+        evidence = ", ".join(str(v) for v in then[2].values() if v) if then is not None else ""
+        if done_on:
+            evidence = ", ".join(x for x in (evidence, day(done_on)) if x)
+        verdict = t(f"document.recommendation.{then[0]}") if then is not None else ""
         shown = ", ".join(x for x in (verdict, t(f"status.{status}") if status else "") if x)
         rows.append({"no": drafted["no"], "measure": item.measure,
                      "deadline": drafted["deadline"], "status": shown,

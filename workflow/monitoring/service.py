@@ -4,7 +4,9 @@ before the caller commits, so nothing is stored."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any, Literal, overload
 
 from sqlmodel import Session, col, select
@@ -25,7 +27,9 @@ from workflow.storage import audit
 from workflow.storage.models import (
     DONE_LATE,
     DONE_ON_TIME,
+    NOT_DONE,
     OPEN,
+    OVERDUE,
     Case,
     ExternalAnalysis,
     MonitoringReport,
@@ -41,7 +45,8 @@ from workflow.storage.queries import in_subtree
 
 MAX_CAUSES = 2000  # a risk's causes and conditions: a paragraph or two of the note
 
-STATUSES = ("not_started", "in_progress", "fulfilled", "not_fulfilled")
+FULFILLED = "fulfilled"
+STATUSES = ("not_started", "in_progress", FULFILLED, "not_fulfilled")
 PLAN_COLUMNS = ("measure", "completion_form", "deadline", "responsible")
 PLAN_OPTIONAL = ("person", "recommendation")
 # the headings an office's action plan writes for its columns, beside their labels
@@ -111,6 +116,61 @@ def _complete(st: Stage | None, on: date, evidence: dict[str, Any]) -> None:
     st.evidence = {"date": on.isoformat(), **evidence}
 
 
+def fulfil_measure(stage: Any, fulfilled: tuple[date, dict[str, Any]] | None) -> None:
+    """The one rule of a plan measure's stage (`plan_item:<id>`) and its recommendation:
+    while the recommendation is fulfilled (`fulfilled`: the day of the verdict and its
+    evidence) the stage is done, on time when that day is not after the measure's deadline,
+    else late; so it is overdue nowhere (status, lists, counts, digests, escalations, the
+    monitoring report), which all read the stage. A verdict changed from fulfilled opens it
+    again. A stage closed as not done stays so. The re-plan of one case and the bulk re-plan
+    call it (listener.py); `stage` changed in place."""
+    if fulfilled is not None and stage.status in (OPEN, DONE_ON_TIME, DONE_LATE):
+        on, evidence = fulfilled
+        status = DONE_ON_TIME if stage.due_date is None or on <= stage.due_date else DONE_LATE
+        if (stage.status, stage.done_on) != (status, on):
+            stage.status, stage.done_on = status, on
+            stage.evidence = {"date": on.isoformat(), **evidence}
+    elif fulfilled is None and stage.status in (DONE_ON_TIME, DONE_LATE):
+        stage.status, stage.done_on, stage.evidence = OPEN, None, None
+
+
+def verdict_on(s: Session, rec: Recommendation, day: date
+               ) -> tuple[str, date | None, dict[str, Any]]:
+    """The verdict on a recommendation as it stood on `day`: of the verdicts recorded (its
+    trail in the audit chain), the last one dated on or before `day` (status, date,
+    evidence); ("not_started", None, {}) when none was."""
+    from workflow.storage.queries import audit as audit_queries
+
+    found: tuple[str, date | None, dict[str, Any]] = ("not_started", None, {})
+    for r in audit_queries.trail_of(s, "recommendation", str(rec.id),
+                                    ("recommendation.status",)):
+        payload = json.loads(r.payload)
+        on = date.fromisoformat(str(payload.get("on"))[:10])
+        if on <= day:
+            found = (str(payload.get("status")), on, dict(payload.get("evidence") or {}))
+    return found
+
+
+def measure_on(status: str, due: date | None, done_on: date | None,
+               verdict: tuple[str, date | None, dict[str, Any]] | None, day: date) -> str:
+    """A measure's status as it stood at the end of `day` (the last day of a reporting
+    period), from its stage as it stands (`status` as shown, "overdue" being open; its due
+    and done dates) and its recommendation's verdict on that day (`verdict_on`; None: it
+    serves none): what was done later was open then, and `fulfil_measure` decides the rest
+    as it does today; overdue when still open and due on or before `day`."""
+    row = SimpleNamespace(status=OPEN if status == OVERDUE else status, due_date=due,
+                          done_on=done_on, evidence=None)
+    if row.status in (DONE_ON_TIME, DONE_LATE, NOT_DONE) and (done_on is None or done_on > day):
+        row.status, row.done_on = OPEN, None
+    fulfilled = None
+    if verdict is not None and verdict[0] == FULFILLED and verdict[1] is not None:
+        fulfilled = (verdict[1], verdict[2])
+    fulfil_measure(row, fulfilled)
+    if row.status == OPEN and due is not None and due <= day:
+        return OVERDUE
+    return row.status
+
+
 def keys(definition) -> dict[str, str]:
     """The events and stage keys of the definition's monitoring (its [monitoring] table, as
     its model read it; empty: none)."""
@@ -147,6 +207,11 @@ def periods_from(ctx: Context, definition, on: date) -> list:
                        how=interp.get("roll", "following"),
                        months=int(interp.get("monitoring_period_months", 3)),
                        counting=str(interp.get("monitoring_periods", "calendar")))
+
+
+def period_end(s: Session, ctx: Context, analysis: Case, period: str) -> date:
+    """The last day of a reporting period of the analysis."""
+    return _bounds(s, ctx, analysis, definition_of(s, ctx, analysis), period)[1]
 
 
 def _bounds(s: Session, ctx: Context, analysis: Case, definition, period: str
@@ -357,7 +422,10 @@ def add_recommendation(s: Session, ctx: Context, risk_id: int, text: str) -> Rec
 
 def set_status(s: Session, ctx: Context, rec_id: int, status: str, on: date,
                evidence: dict[str, str | None]) -> Recommendation:
-    """A review's verdict on one recommendation; 'fulfilled' needs the plan's completion form."""
+    """A review's verdict on one recommendation; 'fulfilled' needs the plan's completion form.
+    The analysis is re-planned (the stages of the measures serving the recommendation are done
+    while it is fulfilled: `fulfil_measure`) and the change audited on it too, so that its kept
+    counts follow (storage/kept.py)."""
     rec = s.get(Recommendation, rec_id)
     if rec is None:
         raise NotFound(f"no recommendation {rec_id}", key="notfound.recommendation", id=rec_id)
@@ -369,8 +437,8 @@ def set_status(s: Session, ctx: Context, rec_id: int, status: str, on: date,
     for field, value in cleaned.items():
         if len(value) > MAX_TEXT:
             raise RuleViolation("too long", key="rule.too_long", field=field, limit=MAX_TEXT)
-    if status == "fulfilled":
-        items = list(s.exec(select(PlanItem).where(PlanItem.recommendation_id == rec.id)))
+    items = list(s.exec(select(PlanItem).where(PlanItem.recommendation_id == rec.id)))
+    if status == FULFILLED:
         if not items:
             raise RuleViolation("no plan measure", key="rule.no_plan_measure", id=rec.id)
         form = cleaned.get("form", "")
@@ -386,7 +454,24 @@ def set_status(s: Session, ctx: Context, rec_id: int, status: str, on: date,
     s.flush()
     audit.append(s, ctx.actor, "recommendation.status", "recommendation", rec.id,
                  {"status": status, "on": on, "evidence": cleaned})
+    for analysis_id in sorted({i.analysis_id for i in items if i.analysis_id is not None}):
+        _replan_measures(s, ctx, get_analysis(s, analysis_id), rec, status)
     return rec
+
+
+def _replan_measures(s: Session, ctx: Context, analysis: Case, rec: Recommendation,
+                     status: str) -> None:
+    """The analysis re-planned after a verdict on `rec` through the re-plan of every record
+    (services.case_plan.sync, whose monitoring listener applies `fulfil_measure`), audited on
+    the analysis with the stages whose status changed: the audit append is what recounts its
+    kept counts (storage/kept.py)."""
+    from workflow.services.case_plan import sync
+    from workflow.services.recording import replanned, stage_dues
+
+    before = stage_dues(s, analysis)
+    sync(s, ctx, analysis)
+    audit.append(s, ctx.actor, "recommendation.status", "analysis", analysis.id,
+                 {"recommendation": rec.id, "status": status, **replanned(before, s, analysis)})
 
 
 # -- the action plan ---------------------------------------------------------------------------
