@@ -28,7 +28,8 @@ GIT_CHECKOUT = subprocess.run(["git", "rev-parse", "--git-dir"], cwd=ROOT,
 PLANNED, MONITORED = ("planning",), ("planning", "monitoring")
 NEEDS: dict[str, tuple[str, ...]] = {
     "api/memory.py": MONITORED, "api/run.py": MONITORED, "engine/run.py": MONITORED,
-    "import/pending_reads.py": MONITORED, "import/run.py": PLANNED,
+    "import/pending_reads.py": MONITORED, "import/people_nodes.py": MONITORED,
+    "import/run.py": PLANNED,
     "obligations/run.py": PLANNED, "replan/run.py": MONITORED, "score/run.py": PLANNED,
     "web/proxy.py": MONITORED, "web/run.py": MONITORED, "web/signins.py": MONITORED,
 }
