@@ -46,6 +46,9 @@ def test_a_fuzzer_through_the_proxy_while_an_officer_writes_stops_no_node(deploy
     d = deployment
     proxy, machines, token, case = d["proxy"], d["machines"], d["token"], d["case"]
     bearer = {"Authorization": f"Bearer {token}"}
+    # the writer is another officer of the case's organisation: the fuzzer (asel) may answer
+    # or change only her own comments, so the writer's stay as written
+    writer = {"Authorization": f"Bearer {d['writer_token']}"}
     stop = threading.Event()
     health: dict[str, list] = {"slowest": [0.0], "failed": []}
     lock = threading.Lock()

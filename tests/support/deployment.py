@@ -28,6 +28,7 @@ from tests.support.proxy_helpers import DEPLOY, NGINX, Proxy
 from tests.support.smtp_server import SmtpSink
 from workflow import services as svc
 from workflow.services import accounts as auth
+from workflow.storage.models import Organisation
 
 LOADED, WORKDAY = date(2025, 3, 19), date(2025, 3, 20)
 PUBLIC_ORG = "AK-ALM-EDU"
@@ -162,6 +163,12 @@ def deploy(db_url, db, make_ctx, tmp_path, nodes_url: str | None = None) -> Iter
         for login in ("nurlan", "marat"):
             auth.set_password(s, svc.get_user(s, login), f"{login}-correct-horse-42", "test")
         token = auth.create_api_token(s, asel, "proxy")
+        # a second officer of asel's organisation with a token of her own: a client whose
+        # writes no other identity (asel's fuzzer, say) may change
+        writer = svc.add_user(s, ctx, "zhanna", "Zhanna Writer", "officer",
+                              s.get(Organisation, asel.organisation_id).code,
+                              "zhanna@example.kz", "en")
+        writer_token = auth.create_api_token(s, writer, "writer")
         s.commit()
     metrics = secrets.token_hex(16)
     sink = SmtpSink(delay=0.3).start()
@@ -174,6 +181,7 @@ def deploy(db_url, db, make_ctx, tmp_path, nodes_url: str | None = None) -> Iter
             m.wait_up()
         proxy = Proxy([m.port for m in machines])
         yield {"machines": machines, "proxy": proxy, "sink": sink, "token": token,
+               "writer_token": writer_token,
                "metrics": metrics, "case": demo["analyses"][1], "db": db, "db_url": db_url,
                "tmp": tmp_path}
     finally:
