@@ -78,7 +78,7 @@ def test_a_fuzzer_through_the_proxy_while_an_officer_writes_stops_no_node(deploy
             words, key = f"written under the fuzzer {n}", str(uuid.uuid4())
             while True:  # a 503 is sent again with its key, as a client does
                 r = client.post(f"/api/v1/cases/{case}/comments", json={"text": words},
-                                headers={**bearer, "Idempotency-Key": key})
+                                headers={**writer, "Idempotency-Key": key})
                 with lock:
                     answers[r.status_code] = answers.get(r.status_code, 0) + 1
                 if r.status_code != 503:
