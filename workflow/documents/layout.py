@@ -19,7 +19,7 @@ from workflow.documents.texts import SHIPPED, SUFFIX
 WORDS: dict[str, dict[str, Any]] = {
     "kk": {
         "order_title": "БҰЙРЫҚ",
-        "number": "{{ issued.date }}                                        № {{ issued.number }}",
+        "number": "{{ own.date }}                                        № {{ own.number }}",
         "order_subject": "Сыбайлас жемқорлық тәуекелдеріне ішкі талдау жүргізу туралы",
         "order_basis": "Сыбайлас жемқорлыққа қарсы іс-қимыл агенттігі Төрағасының 2023 жылғы "
                        "16 қаңтардағы № 21 бұйрығымен бекітілген Сыбайлас жемқорлық "
@@ -33,7 +33,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "order_3": "3. Қоса беріліп отырған жұмыс жоспары бекітілсін.",
         "order_4": "4. Осы бұйрықтың орындалуын бақылауды өзіме қалдырамын.",
         "work_plan": "Ішкі талдау жүргізудің жұмыс жоспары",
-        "annex": "{{ issued.date }} № {{ issued.number }} бұйрыққа қосымша",
+        "annex": "{{ own.date }} № {{ own.number }} бұйрыққа қосымша",
         "plan_cols": ["№", "Жұмыс түрі", "Орындау мерзімі", "Мерзімнің негізі", "Жауапты тұлға"],
         "note": "ТАЛДАМАЛЫҚ АНЫҚТАМА",
         "note_subject": "сыбайлас жемқорлық тәуекелдеріне ішкі талдау нәтижелері бойынша",
@@ -62,7 +62,7 @@ WORDS: dict[str, dict[str, Any]] = {
     },
     "ru": {
         "order_title": "ПРИКАЗ",
-        "number": "{{ issued.date }}                                        № {{ issued.number }}",
+        "number": "{{ own.date }}                                        № {{ own.number }}",
         "order_subject": "О проведении внутреннего анализа коррупционных рисков",
         "order_basis": "В соответствии с Типовыми правилами проведения внутреннего анализа "
                        "коррупционных рисков, утверждёнными приказом Председателя Агентства "
@@ -76,7 +76,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "order_3": "3. Утвердить прилагаемый план работ.",
         "order_4": "4. Контроль за исполнением настоящего приказа оставляю за собой.",
         "work_plan": "План работ по проведению внутреннего анализа",
-        "annex": "Приложение к приказу от {{ issued.date }} № {{ issued.number }}",
+        "annex": "Приложение к приказу от {{ own.date }} № {{ own.number }}",
         "plan_cols": ["№", "Вид работ", "Срок исполнения", "Основание срока", "Ответственный"],
         "note": "АНАЛИТИЧЕСКАЯ СПРАВКА",
         "note_subject": "по результатам внутреннего анализа коррупционных рисков",
@@ -105,7 +105,7 @@ WORDS: dict[str, dict[str, Any]] = {
     },
     "en": {
         "order_title": "ORDER",
-        "number": "{{ issued.date }}                                        No. {{ issued.number }}",
+        "number": "{{ own.date }}                                        No. {{ own.number }}",
         "order_subject": "On conducting the internal analysis of corruption risks",
         "order_basis": "Under the Typical rules of conducting the internal analysis of "
                        "corruption risks approved by order No. 21 of the Chairman of the "
@@ -118,7 +118,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "order_3": "3. To approve the attached work plan.",
         "order_4": "4. I keep the control of this order's execution.",
         "work_plan": "Work plan of the internal analysis",
-        "annex": "Annex to the order of {{ issued.date }} No. {{ issued.number }}",
+        "annex": "Annex to the order of {{ own.date }} No. {{ own.number }}",
         "plan_cols": ["No.", "Kind of work", "Deadline", "Basis of the deadline",
                       "Responsible"],
         "note": "ANALYTIC NOTE",

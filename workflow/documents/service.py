@@ -281,7 +281,7 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
         "group": members or ([] if unit else [{"name": texts.BLANK, "position": texts.BLANK}]),
         "unit": unit,
         "methods": _recorded(standing, doc, "methods") or texts.BLANK,
-        "issued": _issued(view, doc, stage, day),
+        "own": _issued(view, doc, stage, day),
         "stages": [{"no": n, "key": st.key, "name": st.name, "due": due_text(st, t),
                     "basis": _basis(defn, st.key, language, t), "done_on": day(st.done_on),
                     "responsible": responsible}

@@ -35,8 +35,8 @@ PLACEHOLDERS: dict[str, str] = {
     "language": "kk, ru or en",
     "document": "the document's name",
     "case": "the analysis's number",
-    "today": "the day the document is drafted (never the document's own date: `issued`)",
-    "issued": "the document's own date and number, as recorded for the stage it confirms: "
+    "today": "the day the document is drafted (never the document's own date: `own`)",
+    "own": "the document's own date and number, as recorded for the stage it confirms: "
               ".date, .number (visible blanks until recorded)",
     "process": "the process's name",
     "organisation": "the organisation: .name, .code, .parent (its higher body), .kind",
@@ -383,7 +383,7 @@ def sample(language: str) -> dict[str, Any]:
         "organisation": {"name": "O", "code": "O", "parent": "P", "kind": "k"},
         "object": "O", "period": {"first_day": "01.01.2026", "last_day": "01.02.2026"},
         "signer": person, "responsible": person, "group": [person], "unit": "U",
-        "methods": "M", "issued": {"date": "01.01.2026", "number": "1"},
+        "methods": "M", "own": {"date": "01.01.2026", "number": "1"},
         "stages": [{"no": 1, "key": "k", "name": "n", "due": "01.01.2026", "basis": "b",
                     "done_on": "", "responsible": person}],
         "risks": [risk], "risk_groups": [{"name": "p", "risks": [risk]}],
