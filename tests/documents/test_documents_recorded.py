@@ -49,6 +49,7 @@ GROUP = {"kk": "2. Талдау жүргізу мына құрамдағы то�
          "ru": "2. Проведение анализа поручить группе в составе:"}
 UNIT = {"kk": "2. Талдау жүргізу мына бөлімшеге жүктелсін: {}.",
         "ru": "2. Проведение анализа поручить подразделению: {}."}
+UNITS_GROUP = {"kk": "Жұмыс тобының құрамы:", "ru": "Состав рабочей группы:"}
 # the fixed text the note printed before the methods were recorded: never a fact of the analysis
 FIXED_METHODS = ("сұхбат", "сауалнама", "интервьюирование", "анкетирование")
 WORKING_DAYS = {"kk": "жұмыс күн", "ru": "рабоч"}  # "рабочих дней", "рабочих дня"
@@ -174,6 +175,11 @@ def test_what_is_recorded_is_what_the_documents_print(web: Web, merzim_db):
                      "date": ORDER_ON.isoformat(), "number": "12-ө",
                      "signed_by": "Head of apparatus", methods_field: "м" * 501})
     assert r.status_code in (409, 422), r.status_code
+    r = merzim_db("record", str(kgd), "order", "--date", ORDER_ON.isoformat(), "--number", "1",
+                  "--signed-by", "Head of apparatus", "--evidence",
+                  f"analysis_methods={'м' * 501}", today=TODAY.isoformat(), lang="ru")
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "Методы анализа" in r.stderr and "500" in r.stderr, r.stderr
     assert web.dump() == before
 
     # the order by command, with its group and methods; the start as it happened, so that the
@@ -224,13 +230,18 @@ def test_what_is_recorded_is_what_the_documents_print(web: Web, merzim_db):
         _check_plan_deadlines(drafted["order"], lang, dues)
 
 
-def test_a_unit_recorded_instead_of_a_group_conducts_the_analysis(web: Web):
+def test_a_unit_recorded_instead_of_a_group_conducts_the_analysis(web: Web, merzim_db,
+                                                                   tmp_path):
     kgd = web.analyses["kgd"]
     unit = "Отдел внутреннего аудита"
     b = web.browser("aigerim")
     page = b.get(f"/cases/{kgd}").text
     form = form_block(page, "record-order")
     unit_field = next(k for k in form.values if k.endswith("working_unit"))
+    # the order's document page, where its signed scan is recorded, asks for them too
+    doc_page = b.get(f"/cases/{kgd}/documents/order").text
+    for field in ("analysis_methods", "working_group", "working_unit"):
+        assert re.search(rf'name="[^"]*{field}"', doc_page), field
     csrf = re.search(r'name="csrf" value="([^"]*)"', page).group(1)
     r = b.post(f"/cases/{kgd}/events",
                data={**form.values, "csrf": csrf, "event": "order",
@@ -241,7 +252,7 @@ def test_a_unit_recorded_instead_of_a_group_conducts_the_analysis(web: Web):
         drafted = _drafts(web, kgd, lang)
         order = _paragraphs(drafted["order"])
         assert UNIT[lang].format(unit) in order
-        assert GROUP[lang] not in order
+        assert GROUP[lang] not in order and UNITS_GROUP[lang] not in order
         assert not [p for p in order if p.startswith("– ")], order  # no member, no blank one
         # the methods were not recorded: still a blank
         assert METHODS[lang].format(BLANK) in _paragraphs(drafted["analytic_note"])
@@ -259,3 +270,24 @@ def test_a_risk_and_a_measure_without_a_subdivision_print_no_empty_brackets(web:
         assert "1. Ручное распределение проверок. " in note, note
         for name, content in drafted.items():
             _no_empty_brackets(name, text_of(content))
+
+
+def test_a_unit_and_its_group_both_recorded_are_both_printed(web: Web, merzim_db, tmp_path):
+    hlth = str(web.analyses["hlth"])  # the akimat's health department: nothing recorded
+    unit = "Бөлім: ішкі аудит"
+    r = merzim_db("record", hlth, "order", "--date", ORDER_ON.isoformat(), "--number", "7",
+                  "--signed-by", "Head of apparatus", "--evidence", f"working_unit={unit}",
+                  "--evidence", "working_group=Омаров Н.;  , эксперт", today=TODAY.isoformat())
+    assert r.returncode == 0, r.stderr
+    for lang in LANGS:
+        out = tmp_path / f"order-{lang}.docx"
+        r = merzim_db("document", "draft", hlth, "order", "--lang", lang, "--out", str(out),
+                      today=TODAY.isoformat())
+        assert r.returncode == 0, r.stderr
+        order = _paragraphs(out.read_bytes())
+        assert UNIT[lang].format(unit) in order and GROUP[lang] not in order
+        assert UNITS_GROUP[lang] in order
+        # a member without a position, a position without a name: the missing part a blank
+        assert [p for p in order if p.startswith("– ")] == [f"– Омаров Н., {BLANK};",
+                                                             f"– {BLANK}, эксперт;"]
+        assert _number_line(out.read_bytes()) == (written(ORDER_ON), "7")
