@@ -129,3 +129,25 @@ def test_what_is_printed_reads_in_the_documents_language(printed):
         assert not re.search(r"\b\d{4}[NQ]\d\b", report), report[:600]
         assert ("есепті кезең" if lang == "kk" else "отчётный период") in report
         assert re.search(r"(рассмотрен|қаралды) _{5,}", report), report[:800]
+
+
+@pytest.mark.slow
+def test_a_table_row_is_never_split_across_pages(printed):
+    """Every page that carries a table's (repeated) header row goes on with a whole row, its
+    number first: never with the tail of a row begun on the page before (the layout's
+    `cantSplit`), so no page holds only the header and the end of one cell."""
+    layout = module_of("documents", "layout")
+    seen = 0
+    for name, pdf in printed.items():
+        document, lang = name.rsplit("-", 1)
+        columns = layout.WORDS[lang][TABLE_OF[document]]
+        header = re.compile(r"\s+".join(re.escape(w) for c in columns for w in c.split()))
+        for number, page in enumerate(pdf.pages, start=1):
+            found = header.search(page.extract_text())
+            if found is None:
+                continue
+            after = page.extract_text()[found.end():].lstrip()
+            first = after.splitlines()[0] if after else ""
+            assert re.match(r"\d+ \S", first), (name, number, first)
+            seen += 1
+    assert seen > len(printed), "the plan's header repeats on its next pages"

@@ -19,7 +19,7 @@ from workflow.documents.texts import SHIPPED, SUFFIX
 WORDS: dict[str, dict[str, Any]] = {
     "kk": {
         "order_title": "БҰЙРЫҚ",
-        "number": "{{ today }}                                                  № ______",
+        "number": "{{ own.date }}                                        № {{ own.number }}",
         "order_subject": "Сыбайлас жемқорлық тәуекелдеріне ішкі талдау жүргізу туралы",
         "order_basis": "Сыбайлас жемқорлыққа қарсы іс-қимыл агенттігі Төрағасының 2023 жылғы "
                        "16 қаңтардағы № 21 бұйрығымен бекітілген Сыбайлас жемқорлық "
@@ -28,18 +28,18 @@ WORDS: dict[str, dict[str, Any]] = {
         "order_1": "1. {{ object }} қызметінде {{ period.first_day }} бастап {{ period.last_day }} "
                    "дейінгі кезеңде сыбайлас жемқорлық тәуекелдеріне ішкі талдау жүргізілсін.",
         "order_2": "2. Талдау жүргізу мына құрамдағы топқа жүктелсін:",
+        "order_2_unit": "2. Талдау жүргізу мына бөлімшеге жүктелсін: {{ unit }}.",
+        "group_of_unit": "Жұмыс тобының құрамы:",
         "order_3": "3. Қоса беріліп отырған жұмыс жоспары бекітілсін.",
         "order_4": "4. Осы бұйрықтың орындалуын бақылауды өзіме қалдырамын.",
         "work_plan": "Ішкі талдау жүргізудің жұмыс жоспары",
-        "annex": "{{ today }} № ______ бұйрыққа қосымша",
+        "annex": "{{ own.date }} № {{ own.number }} бұйрыққа қосымша",
         "plan_cols": ["№", "Жұмыс түрі", "Орындау мерзімі", "Мерзімнің негізі", "Жауапты тұлға"],
         "note": "ТАЛДАМАЛЫҚ АНЫҚТАМА",
         "note_subject": "сыбайлас жемқорлық тәуекелдеріне ішкі талдау нәтижелері бойынша",
         "object": "Талдау объектісі: {{ object }}",
         "period": "Талдау кезеңі: {{ period.first_day }} – {{ period.last_day }}",
-        "methods": "Талдау әдістері: нормативтік құқықтық актілерді және ұйымдастырушылық-өкімдік "
-                   "құжаттарды зерделеу, объектінің қызметкерлерімен сұхбат, сауалнама, "
-                   "өтініштер мен жарияланымдарды талдау.",
+        "methods": "Талдау әдістері: {{ methods }}",
         "risks": "1. Анықталған сыбайлас жемқорлық тәуекелдері, олардың себептері мен жағдайлары",
         "risk_cols": ["№", "Тәуекел", "Бөлімше", "Себептері мен жағдайлары"],
         "recs": "2. Ұсынымдар",
@@ -62,7 +62,7 @@ WORDS: dict[str, dict[str, Any]] = {
     },
     "ru": {
         "order_title": "ПРИКАЗ",
-        "number": "{{ today }}                                                  № ______",
+        "number": "{{ own.date }}                                        № {{ own.number }}",
         "order_subject": "О проведении внутреннего анализа коррупционных рисков",
         "order_basis": "В соответствии с Типовыми правилами проведения внутреннего анализа "
                        "коррупционных рисков, утверждёнными приказом Председателя Агентства "
@@ -71,18 +71,18 @@ WORDS: dict[str, dict[str, Any]] = {
         "order_1": "1. Провести внутренний анализ коррупционных рисков в деятельности "
                    "{{ object }} в период с {{ period.first_day }} по {{ period.last_day }}.",
         "order_2": "2. Проведение анализа поручить группе в составе:",
+        "order_2_unit": "2. Проведение анализа поручить подразделению: {{ unit }}.",
+        "group_of_unit": "Состав рабочей группы:",
         "order_3": "3. Утвердить прилагаемый план работ.",
         "order_4": "4. Контроль за исполнением настоящего приказа оставляю за собой.",
         "work_plan": "План работ по проведению внутреннего анализа",
-        "annex": "Приложение к приказу от {{ today }} № ______",
+        "annex": "Приложение к приказу от {{ own.date }} № {{ own.number }}",
         "plan_cols": ["№", "Вид работ", "Срок исполнения", "Основание срока", "Ответственный"],
         "note": "АНАЛИТИЧЕСКАЯ СПРАВКА",
         "note_subject": "по результатам внутреннего анализа коррупционных рисков",
         "object": "Объект анализа: {{ object }}",
         "period": "Период анализа: {{ period.first_day }} – {{ period.last_day }}",
-        "methods": "Методы анализа: изучение нормативных правовых актов и "
-                   "организационно-распорядительных документов, интервьюирование работников "
-                   "объекта, анкетирование, анализ обращений и публикаций.",
+        "methods": "Методы анализа: {{ methods }}",
         "risks": "1. Выявленные коррупционные риски, их причины и условия",
         "risk_cols": ["№", "Риск", "Подразделение", "Причины и условия"],
         "recs": "2. Рекомендации",
@@ -105,7 +105,7 @@ WORDS: dict[str, dict[str, Any]] = {
     },
     "en": {
         "order_title": "ORDER",
-        "number": "{{ today }}                                                  No. ______",
+        "number": "{{ own.date }}                                        No. {{ own.number }}",
         "order_subject": "On conducting the internal analysis of corruption risks",
         "order_basis": "Under the Typical rules of conducting the internal analysis of "
                        "corruption risks approved by order No. 21 of the Chairman of the "
@@ -113,19 +113,19 @@ WORDS: dict[str, dict[str, Any]] = {
         "order_1": "1. To conduct the internal analysis of corruption risks in the activity of "
                    "{{ object }} from {{ period.first_day }} to {{ period.last_day }}.",
         "order_2": "2. To entrust the analysis to the group of:",
+        "order_2_unit": "2. To entrust the analysis to the unit: {{ unit }}.",
+        "group_of_unit": "The working group:",
         "order_3": "3. To approve the attached work plan.",
         "order_4": "4. I keep the control of this order's execution.",
         "work_plan": "Work plan of the internal analysis",
-        "annex": "Annex to the order of {{ today }} No. ______",
+        "annex": "Annex to the order of {{ own.date }} No. {{ own.number }}",
         "plan_cols": ["No.", "Kind of work", "Deadline", "Basis of the deadline",
                       "Responsible"],
         "note": "ANALYTIC NOTE",
         "note_subject": "on the results of the internal analysis of corruption risks",
         "object": "Object of the analysis: {{ object }}",
         "period": "Period of the analysis: {{ period.first_day }} – {{ period.last_day }}",
-        "methods": "Methods: study of the legal acts and internal documents, interviews with "
-                   "the object's staff, questionnaires, analysis of complaints and "
-                   "publications.",
+        "methods": "Methods of the analysis: {{ methods }}",
         "risks": "1. Corruption risks identified, their causes and conditions",
         "risk_cols": ["No.", "Risk", "Subdivision", "Causes and conditions"],
         "recs": "2. Recommendations",
@@ -196,10 +196,13 @@ WIDTHS = {
 TABLE_POINTS = 10  # a table's text: its headings' words fit their columns whole
 
 
-def _para(doc, text: str, bold: bool = False, center: bool = False, right: bool = False):
+def _para(doc, text: str, bold: bool = False, center: bool = False, right: bool = False,
+          keep: bool = False):
+    """A paragraph; `keep`: kept on the page of the paragraph or table after it (a title)."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     p = doc.add_paragraph()
+    p.paragraph_format.keep_with_next = keep or None
     p.add_run(text).bold = bold
     if center:
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -229,6 +232,10 @@ def _table(doc, columns: list[str], loop: str, cells: list[str],
     mark = OxmlElement("w:tblHeader")  # the header row repeats on each page
     mark.set(qn("w:val"), "true")
     table.rows[0]._tr.get_or_add_trPr().append(mark)
+    for row in table.rows:  # a row is never split across pages: a page never ends with the
+        whole = OxmlElement("w:cantSplit")  # repeated header and the tail of one cell
+        whole.set(qn("w:val"), "true")
+        row._tr.get_or_add_trPr().append(whole)
     table.rows[1].cells[0].text = "{%tr for " + loop + " %}"
     for cell, text in zip(table.rows[2].cells, cells, strict=True):
         cell.paragraphs[0].add_run(text).font.size = Pt(TABLE_POINTS)
@@ -253,8 +260,18 @@ def order(language: str):
     _para(doc, w["order_title"], bold=True, center=True)
     _para(doc, w["number"])
     _para(doc, w["order_subject"], bold=True)
-    for key in ("order_basis", "order_1", "order_2"):
+    for key in ("order_basis", "order_1"):
         _para(doc, w[key])
+    # the group as recorded with the order (D-3): the unit conducting the analysis and its
+    # group's members, or the group alone; neither recorded: one member's blanks to fill
+    _para(doc, "{%p if unit %}")
+    _para(doc, w["order_2_unit"])
+    _para(doc, "{%p if group %}")
+    _para(doc, w["group_of_unit"])
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p else %}")
+    _para(doc, w["order_2"])
+    _para(doc, "{%p endif %}")
     _para(doc, "{%p for p in group %}")
     _para(doc, "– {{ p.name }}, {{ p.position }};")
     _para(doc, "{%p endfor %}")
@@ -262,8 +279,8 @@ def order(language: str):
         _para(doc, w[key])
     _signer(doc, w)
     doc.add_page_break()
-    _para(doc, w["annex"], right=True)
-    _para(doc, w["work_plan"], bold=True, center=True)
+    _para(doc, w["annex"], right=True, keep=True)
+    _para(doc, w["work_plan"], bold=True, center=True, keep=True)
     _table(doc, w["plan_cols"], "s in stages",
            ["{{ s.no }}", "{{ s.name }}", "{{ s.due }}", "{{ s.basis }}",
             "{{ s.responsible.name }}, {{ s.responsible.position }}"], WIDTHS["plan_cols"])
@@ -275,6 +292,7 @@ def analytic_note(language: str):
     doc = _new(language)
     _org(doc)
     _para(doc, w["note"], bold=True, center=True)
+    _para(doc, w["number"])
     _para(doc, w["note_subject"], bold=True, center=True)
     for key in ("object", "period", "methods"):
         _para(doc, w[key])
@@ -282,11 +300,12 @@ def analytic_note(language: str):
     _para(doc, "{%p for g in risk_groups %}")
     _para(doc, "{{ g.name }}", bold=True)
     _para(doc, "{%p for r in g.risks %}")
-    _para(doc, "{{ r.no }}. {{ r.description }} ({{ r.subdivision }}). "
+    _para(doc, "{{ r.no }}. {{ r.description }}{% if r.subdivision %} ({{ r.subdivision }})"
+          "{% endif %}. "
           + w["risk_cols"][3] + ": {{ r.causes }}")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endfor %}")
-    _para(doc, w["recs"], bold=True)
+    _para(doc, w["recs"], bold=True, keep=True)
     _table(doc, w["rec_cols"], "r in recommendations",
            ["{{ r.no }}", "{{ r.text }}", "{{ r.risk_no }}"], WIDTHS["rec_cols"])
     _signer(doc, w)
@@ -299,14 +318,14 @@ def action_plan(language: str):
     _para(doc, w["approve"], bold=True, right=True)
     _para(doc, "{{ signer.position }}", right=True)
     _para(doc, "________________  {{ signer.name }}", right=True)
-    _para(doc, "{{ today }}", right=True)
+    _para(doc, w["number"].replace(" " * 40, "  "), right=True)  # the plan's own (D-1)
     _org(doc)
-    _para(doc, w["plan_title"], bold=True, center=True)
-    _para(doc, w["object"])
+    _para(doc, w["plan_title"], bold=True, center=True, keep=True)
+    _para(doc, w["object"], keep=True)
     _table(doc, w["measure_cols"], "m in plan",
            ["{{ m.no }}", "{{ m.measure }}", "{{ m.answers }}", "{{ m.form }}",
             "{{ m.deadline }}",
-            "{{ m.responsible }}, {{ m.person }}{% if m.position %}, {{ m.position }}{% endif %}"],
+            "{{ [m.responsible, m.person, m.position] | select | join(', ') }}"],
            WIDTHS["measure_cols"])
     return doc
 

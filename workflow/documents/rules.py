@@ -23,6 +23,18 @@ class Document:
     related: tuple[tuple[str, str], ...] = ()  # other stages it reads, by role: (role, key)
     signer_from: tuple[str, ...] = ()  # the records whose signer signs it before its own
     records_risks: bool = False  # its place records the risks it carries (the analytic note)
+    # what the records say that it prints, by fact (RECORDED): (fact, "EVENT.FIELD"), e.g. the
+    # methods kept with the order's record (documents.md D-3); unrecorded: a visible blank
+    recorded: tuple[tuple[str, str], ...] = ()
+
+    def recorded_field(self, fact: str) -> tuple[str, str] | None:
+        """The record (event) and its evidence field a fact is read from, if the data names
+        one."""
+        where = dict(self.recorded).get(fact)
+        if not where:
+            return None
+        event, _, field = where.partition(".")
+        return event, field
 
     def related_stage(self, role: str) -> str:
         return dict(self.related).get(role, "")
@@ -37,6 +49,11 @@ class Document:
         return self.names.get(language) or self.names.get("en") or self.key
 
 
+# The facts a document may read from a record's evidence (`recorded`): the analysis's methods,
+# the working group's members ("name, position" separated by ";") and the unit conducting it.
+RECORDED = ("methods", "members", "unit")
+
+
 def parse(raw: dict[str, Any]) -> dict[str, dict[str, Document]]:
     """Every process's documents from the parsed documents.toml, by process key then document
     key, in the file's order."""
@@ -45,9 +62,19 @@ def parse(raw: dict[str, Any]) -> dict[str, dict[str, Document]]:
                                     spec.get("per_period"),
                                     tuple(dict(spec.get("related", {})).items()),
                                     tuple(spec.get("signer_from", ())),
-                                    bool(spec.get("records_risks", False)))
+                                    bool(spec.get("records_risks", False)),
+                                    _recorded(process, key, spec.get("recorded", {})))
                       for key, spec in table.items()}
             for process, table in raw.items()}
+
+
+def _recorded(process: str, key: str, raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A document's `recorded` table: each fact of RECORDED read from "EVENT.FIELD"."""
+    for fact, where in raw.items():
+        if fact not in RECORDED or not isinstance(where, str) or "." not in where.strip("."):
+            raise ValueError(f"documents.toml {process}.{key}.recorded: {fact} = {where!r} "
+                             f"(a fact of {', '.join(RECORDED)} = \"EVENT.FIELD\")")
+    return tuple((fact, str(where)) for fact, where in raw.items())
 
 
 def for_stage(documents: dict[str, Document], stage: str) -> Document | None:

@@ -261,6 +261,8 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
                      "form": item.completion_form, "deadline": day(item.deadline),
                      "responsible": item.subdivision, "person": item.person or texts.BLANK,
                      "position": positions.get(item.person or "", "")})
+    members = _members(_recorded(standing, doc, "members"))
+    unit = _recorded(standing, doc, "unit")
     start = view.actual_start or view.planned_start  # the period as it stands (I-11, I-12)
     end = view.actual_end or view.planned_end
     return {
@@ -276,7 +278,10 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
         "period": {"first_day": day(start), "last_day": day(end)},
         "signer": _signer(s, org, standing, doc, t),
         "responsible": responsible,
-        "group": [responsible],
+        "group": members or ([] if unit else [{"name": texts.BLANK, "position": texts.BLANK}]),
+        "unit": unit,
+        "methods": _recorded(standing, doc, "methods") or texts.BLANK,
+        "own": _issued(view, doc, stage, day),
         "stages": [{"no": n, "key": st.key, "name": st.name, "due": due_text(st, t),
                     "basis": _basis(defn, st.key, language, t), "done_on": day(st.done_on),
                     "responsible": responsible}
@@ -291,6 +296,42 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
     }
 
 
+def _issued(view: CaseView, doc: Document, stage: str, day: Any) -> dict[str, str]:
+    """The document's own date and number: those of the standing record of the stage it
+    confirms (a period's: that period's record), else visible blanks (D-1: the day of drafting
+    is never a document's date)."""
+    period = stage.split(":", 1)[1] if doc.per_period and ":" in stage else None
+    own = None
+    for r in view.records:
+        if r.kind == EVENT and not r.void and r.event == doc.event and (
+                period is None or str((r.evidence or {}).get(doc.per_period or "")) == period):
+            own = r
+    number = str((own.evidence or {}).get("number") or "").strip() if own is not None else ""
+    return {"date": day(own.on) if own is not None else texts.BLANK,
+            "number": number or texts.BLANK}
+
+
+def _recorded(standing: dict[str, CaseRecord], doc: Document, fact: str) -> str:
+    """A fact the document reads from a record's evidence (documents.toml `recorded`): ""
+    when the data names no field for it or the record does not carry it."""
+    where = doc.recorded_field(fact)
+    if where is None or where[0] not in standing:
+        return ""
+    return str((standing[where[0]].evidence or {}).get(where[1]) or "").strip()
+
+
+def _members(text: str) -> list[dict[str, str]]:
+    """The working group as recorded: members separated by ";" (or lines), each "name,
+    position"; a part not given is a visible blank."""
+    out = []
+    for part in text.replace("\n", ";").split(";"):
+        name, _, position = part.partition(",")
+        if name.strip() or position.strip():
+            out.append({"name": name.strip() or texts.BLANK,
+                        "position": position.strip() or texts.BLANK})
+    return out
+
+
 def due_text(st: Any, t: Translator) -> str:
     """A stage's due date as `merzim status` writes it: the day, "(projected)" after it."""
     if st.due is None:
@@ -301,9 +342,12 @@ def due_text(st: Any, t: Translator) -> str:
 
 def _basis(defn: Definition, stage: str, language: str, t: Translator) -> str:
     """The working-day basis of a stage's deadline ("10 working days before: Start of the
-    analysis"); "" for a stage whose deadline is not counted in working days."""
+    analysis"); "" for a stage whose deadline is not counted in working days; "—" (none) for
+    a deadline merzim proposes where no rule sets one (its stage's `due_basis`, I-17: D-2)."""
     spec = defn.stage_spec(stage)
     rule = spec.due if spec is not None else None
+    if spec is not None and spec.own_deadline:
+        return "—"  # D-2: merzim proposes this deadline (its `due_basis`); no rule is its basis
     if rule is None or rule.unit != "working_days":
         return ""
     anchors = [a.split(".", 1)[0] for a in rule.anchors]
