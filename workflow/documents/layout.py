@@ -331,7 +331,51 @@ def monitoring_report(language: str):
     return doc
 
 
-BUILDERS = (order, analytic_note, action_plan, monitoring_report)  # each named as its template
+# The list of positions exposed to corruption risks (appendix 4 of order No. 488: 000:L543-566,
+# L584-588): approved by the head, each position with its subdivision and the risk by its
+# number in the analytic note.
+POSITIONS: dict[str, dict[str, Any]] = {
+    "kk": {
+        "positions_title": "Сыбайлас жемқорлық тәуекелдеріне ұшырайтын лауазымдардың тізбесі",
+        "positions_cols": ["№", "Лауазымы", "Құрылымдық бөлімше",
+                           "Сыбайлас жемқорлық тәуекелі (талдамалық анықтамадағы №)"],
+        "approved_on": "{{ own.date }} № {{ own.number }}",
+    },
+    "ru": {
+        "positions_title": "Перечень должностей, подверженных коррупционным рискам",
+        "positions_cols": ["№", "Должность", "Структурное подразделение",
+                           "Коррупционный риск (№ в аналитической справке)"],
+        "approved_on": "{{ own.date }} № {{ own.number }}",
+    },
+    "en": {
+        "positions_title": "List of positions exposed to corruption risks",
+        "positions_cols": ["No.", "Position", "Subdivision",
+                           "Corruption risk (No. in the analytic note)"],
+        "approved_on": "{{ own.date }} No. {{ own.number }}",
+    },
+}
+WIDTHS["positions_cols"] = (0.9, 5.0, 4.6, 6.0)
+
+
+def positions_list(language: str):
+    w = {**WORDS[language], **POSITIONS[language]}
+    doc = _new(language)
+    _para(doc, w["approve"], bold=True, right=True)
+    _para(doc, "{{ signer.position }}", right=True)
+    _para(doc, "________________  {{ signer.name }}", right=True)
+    _para(doc, w["approved_on"], right=True)
+    _org(doc)
+    _para(doc, w["positions_title"], bold=True, center=True)
+    _para(doc, w["object"])
+    _table(doc, w["positions_cols"], "p in positions",
+           ["{{ p.no }}", "{{ p.position }}", "{{ p.subdivision }}",
+            "{% if p.risk_no %}{{ p.risk_no }}. {% endif %}{{ p.risk }}"],
+           WIDTHS["positions_cols"])
+    return doc
+
+
+BUILDERS = (order, analytic_note, action_plan, monitoring_report,
+            positions_list)  # each named as its template
 
 
 def build(folder: Path = SHIPPED) -> list[Path]:

@@ -286,6 +286,9 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
         "risk_groups": [{"name": name, "risks": rows} for name, rows in groups.items()],
         "recommendations": rec_rows,
         "plan": plan,
+        "own": _own_record(standing, doc, day),
+        "positions": [{**p, "risk_no": p["risk_no"] or ""}
+                      for p in monitoring.positions_of(s, case.id)],
         "quarter": _monitoring(s, ctx, case, doc, stage, by_key, items, recommendations, plan,
                                language, t),
     }
@@ -310,6 +313,15 @@ def _basis(defn: Definition, stage: str, language: str, t: Translator) -> str:
     names = ", ".join(name_in(defn.dates[a].names, language, a) if a in defn.dates else a
                       for a in anchors)
     return t.n(f"document.basis_{rule.direction}", rule.offset, anchor=names)
+
+
+def _own_record(standing: dict[str, CaseRecord], doc: Document,
+                day: Any) -> dict[str, str]:
+    """The date and number recorded for the stage the document confirms; blanks to fill until
+    it is recorded (a document is drafted before it is signed: never the drafting day)."""
+    record = standing.get(doc.event)
+    number = str((record.evidence or {}).get("number") or "").strip() if record else ""
+    return {"date": day(record.on) if record else texts.BLANK, "number": number or texts.BLANK}
 
 
 def _standing(view: CaseView) -> dict[str, CaseRecord]:

@@ -50,6 +50,9 @@ PLACEHOLDERS: dict[str, str] = {
     "recommendations": "every recommendation, numbered: a list of {no, text, risk_no}",
     "plan": "the action plan: a list of {no, measure, answers, form, deadline, responsible, "
             "person, position (the person's, as her account gives it; \"\" when none)}",
+    "own": "the document's own date and number: .date, .number (blanks until recorded)",
+    "positions": "the list of positions: a list of {no, position, subdivision, risk_no (the "
+                 "risk's number in the note; \"\" when it is named in words only), risk}",
     "quarter": "the monitoring report's quarter: .period, .name, .report_due, .received_on, .review_due, "
                   ".reviewed_on, .rows [{no, measure, deadline, status, evidence, overdue}], "
                   ".overdue [the same rows]",
@@ -385,6 +388,8 @@ def sample(language: str) -> dict[str, Any]:
         "plan": [{"no": 1, "measure": "m", "answers": "1", "form": "f",
                   "deadline": "01.01.2026", "responsible": "r", "person": "p",
                   "position": ""}],
+        "own": {"date": "01.01.2026", "number": "1"},
+        "positions": [{"no": 1, "position": "p", "subdivision": "s", "risk_no": 1, "risk": "r"}],
         "quarter": {"period": "2026Q1", "name": "Q1", "report_due": "", "received_on": "",
                        "review_due": "", "reviewed_on": "", "rows": [row], "overdue": [row]},
     }
