@@ -374,8 +374,44 @@ def positions_list(language: str):
     return doc
 
 
+# The schedule of a subject's analyses for a year (1.1.1; 000:L211-235): the objects and the
+# exact period of each, approved by the head.
+SCHEDULE: dict[str, dict[str, str | list[str]]] = {
+    "kk": {
+        "schedule_title": "{{ year }} жылға сыбайлас жемқорлық тәуекелдеріне ішкі талдау "
+                          "жүргізу кестесі",
+        "schedule_cols": ["№", "Талдау объектісі", "Талдаудың басталуы", "Талдаудың аяқталуы"],
+    },
+    "ru": {
+        "schedule_title": "График проведения внутреннего анализа коррупционных рисков "
+                          "на {{ year }} год",
+        "schedule_cols": ["№", "Объект анализа", "Начало анализа", "Окончание анализа"],
+    },
+    "en": {
+        "schedule_title": "Schedule of the internal analyses of corruption risks for {{ year }}",
+        "schedule_cols": ["No.", "Object of the analysis", "Start", "End"],
+    },
+}
+WIDTHS["schedule_cols"] = (0.9, 9.2, 3.2, 3.2)
+
+
+def schedule(language: str):
+    w = {**WORDS[language], **POSITIONS[language], **SCHEDULE[language]}
+    doc = _new(language)
+    _para(doc, w["approve"], bold=True, right=True)
+    _para(doc, "{{ signer.position }}", right=True)
+    _para(doc, "________________  {{ signer.name }}", right=True)
+    _para(doc, w["approved_on"], right=True)
+    _org(doc)
+    _para(doc, w["schedule_title"], bold=True, center=True)
+    _table(doc, w["schedule_cols"], "a in schedule",
+           ["{{ a.no }}", "{{ a.object }}", "{{ a.first_day }}", "{{ a.last_day }}"],
+           WIDTHS["schedule_cols"])
+    return doc
+
+
 BUILDERS = (order, analytic_note, action_plan, monitoring_report,
-            positions_list)  # each named as its template
+            positions_list, schedule)  # each named as its template
 
 
 def build(folder: Path = SHIPPED) -> list[Path]:

@@ -23,6 +23,7 @@ class Document:
     related: tuple[tuple[str, str], ...] = ()  # other stages it reads, by role: (role, key)
     signer_from: tuple[str, ...] = ()  # the records whose signer signs it before its own
     records_risks: bool = False  # its place records the risks it carries (the analytic note)
+    programme: bool = False  # drafted from a programme (a subject's year), not from a case
 
     def related_stage(self, role: str) -> str:
         return dict(self.related).get(role, "")
@@ -45,11 +46,15 @@ def parse(raw: dict[str, Any]) -> dict[str, dict[str, Document]]:
                                     spec.get("per_period"),
                                     tuple(dict(spec.get("related", {})).items()),
                                     tuple(spec.get("signer_from", ())),
-                                    bool(spec.get("records_risks", False)))
+                                    bool(spec.get("records_risks", False)),
+                                    programme=bool(spec.get("programme", False)))
                       for key, spec in table.items()}
             for process, table in raw.items()}
 
 
-def for_stage(documents: dict[str, Document], stage: str) -> Document | None:
-    """The document (of one process's) confirming a stage, if any."""
-    return next((d for d in documents.values() if d.confirms(stage)), None)
+def for_stage(documents: dict[str, Document], stage: str,
+              programme: bool = False) -> Document | None:
+    """The document (of one process's) confirming a stage, if any: a case's stage, or with
+    `programme` a programme's own stage (the schedule's approval)."""
+    return next((d for d in documents.values()
+                 if d.programme == programme and d.confirms(stage)), None)
