@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 
 from tests.support.cli_runner import Merzim
 from tests.support.databases import TEMPLATES, database_from_template, dump_tables
-from tests.support.features import needs
+from tests.support.features import installed, needs
 from tests.support.web_helpers import (
     CALENDAR,
     DEFINITION,
@@ -489,9 +489,11 @@ def test_the_api_gives_the_sub_tasks_and_records_the_upload_day_as_the_page_does
                   PERSON, "--position", "Маман", "--date", "notified=2024-05-06")
     assert r.returncode == 0, r.stderr
     m = saule.get(url).json()
-    # the matrix as before (clients depend on it), and the cross-platform part beside it
-    assert set(m) == {"id", "year", "subject", "subject_name", "schedule", "stage_keys", "rows",
-                      "platform"}
+    # the matrix as before (clients depend on it), and the features' parts beside it: the
+    # cross-platform's, and the schedule's download where the documents feature is installed
+    parts = {"platform"} | ({"schedule_document"} if installed("documents") else set())
+    assert set(m) == {"id", "year", "subject", "subject_name", "schedule", "stage_keys",
+                      "rows"} | parts
     assert (m["id"], m["subject"], m["year"]) == (story.programme, SUBJECT, YEAR)
     assert [row["id"] for row in m["rows"]] == [story.case]
     subtasks = m["platform"]["subtasks"]

@@ -37,7 +37,8 @@ from workflow.services.views import as_dicts
 
 # Answers that are not JSON: a file's content (application/octet-stream).
 DOWNLOADS = {("get", "/api/v1/cases/{case_id}/files/{file_id}"),
-             ("get", "/api/v1/cases/{case_id}/documents/{stage}")}
+             ("get", "/api/v1/cases/{case_id}/documents/{stage}"),
+             ("get", "/api/v1/programmes/{programme_id}/schedule")}
 
 
 def _operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

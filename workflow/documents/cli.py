@@ -69,6 +69,32 @@ def draft(case: str = typer.Argument(..., help="Case number."),
                         markup=False)
 
 
+@document_app.command("schedule")
+def schedule(subject: str = typer.Argument(..., help="Code of the subject organisation."),
+             year: str = required("--year", "YEAR", "The year the schedule plans."),
+             lang: str = option("--lang", "LANG", "Language of the document: kk, ru or en "
+                                                  "(default: the command line's)."),
+             out: Path = option("--out", "FILE", "Write the document to this file (default: "
+                                                 "its own name in the current folder)."),
+             as_json: Json = False) -> None:
+    """Draft the schedule of a subject's analyses for a year (its objects and their periods),
+    as a Word file, from its programme."""
+    from workflow.cli.common import parse_int
+    from workflow.services.programmes import programme_of
+
+    ctx = context()
+    with unit_of_work() as s:
+        prog, _subject = programme_of(s, subject, parse_int(year, "--year"))
+        drafted = service.draft_schedule(s, ctx, prog.id, lang, _folder())
+    path = out if out is not None else Path(drafted.filename)
+    write_file(path, drafted.content)
+    if as_json:
+        emit_json({**drafted.as_json(), "programme": prog.id, "file": str(path)})
+        return
+    STATE.console.print(STATE.t("document.written", name=drafted.name, path=str(path)),
+                        markup=False)
+
+
 @document_app.command("sign")
 def sign(case: str = typer.Argument(..., help="Case number."),
          stage: str = typer.Argument(..., help="The stage the document confirms."),

@@ -1,7 +1,8 @@
 """The documents' part of the demo (`merzim init --demo`, services/demo.py): the risks, their
-recommendations, the action plan's measures and the last review's verdicts of the demo's first
-analysis (demo.toml beside this file), recorded through the monitoring's service as an officer
-records them, so that its four documents carry something of each."""
+recommendations, the positions exposed to them, the action plan's measures and the last
+review's verdicts of the demo's first analysis (demo.toml beside this file), recorded through
+the monitoring's service as an officer records them, so that each of its documents carries
+something of each."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ def load(s: Session, ctx: svc.Context, demo: Mapping[str, Any]) -> dict[str, Any
                                   causes=risk.get("causes"))
         recs += [monitoring.add_recommendation(s, ctx, row.id, text).id
                  for text in risk["recommendations"]]
+    for p in data.get("position", []):
+        monitoring.add_position(s, ctx, case.id, p["position"], p["subdivision"], str(p["risk"]))
     monitoring.import_plan(s, ctx, [
         {"recommendation": str(recs[m["recommendation"] - 1]), "measure": m["measure"],
          "completion_form": m["completion_form"],

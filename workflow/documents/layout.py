@@ -350,7 +350,87 @@ def monitoring_report(language: str):
     return doc
 
 
-BUILDERS = (order, analytic_note, action_plan, monitoring_report)  # each named as its template
+# The list of positions exposed to corruption risks (appendix 4 of order No. 488: 000:L543-566,
+# L584-588): approved by the head, each position with its subdivision and the risk by its
+# number in the analytic note.
+POSITIONS: dict[str, dict[str, Any]] = {
+    "kk": {
+        "positions_title": "Сыбайлас жемқорлық тәуекелдеріне ұшырайтын лауазымдардың тізбесі",
+        "positions_cols": ["№", "Лауазымы", "Құрылымдық бөлімше",
+                           "Сыбайлас жемқорлық тәуекелі (талдамалық анықтамадағы №)"],
+        "approved_on": "{{ own.date }} № {{ own.number }}",
+    },
+    "ru": {
+        "positions_title": "Перечень должностей, подверженных коррупционным рискам",
+        "positions_cols": ["№", "Должность", "Структурное подразделение",
+                           "Коррупционный риск (№ в аналитической справке)"],
+        "approved_on": "{{ own.date }} № {{ own.number }}",
+    },
+    "en": {
+        "positions_title": "List of positions exposed to corruption risks",
+        "positions_cols": ["No.", "Position", "Subdivision",
+                           "Corruption risk (No. in the analytic note)"],
+        "approved_on": "{{ own.date }} No. {{ own.number }}",
+    },
+}
+WIDTHS["positions_cols"] = (0.9, 5.0, 4.6, 6.0)
+
+
+def positions_list(language: str):
+    w = {**WORDS[language], **POSITIONS[language]}
+    doc = _new(language)
+    _para(doc, w["approve"], bold=True, right=True)
+    _para(doc, "{{ signer.position }}", right=True)
+    _para(doc, "________________  {{ signer.name }}", right=True)
+    _para(doc, w["approved_on"], right=True)
+    _org(doc)
+    _para(doc, w["positions_title"], bold=True, center=True)
+    _para(doc, w["object"])
+    _table(doc, w["positions_cols"], "p in positions",
+           ["{{ p.no }}", "{{ p.position }}", "{{ p.subdivision }}",
+            "{% if p.risk_no %}{{ p.risk_no }}. {% endif %}{{ p.risk }}"],
+           WIDTHS["positions_cols"])
+    return doc
+
+
+# The schedule of a subject's analyses for a year (1.1.1; 000:L211-235): the objects and the
+# exact period of each, approved by the head.
+SCHEDULE: dict[str, dict[str, str | list[str]]] = {
+    "kk": {
+        "schedule_title": "{{ year }} жылға сыбайлас жемқорлық тәуекелдеріне ішкі талдау "
+                          "жүргізу кестесі",
+        "schedule_cols": ["№", "Талдау объектісі", "Талдаудың басталуы", "Талдаудың аяқталуы"],
+    },
+    "ru": {
+        "schedule_title": "График проведения внутреннего анализа коррупционных рисков "
+                          "на {{ year }} год",
+        "schedule_cols": ["№", "Объект анализа", "Начало анализа", "Окончание анализа"],
+    },
+    "en": {
+        "schedule_title": "Schedule of the internal analyses of corruption risks for {{ year }}",
+        "schedule_cols": ["No.", "Object of the analysis", "Start", "End"],
+    },
+}
+WIDTHS["schedule_cols"] = (0.9, 9.2, 3.2, 3.2)
+
+
+def schedule(language: str):
+    w = {**WORDS[language], **POSITIONS[language], **SCHEDULE[language]}
+    doc = _new(language)
+    _para(doc, w["approve"], bold=True, right=True)
+    _para(doc, "{{ signer.position }}", right=True)
+    _para(doc, "________________  {{ signer.name }}", right=True)
+    _para(doc, w["approved_on"], right=True)
+    _org(doc)
+    _para(doc, w["schedule_title"], bold=True, center=True)
+    _table(doc, w["schedule_cols"], "a in schedule",
+           ["{{ a.no }}", "{{ a.object }}", "{{ a.first_day }}", "{{ a.last_day }}"],
+           WIDTHS["schedule_cols"])
+    return doc
+
+
+BUILDERS = (order, analytic_note, action_plan, monitoring_report,
+            positions_list, schedule)  # each named as its template
 
 
 def build(folder: Path = SHIPPED) -> list[Path]:

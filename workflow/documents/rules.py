@@ -26,6 +26,7 @@ class Document:
     # what the records say that it prints, by fact (RECORDED): (fact, "EVENT.FIELD"), e.g. the
     # methods kept with the order's record (documents.md D-3); unrecorded: a visible blank
     recorded: tuple[tuple[str, str], ...] = ()
+    programme: bool = False  # drafted from a programme (a subject's year), not from a case
 
     def recorded_field(self, fact: str) -> tuple[str, str] | None:
         """The record (event) and its evidence field a fact is read from, if the data names
@@ -63,7 +64,8 @@ def parse(raw: dict[str, Any]) -> dict[str, dict[str, Document]]:
                                     tuple(dict(spec.get("related", {})).items()),
                                     tuple(spec.get("signer_from", ())),
                                     bool(spec.get("records_risks", False)),
-                                    _recorded(process, key, spec.get("recorded", {})))
+                                    _recorded(process, key, spec.get("recorded", {})),
+                                    programme=bool(spec.get("programme", False)))
                       for key, spec in table.items()}
             for process, table in raw.items()}
 
@@ -77,6 +79,9 @@ def _recorded(process: str, key: str, raw: dict[str, Any]) -> tuple[tuple[str, s
     return tuple((fact, str(where)) for fact, where in raw.items())
 
 
-def for_stage(documents: dict[str, Document], stage: str) -> Document | None:
-    """The document (of one process's) confirming a stage, if any."""
-    return next((d for d in documents.values() if d.confirms(stage)), None)
+def for_stage(documents: dict[str, Document], stage: str,
+              programme: bool = False) -> Document | None:
+    """The document (of one process's) confirming a stage, if any: a case's stage, or with
+    `programme` a programme's own stage (the schedule's approval)."""
+    return next((d for d in documents.values()
+                 if d.programme == programme and d.confirms(stage)), None)

@@ -35,9 +35,10 @@ from workflow.services.case_plan import stages_of
 from workflow.services.cases import case_view
 from workflow.services.context import Context
 from workflow.services.files import Upload
-from workflow.services.lookup import get_case
+from workflow.services.lookup import find_programme, get_case
 from workflow.services.organisations import org_name
 from workflow.services.processes import definition_of
+from workflow.services.programmes import programme_cases, programme_definition, programme_stage
 from workflow.services.views import CaseRecord, CaseView
 from workflow.settings import FilesSettings
 from workflow.storage.filestore import FileStore
@@ -50,6 +51,7 @@ from workflow.storage.models import (
     MonitoringReport,
     Organisation,
     PlanItem,
+    Programme,
     Recommendation,
     Risk,
     User,
@@ -76,9 +78,9 @@ class Offer:
 
 @dataclass(frozen=True)
 class Drafted:
-    """One document of one case in one language, drafted now."""
+    """One document of one case (or of a programme: no case) in one language, drafted now."""
 
-    case_id: int
+    case_id: int | None
     document: str
     name: str
     stage: str
@@ -168,6 +170,73 @@ def record_signed(s: Session, ctx: Context, store: FileStore, limits: FilesSetti
     if not files:
         raise UsageError("the signed scan is missing", key="document.no_scan")
     return record_with_files(s, ctx, store, limits, case.id, doc.event, on, given, files)
+
+
+def schedule_document(s: Session, ctx: Context, prog: Programme) -> Document:
+    """The document a programme's own stage (the schedule's approval) is confirmed by, or the
+    refusal when the programme's definition has none."""
+    defn = programme_definition(s, ctx, prog)
+    stage = programme_stage(s, ctx, prog)
+    doc = for_stage(of_process(defn.key), stage.key, programme=True) if stage else None
+    if doc is None:
+        raise NotFound(f"programme {prog.id} has no document", key="document.none_programme",
+                       id=prog.id)
+    return doc
+
+
+def draft_schedule(s: Session, ctx: Context, programme_id: int | str,
+                   language: str | None = None, folder: Path | None = None) -> Drafted:
+    """The schedule of a subject's analyses for a year (1.1.1; 000:L211-235), drafted from its
+    programme: each object with the exact period planned for it; approved on the date, under
+    the number and by the signer recorded for the schedule (`merzim programme schedule`),
+    blanks before. Refused: an unknown programme, an unknown language."""
+    prog = find_programme(s, programme_id)
+    if prog is None:
+        raise NotFound(f"no programme {programme_id}", key="notfound.programme",
+                       id=str(programme_id)[:20])
+    doc = schedule_document(s, ctx, prog)
+    language = check_language(language, ctx.language)
+    org = s.get(Organisation, prog.subject_id)
+    assert org is not None
+    path = texts.template_file(doc.template, language, org.code, folder)
+    facts = _schedule_facts(s, ctx, prog, org, doc, language)
+    content = texts.render(path, facts, name=texts.shown(path, folder), language=language)
+    clean = "".join(c for c in doc.name(language) if c.isalnum() or c in " -_").strip()
+    return Drafted(None, doc.key, doc.name(language), doc.stage, language,
+                   f"{clean.replace(' ', '_')}_{org.code}_{prog.year}.docx", content,
+                   texts.origin(path, folder), facts)
+
+
+def _schedule_facts(s: Session, ctx: Context, prog: Programme, org: Organisation,
+                    doc: Document, language: str) -> dict[str, Any]:
+    """The placeholders of the schedule: the organisation, the year, its approval and a row
+    per analysis of the programme (its object and planned period, as the programme's page
+    shows them)."""
+    t = Translator(language)
+
+    def day(value: date | None) -> str:
+        return date_text(value, language) if value else texts.BLANK
+
+    parent = s.get(Organisation, org.parent_id) if org.parent_id else None
+    stage = programme_stage(s, ctx, prog)
+    evidence = dict(stage.evidence or {}) if stage is not None and stage.done_on else {}
+    number = str(evidence.get("number") or "").strip()
+    rows = []
+    for n, case in enumerate(programme_cases(s, prog), start=1):
+        view = case_view(s, dataclasses.replace(ctx, language=language), case)
+        rows.append({"no": n, "object": view.object_name or view.subject_name,
+                     "first_day": day(view.planned_start), "last_day": day(view.planned_end)})
+    return {
+        "language": language, "document": doc.name(language), "year": prog.year,
+        "organisation": {"name": org_name(org, language), "code": org.code,
+                         "parent": org_name(parent, language) if parent else "",
+                         "kind": org.kind},
+        "signer": _signed(s, org, evidence, t) or {"name": texts.BLANK,
+                                                   "position": texts.BLANK},
+        "own": {"date": day(stage.done_on if stage is not None else None),
+                "number": number or texts.BLANK},
+        "schedule": rows,
+    }
 
 
 def risks_of(s: Session, case: Case) -> list[dict[str, Any]]:
@@ -291,6 +360,8 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
         "risk_groups": [{"name": name, "risks": rows} for name, rows in groups.items()],
         "recommendations": rec_rows,
         "plan": plan,
+        "positions": [{**p, "risk_no": p["risk_no"] or ""}
+                      for p in monitoring.positions_of(s, case.id)],
         "quarter": _monitoring(s, ctx, case, doc, stage, by_key, items, recommendations, plan,
                                language, t),
     }
@@ -367,22 +438,30 @@ def _standing(view: CaseView) -> dict[str, CaseRecord]:
 def _signer(s: Session, org: Organisation, standing: dict[str, CaseRecord], doc: Document,
             t: Translator) -> dict[str, str]:
     """Who signs: the document's own record's signer once recorded, else the signer of the
-    records it names (`signer_from`: the head who ordered the analysis), else a blank. Her
-    position: the record's `approver_role` named in the document's language, else that of the
-    organisation's person of that name; a signer recorded by her role ("Head of apparatus",
-    "Руководитель аппарата") is that role, in the document's language, her name a blank."""
+    records it names (`signer_from`: the head who ordered the analysis), else a blank."""
     for event in (doc.event, *doc.signer_from):
         evidence = (standing[event].evidence or {}) if event in standing else {}
-        if not evidence.get("signed_by"):
-            continue
-        name = str(evidence["signed_by"]).strip()
-        role = evidence.get(ROLE_FIELD) or _role_named(name)
-        if _role_named(name):
-            name = texts.BLANK
-        position = t(f"approver.{role}") if role and role != "other" else \
-            positions_by_name(s, org.id, [name]).get(name, texts.BLANK)
-        return {"name": name, "position": position}
+        signed = _signed(s, org, evidence, t)
+        if signed is not None:
+            return signed
     return {"name": texts.BLANK, "position": texts.BLANK}
+
+
+def _signed(s: Session, org: Organisation, evidence: dict[str, Any],
+            t: Translator) -> dict[str, str] | None:
+    """The signer a record's evidence names (None: none). Her position: the record's
+    `approver_role` named in the document's language, else that of the organisation's person
+    of that name; a signer recorded by her role ("Head of apparatus", "Руководитель
+    аппарата") is that role, in the document's language, her name a blank."""
+    if not evidence.get("signed_by"):
+        return None
+    name = str(evidence["signed_by"]).strip()
+    role = evidence.get(ROLE_FIELD) or _role_named(name)
+    if _role_named(name):
+        name = texts.BLANK
+    position = t(f"approver.{role}") if role and role != "other" else \
+        positions_by_name(s, org.id, [name]).get(name, texts.BLANK)
+    return {"name": name, "position": position}
 
 
 def _role_named(text: str) -> str | None:

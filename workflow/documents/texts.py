@@ -55,6 +55,10 @@ PLACEHOLDERS: dict[str, str] = {
     "recommendations": "every recommendation, numbered: a list of {no, text, risk_no}",
     "plan": "the action plan: a list of {no, measure, answers, form, deadline, responsible, "
             "person, position (the person's, as her account gives it; \"\" when none)}",
+    "year": "the schedule's year",
+    "schedule": "the schedule of a subject's year: a list of {no, object, first_day, last_day}",
+    "positions": "the list of positions: a list of {no, position, subdivision, risk_no (the "
+                 "risk's number in the note; \"\" when it is named in words only), risk}",
     "quarter": "the monitoring report's quarter: .period, .name, .report_due, .received_on, .review_due, "
                   ".reviewed_on, .rows [{no, measure, deadline, status, evidence, overdue}], "
                   ".overdue [the same rows]",
@@ -391,6 +395,10 @@ def sample(language: str) -> dict[str, Any]:
         "plan": [{"no": 1, "measure": "m", "answers": "1", "form": "f",
                   "deadline": "01.01.2026", "responsible": "r", "person": "p",
                   "position": ""}],
+        "year": 2026,
+        "schedule": [{"no": 1, "object": "o", "first_day": "01.02.2026",
+                      "last_day": "01.03.2026"}],
+        "positions": [{"no": 1, "position": "p", "subdivision": "s", "risk_no": 1, "risk": "r"}],
         "quarter": {"period": "2026Q1", "name": "Q1", "report_due": "", "received_on": "",
                        "review_due": "", "reviewed_on": "", "rows": [row], "overdue": [row]},
     }

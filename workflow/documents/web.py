@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from web.kit import recording, uploads
-from web.kit.access import Viewer, hidden, require_recorder, visible_case
+from web.kit.access import Viewer, hidden, require_recorder, visible_case, visible_programme
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import attachment, audited_refusal, check_csrf, page, render, secure
@@ -26,7 +26,7 @@ from web.kit.parts import Parts
 from web.kit.shapes import Shape
 from workflow import services as svc
 from workflow.core.dates import parse_day
-from workflow.core.errors import MerzimError, RuleViolation, UsageError
+from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.documents import service as documents
 from workflow.documents.texts import DocumentsSettings, TemplateRefused
 from workflow.i18n import LANGUAGES
@@ -291,4 +291,53 @@ def _api_signed(request: Request, a: ApiContext, case, stage: str, form: dict[st
     return out
 
 
-PARTS = Parts(routers=(router, api_router), stage_actions=StageLinks())
+# -- the schedule of a programme -----------------------------------------------------------
+
+
+@router.get("/programmes/{programme_id}/schedule.docx")
+def schedule_docx(request: Request, programme_id: str, pc: PageContext = Depends(page)):
+    """The schedule of a programme drafted in ?lang= (the reader's by default), for whoever
+    may see the programme."""
+    prog = visible_programme(pc.s, pc.viewer, programme_id)
+    return _download(documents.draft_schedule(pc.s, pc.ctx, prog.id,
+                                              request.query_params.get("lang") or pc.t.language,
+                                              _folder(request)))
+
+
+@api_router.get("/programmes/{programme_id}/schedule", response_class=Response,
+                responses={200: {"description": "The schedule as a Word (DOCX) file, as an "
+                                                "attachment named after the document, the "
+                                                "subject and the year.",
+                                 "content": {"application/octet-stream": {
+                                     "schema": {"type": "string", "format": "binary"}}}}})
+def api_schedule(request: Request, programme_id: int, a: ApiContext = Depends()) -> Response:
+    """The schedule of a programme's analyses (each object with its period; 1.1.1), drafted
+    in ?lang= (kk, ru, en); 404 for a programme the caller may not see."""
+    prog = visible_programme(a.s, a.viewer, programme_id)
+    return _download(documents.draft_schedule(a.s, a.ctx, prog.id,
+                                              request.query_params.get("lang") or a.ctx.language,
+                                              _folder(request)))
+
+
+class SchedulePart:
+    """The programme page's link to its schedule drafted in each language (web/kit/programme.py)
+    beside the schedule's approval; the API's programme names its download."""
+
+    def page(self, request: Request, s, ctx: svc.Context, prog) -> dict[str, Any]:
+        try:
+            doc = documents.schedule_document(s, ctx, prog)
+        except NotFound:  # a programme whose definition drafts no schedule
+            return {}
+        return {"schedule_document": {"name": doc.name(ctx.language), "languages": LANGUAGES,
+                                      "href": f"/programmes/{prog.id}/schedule.docx"}}
+
+    def api(self, request: Request, s, ctx: svc.Context, prog) -> dict[str, Any]:
+        try:
+            documents.schedule_document(s, ctx, prog)
+        except NotFound:
+            return {}
+        return {"schedule_document": f"/api/v1/programmes/{prog.id}/schedule"}
+
+
+PARTS = Parts(routers=(router, api_router), stage_actions=StageLinks(),
+              programme=SchedulePart())

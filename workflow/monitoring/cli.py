@@ -183,7 +183,9 @@ def monitoring_periods(analysis: AnalysisId,
 def positions_add(analysis: AnalysisId,
                   position: str = required("--position", "TITLE", "The position's title."),
                   subdivision: str = required("--subdivision", "NAME", "Its subdivision."),
-                  risk: str = required("--risk", "TEXT", "The corruption risk it is exposed to."),
+                  risk: str = required("--risk", "N|TEXT",
+                                        "The corruption risk it is exposed to: its number in "
+                                        "the analytic note (or its words)."),
                   as_json: Json = False) -> None:
     """Add a position exposed to corruption risk to an analysis's list."""
     with unit_of_work() as s:
@@ -204,21 +206,25 @@ def positions_export(org: str = typer.Argument(..., help="Region or central body
         file = file or old_file
     with unit_of_work() as s:
         rows = ms.positions_under(s, org, STATE.t.language)
-    header = ["organisation_name", "analysis", "position", "subdivision", "risk", "approved_on"]
+    # the columns of the list (appendix 4 of order No. 488), headed in the reader's language;
+    # the JSON keeps the keys
+    header = ["organisation_name", "analysis", "position", "subdivision", "risk_no", "risk",
+              "approved_on"]
+    titles = [STATE.t(f"positions.column.{h}") for h in header]
     if file is not None:
         from workflow.tabular import table_csv, table_xlsx
 
         body = [[r[h] for h in header] for r in rows]
-        write_file(file, table_xlsx("positions", header, body) if file.suffix.lower() == ".xlsx"
-                   else table_csv(header, body))
+        write_file(file, table_xlsx("positions", titles, body) if file.suffix.lower() == ".xlsx"
+                   else table_csv(titles, body))
     if as_json:
         emit_json({"org": org, "positions": rows})
         return
     table = Table()
-    for h in header:
-        table.add_column(h)
+    for title in titles:
+        table.add_column(title)
     for r in rows:
-        table.add_row(*(str(r[h] or "") for h in header))
+        table.add_row(*(str(r[h] if r[h] is not None else "") for h in header))
     STATE.console.print(table)
 
 

@@ -5,6 +5,7 @@ before the caller commits, so nothing is stored."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any, Literal, overload
@@ -571,17 +572,62 @@ def plan_rows(s: Session, analysis_id: int | None = None, external_id: int | Non
 # -- positions ----------------------------------------------------------------------------------
 
 
+def note_risks(s: Session, analysis_id: int) -> list[Risk]:
+    """An analysis's risks in the order the analytic note numbers them (1, 2, …): the order
+    they were recorded in. The one numbering the note, the plan and the positions list share."""
+    return list(s.exec(select(Risk).where(Risk.analysis_id == analysis_id)
+                       .order_by(col(Risk.id))))
+
+
+RISK_NUMBER = re.compile(r"\s*[#№]?\s*(\d{1,6})\s*")
+
+
 def add_position(s: Session, ctx: Context, analysis_id: int, title: str, subdivision: str,
                  risk: str) -> Position:
+    """A position exposed to a corruption risk, on the analysis's list (appendix 4 of order
+    No. 488). `risk` is the risk's number in the analytic note ("3", "№3"), or its words: words
+    that are a recorded risk's description name that risk; other words are kept as written,
+    the list then leaving the risk's number blank. A number the note does not have is refused
+    naming how many risks it has."""
     analysis = get_analysis(s, analysis_id)
-    pos = Position(analysis_id=analysis.id, title=_text(title, "position", True, limits.TITLE),
-                   subdivision=_text(subdivision, "subdivision", True, limits.TITLE),
-                   risk=_text(risk, "risk"))
+    title = _text(title, "position", True, limits.TITLE)
+    subdivision = _text(subdivision, "subdivision", True, limits.TITLE)
+    words = _text(risk, "risk")
+    risks = note_risks(s, analysis.id)
+    linked: Risk | None
+    number = RISK_NUMBER.fullmatch(words)
+    if number is not None:
+        n = int(number.group(1))
+        if not 1 <= n <= len(risks):
+            raise UsageError(f"the note has no risk {n}", key="positions.error_risk_number",
+                             number=n, count=len(risks))
+        linked = risks[n - 1]
+        words = linked.description
+    else:
+        folded = " ".join(words.split()).casefold()
+        linked = next((r for r in risks
+                       if " ".join(r.description.split()).casefold() == folded), None)
+        if linked is not None:
+            words = linked.description  # the risk as the note words it
+    pos = Position(analysis_id=analysis.id, title=title, subdivision=subdivision, risk=words,
+                   risk_id=linked.id if linked is not None else None)
     s.add(pos)
     s.flush()
     audit.append(s, ctx.actor, "position.add", "analysis", analysis.id,
-                 {"position": pos.title, "subdivision": pos.subdivision})
+                 {"position": pos.title, "subdivision": pos.subdivision,
+                  "risk": risks.index(linked) + 1 if linked is not None else None})
     return pos
+
+
+def positions_of(s: Session, analysis_id: int) -> list[dict[str, Any]]:
+    """An analysis's list of positions as its document prints it: each with its subdivision
+    and the risk by its number in the note (None when the risk is named in words only)."""
+    numbers = {r.id: n for n, r in enumerate(note_risks(s, analysis_id), start=1)}
+    rows = s.exec(select(Position).where(Position.analysis_id == analysis_id)
+                  .order_by(col(Position.id)))
+    return [{"no": n, "position": p.title, "subdivision": p.subdivision, "risk": p.risk,
+             "risk_no": numbers.get(p.risk_id or 0)}
+            for n, p in enumerate(rows, start=1)]
 
 
 def positions_under(s: Session, org_code: str, language: str = "en") -> list[dict[str, Any]]:
@@ -595,12 +641,16 @@ def positions_under(s: Session, org_code: str, language: str = "en") -> list[dic
              .where(in_subtree(Organisation.path, scope_org))
              .order_by(col(Organisation.path), col(Position.id)))
     out = []
+    numbers: dict[int, dict[int, int]] = {}
     for pos, analysis, org in s.exec(query):
+        if analysis.id not in numbers:
+            numbers[analysis.id] = {r.id: n for n, r in
+                                    enumerate(note_risks(s, analysis.id), start=1)}
         approved = _stage(s, analysis, positions_stage) if positions_stage else None
         out.append({"organisation": org.code,
                     "organisation_name": local_name(org.name, org.name_kk, org.name_ru, language),
                     "analysis": analysis.id, "position": pos.title, "subdivision": pos.subdivision,
-                    "risk": pos.risk,
+                    "risk": pos.risk, "risk_no": numbers[analysis.id].get(pos.risk_id or 0),
                     "approved_on": approved.done_on if approved else None})
     return out
 

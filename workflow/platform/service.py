@@ -62,9 +62,9 @@ from workflow.platform.rules import (
 )
 from workflow.services.cases import definition_of
 from workflow.services.context import Context
-from workflow.services.lookup import get_org, org_of
+from workflow.services.lookup import org_of
 from workflow.services.organisations import org_name
-from workflow.services.programmes import programme_cases, programme_definition
+from workflow.services.programmes import programme_cases, programme_definition, programme_of
 from workflow.settings import Settings
 from workflow.storage import audit
 from workflow.storage.filestore import CHUNK, FileStore, file_store
@@ -186,17 +186,6 @@ def platform_map(settings: Settings, registry: Registry | None = None) -> Platfo
 
         registry = configured(settings)
     return load_map(registry, settings.of(PackageSettings).map)
-
-
-def programme_of(s: Session, subject_code: str, year: int) -> tuple[Programme, Organisation]:
-    """The subject's programme of the year, or a refusal naming what is missing."""
-    subject = get_org(s, subject_code)
-    prog = s.exec(select(Programme).where(Programme.subject_id == subject.id,
-                                          Programme.year == year)).first()
-    if prog is None:
-        raise NotFound(f"{subject_code} has no programme for {year}",
-                       key="notfound.programme_year", subject=subject_code, year=year)
-    return prog, subject
 
 
 def parse_subject_year(text: str) -> tuple[str, int]:

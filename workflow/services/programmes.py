@@ -9,7 +9,9 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from workflow.core.definition import Definition
+from workflow.core.errors import NotFound
 from workflow.services.context import Context
+from workflow.services.lookup import get_org
 from workflow.storage.models import Case, Organisation, Programme, Stage
 from workflow.storage.queries import in_subtree, live_case
 
@@ -56,3 +58,14 @@ def programme_definition(s: Session, ctx: Context, prog: Programme) -> Definitio
     first = s.exec(select(Case.process).where(Case.programme_id == prog.id)
                    .order_by(col(Case.id)).limit(1)).first()
     return ctx.registry.get(first) if first else ctx.registry.all()[0]
+
+
+def programme_of(s: Session, subject_code: str, year: int) -> tuple[Programme, Organisation]:
+    """The subject's programme of the year, or a refusal naming what is missing."""
+    subject = get_org(s, subject_code)
+    prog = s.exec(select(Programme).where(Programme.subject_id == subject.id,
+                                          Programme.year == year)).first()
+    if prog is None:
+        raise NotFound(f"{subject_code} has no programme for {year}",
+                       key="notfound.programme_year", subject=subject_code, year=year)
+    return prog, subject

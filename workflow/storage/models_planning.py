@@ -102,4 +102,6 @@ class Position(SQLModel, table=True):
     analysis_id: int = Field(foreign_key="process_case.id", index=True)
     title: str = Field(max_length=limits.TITLE)
     subdivision: str = Field(max_length=limits.TITLE)
-    risk: str = Field(sa_column=Column(Text, nullable=False))
+    risk: str = Field(sa_column=Column(Text, nullable=False))  # the risk in words
+    # the analysis's risk it is exposed to: the list names it by its number in the note
+    risk_id: int | None = Field(default=None, foreign_key="risk.id")
