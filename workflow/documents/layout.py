@@ -25,8 +25,9 @@ WORDS: dict[str, dict[str, Any]] = {
                        "16 қаңтардағы № 21 бұйрығымен бекітілген Сыбайлас жемқорлық "
                        "тәуекелдеріне ішкі талдау жүргізудің үлгілік қағидаларына сәйкес "
                        "БҰЙЫРАМЫН:",
-        "order_1": "1. {{ object }} қызметінде {{ period.first_day }} бастап {{ period.last_day }} "
-                   "дейінгі кезеңде сыбайлас жемқорлық тәуекелдеріне ішкі талдау жүргізілсін.",
+        "order_1": "1. {{ object_genitive }} қызметінде {{ period.first_day }} бастап "
+                   "{{ period.last_day }} дейінгі кезеңде сыбайлас жемқорлық тәуекелдеріне ішкі "
+                   "талдау жүргізілсін.",
         "order_2": "2. Талдау жүргізу мына құрамдағы топқа жүктелсін:",
         "order_3": "3. Қоса беріліп отырған жұмыс жоспары бекітілсін.",
         "order_4": "4. Осы бұйрықтың орындалуын бақылауды өзіме қалдырамын.",
@@ -69,7 +70,8 @@ WORDS: dict[str, dict[str, Any]] = {
                        "Республики Казахстан по противодействию коррупции от 16 января "
                        "2023 года № 21, ПРИКАЗЫВАЮ:",
         "order_1": "1. Провести внутренний анализ коррупционных рисков в деятельности "
-                   "{{ object }} в период с {{ period.first_day }} по {{ period.last_day }}.",
+                   "{{ object_genitive }} в период с {{ period.first_day }} по "
+                   "{{ period.last_day }}.",
         "order_2": "2. Проведение анализа поручить группе в составе:",
         "order_3": "3. Утвердить прилагаемый план работ.",
         "order_4": "4. Контроль за исполнением настоящего приказа оставляю за собой.",
@@ -282,7 +284,8 @@ def analytic_note(language: str):
     _para(doc, "{%p for g in risk_groups %}")
     _para(doc, "{{ g.name }}", bold=True)
     _para(doc, "{%p for r in g.risks %}")
-    _para(doc, "{{ r.no }}. {{ r.description }} ({{ r.subdivision }}). "
+    _para(doc, "{{ r.no }}. {{ r.description }}{% if r.subdivision %} ({{ r.subdivision }})"
+          "{% endif %}. "
           + w["risk_cols"][3] + ": {{ r.causes }}")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endfor %}")
@@ -306,7 +309,8 @@ def action_plan(language: str):
     _table(doc, w["measure_cols"], "m in plan",
            ["{{ m.no }}", "{{ m.measure }}", "{{ m.answers }}", "{{ m.form }}",
             "{{ m.deadline }}",
-            "{{ m.responsible }}, {{ m.person }}{% if m.position %}, {{ m.position }}{% endif %}"],
+            "{% if m.responsible %}{{ m.responsible }}, {% endif %}{{ m.person }}"
+            "{% if m.position %}, {{ m.position }}{% endif %}"],
            WIDTHS["measure_cols"])
     return doc
 

@@ -37,8 +37,12 @@ PLACEHOLDERS: dict[str, str] = {
     "case": "the analysis's number",
     "today": "the day the document is drafted",
     "process": "the process's name",
-    "organisation": "the organisation: .name, .code, .parent (its higher body), .kind",
+    "organisation": "the organisation: .name, .genitive (its name in the genitive: ru "
+                    "\"Департамента…\", kk \"…департаментінің\"), .code, .parent (its higher "
+                    "body), .kind",
     "object": "the analysed organisation's name",
+    "object_genitive": "the analysed organisation's name in the genitive, as \"в деятельности "
+                       "…\" and \"… қызметінде\" need it (en: its name)",
     "period": "the analysis's period: .first_day, .last_day",
     "signer": "who signs: .position, .name (a blank to fill when not recorded)",
     "responsible": "the officer conducting the analysis: .name, .position",
@@ -375,8 +379,9 @@ def sample(language: str) -> dict[str, Any]:
     return {
         "language": language, "document": "D", "case": 1, "today": "01.01.2026",
         "process": "P",
-        "organisation": {"name": "O", "code": "O", "parent": "P", "kind": "k"},
-        "object": "O", "period": {"first_day": "01.01.2026", "last_day": "01.02.2026"},
+        "organisation": {"name": "O", "genitive": "O", "code": "O", "parent": "P", "kind": "k"},
+        "object": "O", "object_genitive": "O",
+        "period": {"first_day": "01.01.2026", "last_day": "01.02.2026"},
         "signer": person, "responsible": person, "group": [person],
         "stages": [{"no": 1, "key": "k", "name": "n", "due": "01.01.2026", "basis": "b",
                     "done_on": "", "responsible": person}],
