@@ -19,7 +19,12 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.documents.helpers import text_of
-from tests.support.web_helpers import Web, csrf_of, web_fixture  # noqa: F401 - the `web` fixture
+from tests.support.web_helpers import (  # noqa: F401 - the `web` fixture
+    Web,
+    confirm_fields,
+    csrf_of,
+    web_fixture,
+)
 from workflow.storage.models import Organisation
 
 RU_NAME = "Департамент государственных доходов по области"
@@ -208,3 +213,30 @@ def test_the_organisations_import_keeps_given_forms_proposes_the_others_refuses_
     assert _forms(web, added[0]) == ("Отдела культуры Илийского района",
                                      "Іле ауданының мәдениет бөлімінің")
     assert _forms(web, added[1]) == ("Отдела записи актов гражданского состояния", None)
+
+
+def test_the_web_import_previews_the_proposed_forms_and_stores_them(web: Web):
+    erlan = web.browser("erlan")  # the administrator of AK-ALM
+    erlan.cookies.set("merzim_lang", "ru")
+    page = erlan.get("/orgs/AK-ALM")
+    body = ("Код;Наименование;Вид;Атауы қазақша;Атауы ілік септігінде\n"
+            "AK-ALM-ENB;Акимат Енбекшиказахского района;акимат района;"
+            "Еңбекшіқазақ ауданының әкімдігі;\n"
+            "AK-ALM-VET;Управление ветеринарии;управление;Ветеринария басқармасы;"
+            "Облыстың ветеринария басқармасының\n").encode()
+    preview = erlan.post("/orgs/AK-ALM/import", data={"csrf": csrf_of(page.text)},
+                         files={"file": ("организации.csv", body, "text/csv")})
+    assert preview.status_code == 200, preview.text[-2000:]
+    assert '<td data-column="name_ru_genitive">Акимата Енбекшиказахского района</td>' \
+        in preview.text
+    assert '<td data-column="name_kk_genitive">Еңбекшіқазақ ауданының әкімдігінің</td>' \
+        in preview.text
+    with Session(web.engine) as s:
+        assert s.exec(select(Organisation).where(Organisation.code == "AK-ALM-ENB")).first() \
+            is None
+    r = erlan.post("/orgs/AK-ALM/import/confirm", data=confirm_fields(preview.text))
+    assert r.status_code == 200 and 'data-testid="org-import-done"' in r.text
+    assert _forms(web, "AK-ALM-ENB") == ("Акимата Енбекшиказахского района",
+                                         "Еңбекшіқазақ ауданының әкімдігінің")
+    assert _forms(web, "AK-ALM-VET") == ("Управления ветеринарии",
+                                         "Облыстың ветеринария басқармасының")

@@ -1,5 +1,5 @@
-"""Organisations: add, list, their headcount set, and their names in the reader's
-language."""
+"""Organisations: add, list, their headcount set, their names in the reader's language, and
+the forms of their names a document's sentence needs (kept, proposed, corrected)."""
 
 from __future__ import annotations
 
