@@ -1,21 +1,22 @@
 """The organisations of the reader's subtree (`GET /orgs`, which the administrator's menu
 links: paged, searched by code or name, each linking to its page).
 
-An organisation's page: its name, kind, parent, the organisations under it, and its
-headcount (its staff), which the administrator of an organisation above it sets here: a
-consolidated share (4.2.1, 4.2.2) counts a unit that recorded no figures as none trained of
-this headcount (B-20). Everyone sees only the organisations of her subtree; only an
-administrator may change the headcount (audited; a bad number is refused and changes
-nothing). Its officer, or a manager or an administrator above it, opens the year so far here
-(an office that adopts merzim mid-year, B-25): the case of every recurring obligation for every
-period due since a day, for the organisation and those under it, as `merzim obligations sync
---from --org` opens them, and the day it joined (shown here). An administrator also
-adds the organisations under it from a file (CSV or XLSX, headers, kinds and parents in any
-of the three languages, as `merzim org import` reads it, through the same `import_orgs`):
-first a preview of what it adds (codes proposed from names, columns ignored), nothing stored,
-the file kept meanwhile as every web import keeps it (`web/kit/staged.py`); then her confirm
-reads the kept file again, checks it whole with the database of that moment and adds them,
-all or none; every refused cell named by row, column and value."""
+An organisation's page: its name, kind, parent, the organisations under it, and its headcount
+(its staff), which the administrator of an organisation above it sets here: a consolidated
+share (4.2.1, 4.2.2) counts a unit that recorded no figures as none trained of this headcount
+(B-20); and the forms of its name the drafted documents' sentences need (its Russian and Kazakh
+genitive, D-4), proposed from its names, which she corrects here. Everyone sees only the
+organisations of her subtree; only an administrator may change the headcount or the forms
+(audited; a bad one is refused and changes nothing). Its officer, or a manager or an
+administrator above it, opens the year so far here (an office that adopts merzim mid-year,
+B-25): the case of every recurring obligation for every period due since a day, for the
+organisation and those under it, as `merzim obligations sync --from --org` opens them, and the
+day it joined (shown here). An administrator also adds the organisations under it from a file
+(CSV or XLSX, headers, kinds and parents in any of the three languages, as `merzim org import`
+reads it, through the same `import_orgs`): first a preview of what it adds (codes proposed from
+names, columns ignored), nothing stored, the file kept meanwhile as every web import keeps it
+(`web/kit/staged.py`); then her confirm reads the kept file again, checks it whole with the
+database of that moment and adds them, all or none; every refused cell named by row, column and value."""
 
 from __future__ import annotations
 
@@ -48,7 +49,9 @@ def _shown(request: Request, pc: PageContext, org: Any, status: int = 200,  # no
            backfilled: list[dict[str, Any]] | None = None, since: str = "",
            backfill_error: str | None = None, imported: list[str] | None = None,
            import_error: str | None = None,
-           import_problems: list[str] | None = None, joined: str = "") -> HTMLResponse:
+           import_problems: list[str] | None = None, joined: str = "",
+           forms_error: str | None = None,
+           forms_typed: dict[str, str] | None = None) -> HTMLResponse:
     s: Session = pc.s
     parent = svc.org_by_id(s, org.parent_id) if org.parent_id else None
     below = svc.children(s, org)
@@ -66,6 +69,15 @@ def _shown(request: Request, pc: PageContext, org: Any, status: int = 200,  # no
                   typed=typed if typed is not None else
                   ("" if org.headcount is None else str(org.headcount)),
                   saved=request.query_params.get("saved") == "1",
+                  forms_saved=request.query_params.get("saved") == "forms",
+                  # the forms of its name the documents print (kept, else proposed), and what
+                  # an administrator typed into a refused form
+                  forms={"ru": svc.org_genitive(org, "ru"), "kk": svc.org_genitive(org, "kk")},
+                  forms_typed=forms_typed if forms_typed is not None else {
+                      "name_ru_genitive": org.name_ru_genitive or "",
+                      "name_kk_genitive": org.name_kk_genitive or ""},
+                  forms_proposed=svc.proposed_forms(org.name, org.name_kk, org.name_ru),
+                  forms_error=forms_error,
                   backfilled=backfilled, since=since or f"{pc.ctx.today.year}-01-01",
                   backfill_error=backfill_error, imported=imported, import_error=import_error,
                   import_problems=import_problems or [])
@@ -106,6 +118,24 @@ def org_headcount(request: Request, code: str, headcount: str = Form(""),
         pc.s.refresh(org)
         return _shown(request, pc, org, 422, web_message(exc, pc.t), headcount)
     return RedirectResponse(f"/orgs/{org.code}?saved=1", status_code=303)
+
+
+@router.post("/orgs/{code}/names")
+def org_name_forms(request: Request, code: str, name_ru_genitive: str = Form(""),
+                   name_kk_genitive: str = Form(""), csrf: str = Form(""),
+                   pc: PageContext = Depends(page)):
+    """The forms of its name the documents' sentences need, an administrator's of her subtree
+    (`services.set_name_forms`: all checked before any is stored; empty: the proposal)."""
+    org = _administered(pc, code, csrf)
+    typed = {"name_ru_genitive": name_ru_genitive, "name_kk_genitive": name_kk_genitive}
+    try:
+        with tx.transaction(pc.s):
+            svc.set_name_forms(pc.s, pc.ctx, org.code, **typed)
+    except UsageError as exc:
+        pc.s.refresh(org)
+        return _shown(request, pc, org, 422, forms_error=web_message(exc, pc.t),
+                      forms_typed=typed)
+    return RedirectResponse(f"/orgs/{org.code}?saved=forms", status_code=303)
 
 
 @router.post("/orgs/{code}/backfill", response_class=HTMLResponse)

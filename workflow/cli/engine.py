@@ -121,35 +121,64 @@ def org_add(code: str = typer.Argument(..., help="Short unique code, e.g. MF-KGD
             name_ru: str = option("--name-ru", "NAME", "Its name in Russian."),
             headcount: str = option("--headcount", "N", "Its staff (a whole number): what a consolidated "
                                                         "share counts for it when it recorded no figures."),
+            name_ru_genitive: str = option("--name-ru-genitive", "NAME",
+                                           "Its Russian name in the genitive, as \"в деятельности "
+                                           "…\" needs it (default: proposed from its name)."),
+            name_kk_genitive: str = option("--name-kk-genitive", "NAME",
+                                           "Its Kazakh name in the genitive, as \"… қызметінде\" "
+                                           "needs it (default: proposed from its name)."),
             as_json: Json = False) -> None:
     """Add an organisation under PARENT."""
     from workflow.imports.organisations import grouped
 
     with unit_of_work() as s:
         org = svc.add_org(s, context(), code, name, kind, parent, name_kk, name_ru,
-                          grouped(headcount))  # "1 150" with any space
+                          grouped(headcount),  # "1 150" with any space
+                          name_ru_genitive=name_ru_genitive, name_kk_genitive=name_kk_genitive)
         out = {"id": org.id, "code": org.code, "name": org.name, "kind": org.kind,
-               "parent": parent, "headcount": org.headcount}
+               "parent": parent, "headcount": org.headcount,
+               "name_ru_genitive": org.name_ru_genitive,
+               "name_kk_genitive": org.name_kk_genitive}
     answer(as_json, out, STATE.t("org.added", code=out["code"]))
 
 
 @org_app.command("set")
 def org_set(code: str = typer.Argument(..., help="The organisation's code."),
-            headcount: str = required("--headcount", "N", "Its staff (a whole number); empty (\"\") clears "
-                                                          "it."),
+            headcount: str = option("--headcount", "N", "Its staff (a whole number); empty (\"\") clears "
+                                                        "it."),
+            name_ru_genitive: str = option("--name-ru-genitive", "NAME",
+                                           "Its Russian name in the genitive (\"в деятельности "
+                                           "…\"); empty (\"\"): the proposal."),
+            name_kk_genitive: str = option("--name-kk-genitive", "NAME",
+                                           "Its Kazakh name in the genitive (\"… қызметінде\"); "
+                                           "empty (\"\"): the proposal."),
             as_json: Json = False) -> None:
-    """Set an organisation's headcount (its staff), for the consolidated shares."""
+    """Set an organisation's headcount (its staff), for the consolidated shares, or the forms
+    of its name the documents' sentences need; all checked before any is stored."""
+    from workflow.core.errors import UsageError
     from workflow.imports.organisations import grouped
 
+    forms = {"name_ru_genitive": name_ru_genitive, "name_kk_genitive": name_kk_genitive}
+    if headcount is None and all(v is None for v in forms.values()):
+        raise UsageError("nothing to change", key="error.nothing_to_change")
     with unit_of_work() as s:
-        org = svc.set_headcount(s, context(), code, grouped(headcount))
-        out = {"code": org.code, "headcount": org.headcount}
+        svc.checked_forms(forms)  # a bad form refused before the headcount is set
+        if headcount is not None:
+            org = svc.set_headcount(s, context(), code, grouped(headcount))
+        org = svc.set_name_forms(s, context(), code, **forms)
+        out = {"code": org.code, "headcount": org.headcount,
+               "name_ru_genitive": svc.org_genitive(org, "ru"),
+               "name_kk_genitive": svc.org_genitive(org, "kk")}
     if as_json:
         emit_json(out)
-    elif out["headcount"] is None:
+        return
+    if headcount is not None and out["headcount"] is None:
         say(STATE.t("org.headcount_cleared", code=out["code"]))
-    else:
+    elif headcount is not None:
         say(STATE.t("org.headcount_set", code=out["code"], n=out["headcount"]))
+    if any(v is not None for v in forms.values()):
+        say(STATE.t("org.forms_set", code=out["code"], ru=out["name_ru_genitive"],
+                    kk=out["name_kk_genitive"]))
 
 
 @org_app.command("list")
@@ -178,7 +207,9 @@ def org_list(under: str = option("--under", "CODE", "Only this subtree."),
 @org_app.command("import")
 def org_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, kind (and, if known, "
                                                     "code, parent, name_kk, name_ru, "
-                                                    "headcount); headers in kk, ru or en."),
+                                                    "headcount, name_ru_genitive, "
+                                                    "name_kk_genitive); headers in kk, ru or "
+                                                    "en."),
                dry_run: bool = typer.Option(False, "--dry-run",
                                             help="Show what would be added; store nothing."),
                as_json: Json = False) -> None:

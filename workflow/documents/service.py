@@ -36,7 +36,7 @@ from workflow.services.cases import case_view
 from workflow.services.context import Context
 from workflow.services.files import Upload
 from workflow.services.lookup import find_programme, get_case
-from workflow.services.organisations import org_name
+from workflow.services.organisations import org_genitive, org_name, units_named
 from workflow.services.processes import definition_of
 from workflow.services.programmes import programme_cases, programme_definition, programme_stage
 from workflow.services.views import CaseRecord, CaseView
@@ -228,7 +228,8 @@ def _schedule_facts(s: Session, ctx: Context, prog: Programme, org: Organisation
                      "first_day": day(view.planned_start), "last_day": day(view.planned_end)})
     return {
         "language": language, "document": doc.name(language), "year": prog.year,
-        "organisation": {"name": org_name(org, language), "code": org.code,
+        "organisation": {"name": org_name(org, language),
+                         "genitive": org_genitive(org, language), "code": org.code,
                          "parent": org_name(parent, language) if parent else "",
                          "kind": org.kind},
         "signer": _signed(s, org, evidence, t) or {"name": texts.BLANK,
@@ -299,6 +300,7 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
     org = s.get(Organisation, case.subject_id)
     assert org is not None
     parent = s.get(Organisation, org.parent_id) if org.parent_id else None
+    obj = (s.get(Organisation, case.object_id) if case.object_id else None) or org
     owner = s.get(User, case.responsible_id) if case.responsible_id else None
     responsible = {"name": owner.full_name if owner is not None else texts.BLANK,
                    "position": (owner.position if owner is not None else None) or texts.BLANK}
@@ -312,15 +314,24 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
         row = {"no": rec_numbers[r.id], "text": r.text, "risk_no": numbers[r.risk_id]}
         rec_rows.append(row)
         recs_of.setdefault(r.risk_id, []).append(row)
+    items = list(s.exec(select(PlanItem).where(PlanItem.analysis_id == case.id)
+                        .order_by(col(PlanItem.id))))
+    # a unit named by an organisation's code or name: its name in the document's language
+    listed = monitoring.positions_of(s, case.id)
+    units = units_named(s, obj, [r.subdivision or "" for r in risks]
+                        + [i.subdivision or "" for i in items]
+                        + [p["subdivision"] for p in listed], language)
+
+    def unit_name(text: str | None) -> str:
+        return units.get(text or "", text or "")
+
     risk_rows = [{"no": numbers[r.id], "description": r.description, "process": r.process or "",
-                  "subdivision": r.subdivision or "", "causes": r.causes or texts.BLANK,
+                  "subdivision": unit_name(r.subdivision), "causes": r.causes or texts.BLANK,
                   "recommendations": recs_of.get(r.id, [])} for r in risks]
     groups: dict[str, list[dict[str, Any]]] = {}
     for risk, row in zip(risks, risk_rows, strict=True):
         groups.setdefault(risk.process or "", []).append(row)
     by_key = {st.key: st for st in view.stages}
-    items = list(s.exec(select(PlanItem).where(PlanItem.analysis_id == case.id)
-                        .order_by(col(PlanItem.id))))
     positions = positions_by_name(s, org.id, [i.person for i in items if i.person])
     plan = []
     for n, item in enumerate(items, start=1):
@@ -328,7 +339,8 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
         answers = f"{rec_numbers[rec.id]} / {numbers[rec.risk_id]}" if rec else "—"
         plan.append({"no": n, "measure": item.measure, "answers": answers,
                      "form": item.completion_form, "deadline": day(item.deadline),
-                     "responsible": item.subdivision, "person": item.person or texts.BLANK,
+                     "responsible": unit_name(item.subdivision),
+                     "person": item.person or texts.BLANK,
                      "position": positions.get(item.person or "", "")})
     members = _members(_recorded(standing, doc, "members"))
     unit = _recorded(standing, doc, "unit")
@@ -341,9 +353,11 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
         "today": day(ctx.today),
         "process": view.process_name,
         "organisation": {"name": org_name(org, language), "code": org.code,
+                         "genitive": org_genitive(org, language),
                          "parent": org_name(parent, language) if parent else "",
                          "kind": org.kind},
-        "object": view.object_name or view.subject_name,
+        "object": org_name(obj, language),
+        "object_genitive": org_genitive(obj, language),
         "period": {"first_day": day(start), "last_day": day(end)},
         "signer": _signer(s, org, standing, doc, t),
         "responsible": responsible,
@@ -360,8 +374,8 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
         "risk_groups": [{"name": name, "risks": rows} for name, rows in groups.items()],
         "recommendations": rec_rows,
         "plan": plan,
-        "positions": [{**p, "risk_no": p["risk_no"] or ""}
-                      for p in monitoring.positions_of(s, case.id)],
+        "positions": [{**p, "risk_no": p["risk_no"] or "",
+                       "subdivision": unit_name(p["subdivision"])} for p in listed],
         "quarter": _monitoring(s, ctx, case, doc, stage, by_key, items, recommendations, plan,
                                language, t),
     }

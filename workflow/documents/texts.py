@@ -39,8 +39,12 @@ PLACEHOLDERS: dict[str, str] = {
     "own": "the document's own date and number, as recorded for the stage it confirms: "
               ".date, .number (visible blanks until recorded)",
     "process": "the process's name",
-    "organisation": "the organisation: .name, .code, .parent (its higher body), .kind",
+    "organisation": "the organisation: .name, .genitive (its name in the genitive: ru "
+                    "\"Департамента…\", kk \"…департаментінің\"), .code, .parent (its higher "
+                    "body), .kind",
     "object": "the analysed organisation's name",
+    "object_genitive": "the analysed organisation's name in the genitive, as \"в деятельности "
+                       "…\" and \"… қызметінде\" need it (en: its name)",
     "period": "the analysis's period: .first_day, .last_day",
     "signer": "who signs: .position, .name (a blank to fill when not recorded)",
     "responsible": "the officer conducting the analysis: .name, .position",
@@ -384,8 +388,9 @@ def sample(language: str) -> dict[str, Any]:
     return {
         "language": language, "document": "D", "case": 1, "today": "01.01.2026",
         "process": "P",
-        "organisation": {"name": "O", "code": "O", "parent": "P", "kind": "k"},
-        "object": "O", "period": {"first_day": "01.01.2026", "last_day": "01.02.2026"},
+        "organisation": {"name": "O", "genitive": "O", "code": "O", "parent": "P", "kind": "k"},
+        "object": "O", "object_genitive": "O",
+        "period": {"first_day": "01.01.2026", "last_day": "01.02.2026"},
         "signer": person, "responsible": person, "group": [person], "unit": "U",
         "methods": "M", "own": {"date": "01.01.2026", "number": "1"},
         "stages": [{"no": 1, "key": "k", "name": "n", "due": "01.01.2026", "basis": "b",

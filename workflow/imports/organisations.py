@@ -19,13 +19,20 @@ from workflow.imports.headers import Header, ignored_note, names, read_header
 from workflow.imports.proposals import code_for
 from workflow.services.context import Context
 from workflow.services.file_rows import Problem, cell_checker
-from workflow.services.organisations import HEADCOUNT_MAX, headcount_of
+from workflow.services.organisations import (
+    HEADCOUNT_MAX,
+    NAME_FORMS,
+    checked_forms,
+    headcount_of,
+    proposed_forms,
+)
 from workflow.storage import audit
 from workflow.storage.bulkinsert import insert_rows, new_ids
 from workflow.storage.models import ORG_KINDS, Organisation, table_of
 from workflow.storage.queries import organisations as queries
 
-ORG_COLUMNS = ("code", "name", "kind", "parent", "name_kk", "name_ru", "headcount")
+ORG_COLUMNS = ("code", "name", "kind", "parent", "name_kk", "name_ru", "headcount",
+               "name_ru_genitive", "name_kk_genitive")
 ORG_REQUIRED = ("name", "kind")  # a code left out is proposed from the name
 
 
@@ -62,6 +69,9 @@ ALSO = {
     "name_ru": ("наименование на русском языке", "атауы орысша"),
     "headcount": ("штатная численность, ед.", "численность", "численность сотрудников",
                   "количество сотрудников", "штаттық саны", "қызметкерлер саны", "staff"),
+    "name_ru_genitive": ("наименование в родительном падеже", "родительный падеж",
+                         "genitive in russian"),
+    "name_kk_genitive": ("атауы ілік септігінде", "ілік септігі", "genitive in kazakh"),
 }
 
 
@@ -242,10 +252,21 @@ def _org_row(n: int, row: dict[str, str], kinds: dict[str, str], parents: _Paren
         staff = headcount_of(grouped(row.get("headcount", "")))
     except UsageError:
         bad("headcount", "org.rule_headcount", limit=HEADCOUNT_MAX)
-    return found, {"code": code, "name": row.get("name", ""), "kind": kind,
-                   "parent": parent if isinstance(parent, str) else None,
-                   "name_kk": row.get("name_kk") or None, "name_ru": row.get("name_ru") or None,
-                   "headcount": staff}
+    item = {"code": code, "name": row.get("name", ""), "kind": kind,
+            "parent": parent if isinstance(parent, str) else None,
+            "name_kk": row.get("name_kk") or None, "name_ru": row.get("name_ru") or None,
+            "headcount": staff}
+    # the forms of its name the documents need: as the file gives them, else proposed
+    forms = proposed_forms(row.get("name", ""), row.get("name_kk") or None,
+                           row.get("name_ru") or None)
+    for column in NAME_FORMS:
+        try:
+            given = checked_forms({column: row.get(column) or None})[column]
+        except UsageError:
+            bad(column, "org.rule_form", limit=limits.ORG_NAME)
+            continue
+        forms[column] = given or forms[column]
+    return found, {**item, **forms}
 
 
 def _insert_orgs(s: Session, ctx: Context, planned: list[dict[str, Any]],
@@ -264,16 +285,18 @@ def _insert_orgs(s: Session, ctx: Context, planned: list[dict[str, Any]],
         added.append(Organisation(id=oid, code=item["code"], name=item["name"],
                                   kind=item["kind"], name_kk=item["name_kk"],
                                   name_ru=item["name_ru"], parent_id=parent_id, path=path,
-                                  headcount=item["headcount"]))
+                                  headcount=item["headcount"],
+                                  name_ru_genitive=item["name_ru_genitive"],
+                                  name_kk_genitive=item["name_kk_genitive"]))
         records.append(("org.add", "organisation", oid, audit.canonical(
             {"code": item["code"], "name": item["name"], "kind": item["kind"],
              "parent": item["parent"],
              **({"headcount": item["headcount"]} if item["headcount"] is not None else {})})))
     columns = ("id", "code", "name", "name_kk", "name_ru", "kind", "parent_id", "path",
-               "headcount")
+               "headcount", "name_ru_genitive", "name_kk_genitive")
     insert_rows(s.connection(), table_of(Organisation), columns,
                 ((o.id, o.code, o.name, o.name_kk, o.name_ru, o.kind, o.parent_id, o.path,
-                  o.headcount) for o in added))
+                  o.headcount, o.name_ru_genitive, o.name_kk_genitive) for o in added))
     audit.append_many(s, ctx.actor, records)
     return added
 

@@ -39,7 +39,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
     "services.opening": ("Planned", "open_checked"),
     "services.organisations": ("add_org", "children", "headcount_of",
                                "list_orgs", "local_name", "org_name", "roots", "set_headcount",
-                               "org_names", "org_rows", "orgs_version", "subtree_kinds"),
+                               "set_name_forms", "org_genitive", "checked_forms",
+                               "proposed_forms", "org_names", "org_rows",
+                               "orgs_version", "subtree_kinds"),
     "services.programmes": ("programme_cases", "programme_definition", "programme_stage",
                             "programmes_under"),
     "services.replanning": ("replan_all",),
@@ -120,16 +122,20 @@ if TYPE_CHECKING:
     from workflow.services.opening import Planned as Planned
     from workflow.services.opening import open_checked as open_checked
     from workflow.services.organisations import add_org as add_org
+    from workflow.services.organisations import checked_forms as checked_forms
     from workflow.services.organisations import children as children
     from workflow.services.organisations import headcount_of as headcount_of
     from workflow.services.organisations import list_orgs as list_orgs
     from workflow.services.organisations import local_name as local_name
+    from workflow.services.organisations import org_genitive as org_genitive
     from workflow.services.organisations import org_name as org_name
     from workflow.services.organisations import org_names as org_names
     from workflow.services.organisations import org_rows as org_rows
     from workflow.services.organisations import orgs_version as orgs_version
+    from workflow.services.organisations import proposed_forms as proposed_forms
     from workflow.services.organisations import roots as roots
     from workflow.services.organisations import set_headcount as set_headcount
+    from workflow.services.organisations import set_name_forms as set_name_forms
     from workflow.services.organisations import subtree_kinds as subtree_kinds
     from workflow.services.processes import definition_of as definition_of
     from workflow.services.programmes import programme_cases as programme_cases

@@ -25,6 +25,10 @@ class Organisation(SQLModel, table=True):
     name: str = Field(max_length=limits.ORG_NAME)
     name_kk: str | None = Field(default=None, max_length=limits.ORG_NAME)
     name_ru: str | None = Field(default=None, max_length=limits.ORG_NAME)
+    # its name in the genitive as the documents' sentences need it (D-4), Russian and Kazakh;
+    # None: the proposal of workflow/core/name_forms.py (0035)
+    name_ru_genitive: str | None = Field(default=None, max_length=limits.ORG_NAME)
+    name_kk_genitive: str | None = Field(default=None, max_length=limits.ORG_NAME)
     kind: str = Field(max_length=32)
     parent_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     path: str = Field(default="", max_length=400, index=True, sa_type=identifier(400))

@@ -58,6 +58,19 @@ def names_ids_and_paths(s: Session) -> list[tuple[str, int | None, str, str, str
                     org.c.name_ru))]
 
 
+def named_in_subtree(s: Session, org: Organisation, texts: Iterable[str]) -> list[Organisation]:
+    """The organisations of `org`'s subtree (itself included) whose code or one of whose names
+    is exactly one of `texts` (a plan's responsible subdivision, a risk's)."""
+    wanted = sorted({t for t in texts if t})
+    if not wanted:
+        return []
+    return list(s.exec(select(Organisation).where(
+        in_subtree(Organisation.path, org),
+        col(Organisation.code).in_(wanted) | col(Organisation.name).in_(wanted)
+        | col(Organisation.name_kk).in_(wanted) | col(Organisation.name_ru).in_(wanted))
+        .order_by(col(Organisation.path))))
+
+
 def remember(s: Session, org: Organisation | None) -> None:
     """`org_by_code` remembers `org`, read by another query of the session (a page's reader's
     organisation comes with her session: the list's subtree then needs no SELECT of its own)."""

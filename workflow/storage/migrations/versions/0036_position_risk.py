@@ -1,7 +1,7 @@
 """position_risk: a position on the list names the risk of the note it is exposed to
 
-Revision ID: 0035
-Revises: 0034
+Revision ID: 0036
+Revises: 0035
 Create Date: 2026-11-27 14:00:00
 
 `position.risk_id` is the analysis's risk a position is exposed to, so the list of positions
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from workflow.storage.migrations.ops import add_columns, drop_columns, integer
 
-revision = '0035'
-down_revision = '0034'
+revision = '0036'
+down_revision = '0035'
 
 
 def upgrade() -> None:
