@@ -50,9 +50,15 @@ PLACEHOLDERS: dict[str, str] = {
     "recommendations": "every recommendation, numbered: a list of {no, text, risk_no}",
     "plan": "the action plan: a list of {no, measure, answers, form, deadline, responsible, "
             "person, position (the person's, as her account gives it; \"\" when none)}",
-    "quarter": "the monitoring report's quarter: .period, .name, .report_due, .received_on, .review_due, "
-                  ".reviewed_on, .rows [{no, measure, deadline, status, evidence, overdue}], "
-                  ".overdue [the same rows]",
+    "quarter": "the monitoring report's period: .period (its label), .name, .first_day, "
+               ".last_day, .title (its name and dates), .report_due, .received_on, "
+               ".review_due, .reviewed_on, .rows [{no, measure, deadline, status (one, as of "
+               "the period's end), evidence, overdue}], .overdue [the same rows]",
+    "results": "the note on the results of monitoring: .recommendations [{no, text, risk_no, "
+               "status (the reviews' verdict; a blank when none), status_on, evidence, "
+               "measures [{no, measure, form, deadline, status, done_on}]}], .counts [{key, "
+               "name, n}], .total, .periods [{period, title, received_on, review_due, "
+               "reviewed_on}]",
 }
 
 
@@ -385,6 +391,16 @@ def sample(language: str) -> dict[str, Any]:
         "plan": [{"no": 1, "measure": "m", "answers": "1", "form": "f",
                   "deadline": "01.01.2026", "responsible": "r", "person": "p",
                   "position": ""}],
-        "quarter": {"period": "2026Q1", "name": "Q1", "report_due": "", "received_on": "",
-                       "review_due": "", "reviewed_on": "", "rows": [row], "overdue": [row]},
+        "quarter": {"period": "2026Q1", "name": "Q1", "first_day": "01.01.2026",
+                    "last_day": "31.03.2026", "title": "Q1 (01.01.2026 – 31.03.2026)",
+                    "report_due": "", "received_on": "", "review_due": "", "reviewed_on": "",
+                    "rows": [row], "overdue": [row]},
+        "results": {"recommendations": [{**recommendation, "status": "s", "status_on": "",
+                                         "evidence": "e", "measures": [
+                                             {"no": 1, "measure": "m", "form": "f",
+                                              "deadline": "01.01.2026", "status": "s",
+                                              "done_on": ""}]}],
+                    "counts": [{"key": "k", "name": "n", "n": 1}], "total": 1,
+                    "periods": [{"period": "2026Q1", "title": "Q1", "received_on": "",
+                                 "review_due": "", "reviewed_on": ""}]},
     }
