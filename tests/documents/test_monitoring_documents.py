@@ -269,6 +269,11 @@ def test_the_case_page_offers_the_report_beside_each_review_and_records_it(web: 
     doc_page = b.get(f"/cases/{kgd}/documents/monitoring_review:2025N1")
     assert doc_page.status_code == 200
     assert 'data-testid="document-period"' in doc_page.text
+    # the note on the results of monitoring beside the stage it closes, drafted in each language
+    assert f'href="/cases/{kgd}/documents/monitoring"' in page
+    note_page = b.get(f"/cases/{kgd}/documents/monitoring")
+    assert note_page.status_code == 200
+    assert 'data-testid="document-refused' not in note_page.text
     r = b.post(f"/cases/{kgd}/documents/monitoring_review:2025N1",
                data={"csrf": csrf_of(doc_page.text), "date": TODAY.isoformat()},
                files={"files": ("review.pdf", io.BytesIO(PDF), "application/pdf")})

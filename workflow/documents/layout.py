@@ -380,7 +380,7 @@ def monitoring_note(language: str):
     _para(doc, "{%p endfor %}")
     _table(doc, w["result_cols"], "r in results.recommendations",
            ["{{ r.no }}", "{{ r.text }} ({{ r.risk_no }})",
-            "{% for m in r.measures %}{{ m.no }}. {{ m.measure }}: {{ m.form }}, "
+            "{% for m in r.serving %}{{ m.no }}. {{ m.measure }}: {{ m.form }}, "
             "{{ m.deadline }}{% if not loop.last %}; {% endif %}{% else %}—{% endfor %}",
             "{{ r.status }}, {{ r.status_on }}", "{{ r.evidence }}"], WIDTHS["result_cols"])
     _para(doc, w["result_counts"], bold=True)

@@ -537,7 +537,7 @@ def _results(recommendations: list[Recommendation], rec_rows: list[dict[str, Any
                      else texts.BLANK,
                      "status_on": day(rec.status_on) or texts.BLANK,
                      "evidence": evidence or "—",
-                     "measures": serving.get(rec.id, [])})
+                     "serving": serving.get(rec.id, [])})
     shown = [{"key": k, "name": t(f"document.recommendation.{k}"), "n": n}
              for k, n in counts.items()]
     shown.append({"key": "", "name": t("document.result.unrecorded"), "n": unrecorded})

@@ -56,9 +56,9 @@ PLACEHOLDERS: dict[str, str] = {
                "the period's end), evidence, overdue}], .overdue [the same rows]",
     "results": "the note on the results of monitoring: .recommendations [{no, text, risk_no, "
                "status (the reviews' verdict; a blank when none), status_on, evidence, "
-               "measures [{no, measure, form, deadline, status, done_on}]}], .counts [{key, "
-               "name, n}], .total, .periods [{period, title, received_on, review_due, "
-               "reviewed_on}]",
+               "serving (the measures serving it) [{no, measure, form, deadline, status, "
+               "done_on}]}], .counts [{key, name, n}], .total, .periods [{period, title, "
+               "received_on, review_due, reviewed_on}]",
 }
 
 
@@ -396,7 +396,7 @@ def sample(language: str) -> dict[str, Any]:
                     "report_due": "", "received_on": "", "review_due": "", "reviewed_on": "",
                     "rows": [row], "overdue": [row]},
         "results": {"recommendations": [{**recommendation, "status": "s", "status_on": "",
-                                         "evidence": "e", "measures": [
+                                         "evidence": "e", "serving": [
                                              {"no": 1, "measure": "m", "form": "f",
                                               "deadline": "01.01.2026", "status": "s",
                                               "done_on": ""}]}],
