@@ -1,7 +1,7 @@
 """The documents' part of the demo (`merzim init --demo`, services/demo.py): the risks, their
 recommendations, the action plan's measures and the last review's verdicts of the demo's first
 analysis (demo.toml beside this file), recorded through the monitoring's service as an officer
-records them, so that its four documents carry something of each."""
+records them, so that its documents carry something of each."""
 
 from __future__ import annotations
 
