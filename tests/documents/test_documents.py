@@ -40,7 +40,9 @@ NAMES = {"order": {"kk": "Ішкі талдау жүргізу туралы бұ
                    "ru": "Приказ о проведении внутреннего анализа"},
          "analytic_note": {"kk": "Талдамалық анықтама", "ru": "Аналитическая справка"},
          "action_plan": {"kk": "Іс-шаралар жоспары", "ru": "План мероприятий"},
-         "monitoring_report": {"kk": "Мониторинг есебі", "ru": "Отчёт о мониторинге"}}
+         "monitoring_report": {"kk": "Мониторинг есебі", "ru": "Отчёт о мониторинге"},
+         "monitoring_note": {"kk": "Мониторинг нәтижелері туралы анықтама",
+                             "ru": "Справка о результатах мониторинга"}}
 # the demo's signer is recorded by her role: printed as that role in the document's language
 SIGNER_AS_ROLE = {"kk": "Аппарат басшысы", "ru": "Руководитель аппарата"}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -51,23 +53,18 @@ def _stages(world: Web, case_id: int) -> dict[str, Stage]:
         return {st.key: st for st in s.exec(select(Stage).where(Stage.case_id == case_id))}
 
 
-def _quarter(world: Web, case_id: int) -> str:
-    """The case's first reporting period (the demo's first analysis was reviewed before its
-    first quarter's report is due)."""
-    return sorted(k for k in _stages(world, case_id) if k.startswith("monitoring_report:"))[0]
-
-
 def test_each_document_in_kk_and_ru_carries_the_case(world: Web, tmp_path):
     kgd = world.analyses["mf_done"]
     data = recorded(world.engine, kgd)
     assert data["risks"] and data["recommendations"] and data["measures"]
     status = Merzim(tmp_path, db_url=world.engine.url.render_as_string(hide_password=False))
     dues = status_dues(status("status", str(kgd), "--json", today=TODAY.isoformat()).stdout)
-    quarter = _quarter(world, kgd)
     api = world.api("aigerim")
     for lang in ("kk", "ru"):
         texts = {}
-        for stage in ("order", "analytic_note", "action_plan", quarter):
+        # a period's monitoring report: tests/documents/test_monitoring_documents.py (it is
+        # drafted once the period's units' report is received); the result note here
+        for stage in ("order", "analytic_note", "action_plan", "monitoring"):
             r = api.get(f"/api/v1/cases/{kgd}/documents/{stage}", params={"lang": lang})
             assert r.status_code == 200 and r.headers["content-type"] == DOCX, r.text
             texts[stage.split(":")[0]] = text_of(r.content)
@@ -75,8 +72,8 @@ def test_each_document_in_kk_and_ru_carries_the_case(world: Web, tmp_path):
         for name, text in texts.items():
             assert signer in text, (lang, name)  # the signer block
             assert "Head of apparatus" not in text, (lang, name)  # in the document's language
-        # the quarter by its name in the language, never its code ("2026N1")
-        assert not re.search(r"\b\d{4}N\d+\b", texts["monitoring_report"]), lang
+        # the periods by their names in the language, never their codes ("2026N1")
+        assert not re.search(r"\b\d{4}N\d+\b", texts["monitoring"]), lang
         # the order: every stage of the analysis with its deadline as `merzim status` gives it,
         # its working-day basis and the officer
         order = texts["order"]
@@ -93,7 +90,7 @@ def test_each_document_in_kk_and_ru_carries_the_case(world: Web, tmp_path):
         # the plan and the monitoring report: every measure with its deadline
         for measure, deadline, item in data["measures"]:
             assert written(dues[f"plan_item:{item}"]) == written(deadline)
-            for name in ("action_plan", "monitoring_report"):
+            for name in ("action_plan", "monitoring"):
                 assert measure in texts[name] and written(deadline) in texts[name], (lang, name)
 
 
@@ -104,7 +101,9 @@ def test_the_case_page_offers_each_document_beside_its_stage(world: Web):
     links = re.findall(r'href="(/cases/\d+/documents/[^"]+)"[^>]*data-testid="stage-action"', page)
     stages = [link.rsplit("/", 1)[1] for link in links]
     assert {"order", "analytic_note", "action_plan"} <= set(stages)
-    assert any(s.startswith("monitoring_report:") for s in stages)
+    assert "monitoring" in stages  # the note on the results of monitoring
+    # a period's report is offered beside its review, once the units' report is received
+    assert not any(s.startswith(("monitoring_report:", "monitoring_review:")) for s in stages)
     # the risks the note carries, with their causes, one click from the case page
     assert f'href="/cases/{kgd}/documents/analytic_note#risks"' in page
     assert "Risks and their causes: 3" in page
@@ -114,8 +113,8 @@ def test_the_case_page_offers_each_document_beside_its_stage(world: Web):
     assert r.status_code == 200 and r.headers["content-type"] == DOCX
     disposition = r.headers["content-disposition"]
     from urllib.parse import unquote
-    assert unquote(disposition).endswith(
-        f"Приказ_о_проведении_внутреннего_анализа_MF-KGD-ALM_{TODAY.isoformat()}.docx")
+    assert unquote(disposition).endswith(  # the document, organisation, case and day (D-10)
+        f"Приказ_о_проведении_внутреннего_анализа_MF-KGD-ALM_№{kgd}_{TODAY.isoformat()}.docx")
     assert "ПРИКАЗ" in text_of(r.content)
 
 
@@ -129,8 +128,10 @@ def test_the_api_lists_the_documents_and_refuses_what_is_not_one(world: Web):
     before = world.dump()
     r = api.get(f"/api/v1/cases/{kgd}/documents/start_announcement")
     assert r.status_code == 404
-    r = api.get(f"/api/v1/cases/{kgd}/documents/monitoring_report:2099Q9")
-    assert r.status_code == 404
+    for stage in ("monitoring_report:2099Q9", "monitoring_review:2099Q9",
+                  "monitoring_report:2025N1"):  # the units' report has no document of its own
+        r = api.get(f"/api/v1/cases/{kgd}/documents/{stage}")
+        assert r.status_code == 404, stage
     r = api.get(f"/api/v1/cases/{kgd}/documents/order", params={"lang": "xx"})
     assert r.status_code == 422
     assert other.get(f"/api/v1/cases/{kgd}/documents/order").status_code == 404
@@ -149,7 +150,7 @@ def test_merzim_document_draft_writes_the_docx(web: Web, merzim_db, tmp_path):
     assert r.returncode == 0, r.stderr
     shown = json.loads(r.stdout)
     assert shown["template"] == "shipped" and shown["language"] == "kk"
-    assert shown["filename"].startswith("Ішкі_талдау_жүргізу_туралы_бұйрық_MF-KGD-ALM_")
+    assert shown["filename"].startswith(f"Ішкі_талдау_жүргізу_туралы_бұйрық_MF-KGD-ALM_№{kgd}_")
     assert "БҰЙРЫҚ" in text_of(out.read_bytes())
     d = docx.Document(str(out))
     section = d.sections[0]

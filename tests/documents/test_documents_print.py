@@ -28,7 +28,8 @@ HEADER = {"kk": "Жұмыс түрі", "ru": "Вид работ"}  # the work pl
 ORG = {"kk": "Облыс бойынша мемлекеттік кірістер департаменті",
        "ru": "Департамент государственных доходов по области"}  # the demo's organisation
 TABLE_OF = {"order": "plan_cols", "analytic_note": "rec_cols", "action_plan": "measure_cols",
-            "monitoring_report": "status_cols"}  # each document's table (layout.WORDS)
+            "monitoring_report": "status_cols",
+            "monitoring_note": "result_cols"}  # each document's table (layout.WORDS)
 PLAN_HEADER = {"kk": "Аяқталу нысаны", "ru": "Форма завершения"}
 
 
@@ -55,12 +56,16 @@ def printed(tmp_path_factory) -> dict[str, PdfReader]:
                  "completion_form": "Приказ", "deadline": TODAY.isoformat(),
                  "responsible": "Отдел таможенного оформления"} for i in range(40)],
                 analysis_id=case)
+            # the units' report of the first period received yesterday: its review's stage,
+            # which the period's report confirms, is made
+            svc.record_event(s, ctx, case, "monitoring_report",
+                             CALENDAR.add_working_days(TODAY, -1), {"period": "2025N1"})
             s.commit()
             quarter = sorted(k for k in svc.stages_of(s, svc.get_case(s, case))
-                             if k.startswith("monitoring_report:"))[0]
+                             if k.startswith("monitoring_review:"))[0]
             files = []
             for lang in ("kk", "ru"):
-                for stage in ("order", "analytic_note", "action_plan", quarter):
+                for stage in ("order", "analytic_note", "action_plan", quarter, "monitoring"):
                     drafted = documents.draft(s, ctx, case, stage, lang)
                     path = tmp / f"{drafted.document}-{lang}.docx"
                     path.write_bytes(drafted.content)
@@ -72,7 +77,7 @@ def printed(tmp_path_factory) -> dict[str, PdfReader]:
 
 @pytest.mark.slow
 def test_each_document_prints_on_a4_pages_none_empty(printed):
-    assert len(printed) == 8
+    assert len(printed) == 10
     for name, pdf in printed.items():
         for number, page in enumerate(pdf.pages, start=1):
             box = page.mediabox
@@ -128,6 +133,11 @@ def test_what_is_printed_reads_in_the_documents_language(printed):
         # the period by its name, never its code ("2026N1"); the dates to come a blank line
         assert not re.search(r"\b\d{4}[NQ]\d\b", report), report[:600]
         assert ("есепті кезең" if lang == "kk" else "отчётный период") in report
+        flowing = " ".join(report.split())  # a line LibreOffice wrapped, read as one
+        assert re.search(r"\(\d\d\.\d\d\.\d{4} – \d\d\.\d\d\.\d{4}\)", flowing)  # its dates
+        assert re.search(r"(срок|мерзімі) \d\d\.\d\d\.\d{4}, (рассмотрен|қаралды)", flowing)
+        note = _text(printed[f"monitoring_note-{lang}"])
+        assert ("Всего рекомендаций: 4" if lang == "ru" else "Ұсынымдардың барлығы: 4") in note
         assert re.search(r"(рассмотрен|қаралды) _{5,}", report), report[:800]
 
 

@@ -109,10 +109,11 @@ def overdue_measures(db, story) -> list[str]:
 
 
 def report_text(db, story, period: str) -> tuple[list[list[str]], list[str]]:
-    """The drafted monitoring report of `period` in Russian: its status table's rows (the
-    measure, its status, its evidence) and the lines under "Просроченные мероприятия:"."""
+    """The drafted monitoring report of `period` in Russian (it confirms the period's review):
+    its status table's rows (the measure, its status, its evidence) and the lines under
+    "Просроченные мероприятия:"."""
     drafted = read(db, lambda s: documents.draft(s, story["ctx"], story["aid"],
-                                                  f"monitoring_report:{period}", "ru"))
+                                                  f"monitoring_review:{period}", "ru"))
     d = docx.Document(io.BytesIO(drafted.content))
     table = d.tables[-1]
     assert table.rows[0].cells[3].text == "Статус"
@@ -174,15 +175,17 @@ def test_the_kept_counts_and_the_reminders_leave_a_fulfilled_measure_out(db, sto
 
 
 def test_the_monitoring_report_shows_each_period_as_it_ended(db, story):
+    for period, received in (("2025N1", date(2026, 3, 2)), ("2025N2", date(2026, 6, 1))):
+        commit(db, lambda s, p=period, on=received: svc.record_event(
+            s, story["ctx"], story["aid"], "monitoring_report", on, {"period": p}))
     fulfil(db, story)
     a_measure, b_measure = "Move allocation to the e-queue", "Publish the queue"
     rows, overdue = report_text(db, story, "2025N2")
     # on 19 May 2026: A done late on 8 April, B overdue since 31 March
-    assert rows == [[a_measure, "исполнено, исполнено с нарушением срока",
-                     f"{FORM}, 45-ө, 08.04.2026"],
-                    [b_measure, "ПРОСРОЧЕНО", "—"]]
+    assert rows == [[a_measure, "исполнено с нарушением срока", f"{FORM}, 45-ө, 08.04.2026"],
+                    [b_measure, "просрочено", "—"]]
     assert overdue == [f"2. {b_measure} — 31.03.2026"]
     # on 19 February 2026: A overdue since 31 January (fulfilled only later), B still to come
     rows, overdue = report_text(db, story, "2025N1")
-    assert rows == [[a_measure, "не начато, ПРОСРОЧЕНО", "—"], [b_measure, "на исполнении", "—"]]
+    assert rows == [[a_measure, "просрочено", "—"], [b_measure, "срок не наступил", "—"]]
     assert overdue == [f"1. {a_measure} — 31.01.2026"]

@@ -44,7 +44,8 @@ def list_documents(case: str = typer.Argument(..., help="Case number."),
     if not found:
         STATE.console.print(STATE.t("document.none_here"))
     for o in found:
-        STATE.console.print(f"{o.stage}: {o.name} — {o.stage_name}", markup=False)
+        named = f"{o.name}, {o.period}" if o.period else o.name  # a period's: its dates too
+        STATE.console.print(f"{o.stage}: {named} — {o.stage_name}", markup=False)
 
 
 @document_app.command("draft")

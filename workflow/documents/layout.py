@@ -51,7 +51,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "measure_cols": ["№", "Іс-шара", "Ұсыным / тәуекел №", "Аяқталу нысаны",
                          "Орындау мерзімі", "Жауапты бөлімше, тұлға"],
         "monitoring_title": "Іс-шаралар жоспарының орындалуын мониторингтеу туралы есеп",
-        "quarter": "Кезең: {{ quarter.name }}",
+        "quarter": "Кезең: {{ quarter.title }}",
         "report_line": "Бөлімшелердің есебі: мерзімі {{ quarter.report_due }}, "
                     "алынды {{ quarter.received_on }}",
         "review_line": "Есепті қарау: мерзімі {{ quarter.review_due }}, "
@@ -60,6 +60,16 @@ WORDS: dict[str, dict[str, Any]] = {
         "overdue": "Мерзімі өткен іс-шаралар:",
         "none": "жоқ",
         "signed": "Қол қойған:",
+        "result_title": "МОНИТОРИНГ НӘТИЖЕЛЕРІ ТУРАЛЫ АНЫҚТАМА",
+        "result_subject": "сыбайлас жемқорлық құқық бұзушылықтарға ықпал ететін себептер мен "
+                          "жағдайларды жою жөніндегі ұсынымдардың орындалуы бойынша",
+        "result_periods": "Қаралған есептер:",
+        "result_period": "{{ p.title }}: есеп алынды {{ p.received_on }}, қарау мерзімі "
+                         "{{ p.review_due }}, қаралды {{ p.reviewed_on }}",
+        "result_cols": ["№", "Ұсыным (тәуекел №)", "Іс-шаралар: аяқталу нысаны, мерзімі",
+                        "Мәртебесі, күні", "Растау"],
+        "result_counts": "Ұсынымдардың мәртебелері бойынша саны:",
+        "result_total": "Ұсынымдардың барлығы: {{ results.total }}",
     },
     "ru": {
         "order_title": "ПРИКАЗ",
@@ -95,7 +105,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "measure_cols": ["№", "Мероприятие", "Рекомендация / риск №", "Форма завершения",
                          "Срок исполнения", "Ответственное подразделение, лицо"],
         "monitoring_title": "Отчёт о мониторинге исполнения плана мероприятий",
-        "quarter": "Период: {{ quarter.name }}",
+        "quarter": "Период: {{ quarter.title }}",
         "report_line": "Отчёт подразделений: срок {{ quarter.report_due }}, "
                     "получен {{ quarter.received_on }}",
         "review_line": "Рассмотрение отчёта: срок {{ quarter.review_due }}, "
@@ -104,6 +114,16 @@ WORDS: dict[str, dict[str, Any]] = {
         "overdue": "Просроченные мероприятия:",
         "none": "нет",
         "signed": "Подписал:",
+        "result_title": "СПРАВКА О РЕЗУЛЬТАТАХ МОНИТОРИНГА",
+        "result_subject": "исполнения рекомендаций по устранению причин и условий, "
+                          "способствующих совершению коррупционных правонарушений",
+        "result_periods": "Рассмотренные отчёты:",
+        "result_period": "{{ p.title }}: отчёт получен {{ p.received_on }}, срок рассмотрения "
+                         "{{ p.review_due }}, рассмотрен {{ p.reviewed_on }}",
+        "result_cols": ["№", "Рекомендация (риск №)", "Мероприятия: форма завершения, срок",
+                        "Статус, дата", "Подтверждение"],
+        "result_counts": "Количество рекомендаций по статусам:",
+        "result_total": "Всего рекомендаций: {{ results.total }}",
     },
     "en": {
         "order_title": "ORDER",
@@ -137,7 +157,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "measure_cols": ["No.", "Measure", "Recommendation / risk No.", "Form of completion",
                          "Deadline", "Responsible subdivision, person"],
         "monitoring_title": "Monitoring report of the action plan",
-        "quarter": "Period: {{ quarter.name }}",
+        "quarter": "Period: {{ quarter.title }}",
         "report_line": "Subdivisions' report: due {{ quarter.report_due }}, "
                     "received {{ quarter.received_on }}",
         "review_line": "Review of the report: due {{ quarter.review_due }}, "
@@ -146,6 +166,16 @@ WORDS: dict[str, dict[str, Any]] = {
         "overdue": "Measures overdue:",
         "none": "none",
         "signed": "Signed:",
+        "result_title": "NOTE ON THE RESULTS OF MONITORING",
+        "result_subject": "of the recommendations to remove the causes and conditions of "
+                          "corruption offences",
+        "result_periods": "Reports reviewed:",
+        "result_period": "{{ p.title }}: report received {{ p.received_on }}, review due "
+                         "{{ p.review_due }}, reviewed {{ p.reviewed_on }}",
+        "result_cols": ["No.", "Recommendation (risk No.)", "Measures: form of completion, "
+                        "deadline", "Status, day", "Evidence"],
+        "result_counts": "Recommendations by status:",
+        "result_total": "Recommendations in all: {{ results.total }}",
     },
 }
 
@@ -194,6 +224,7 @@ WIDTHS = {
     "rec_cols": (0.9, 13.1, 2.5),
     "measure_cols": (0.9, 4.0, 2.9, 2.5, 2.5, 3.7),
     "status_cols": (0.9, 5.6, 2.6, 3.4, 4.0),
+    "result_cols": (0.9, 4.4, 5.2, 2.8, 3.2),
 }
 TABLE_POINTS = 10  # a table's text: its headings' words fit their columns whole
 
@@ -431,7 +462,37 @@ def schedule(language: str):
     return doc
 
 
-BUILDERS = (order, analytic_note, action_plan, monitoring_report,
+def monitoring_note(language: str):
+    """The note on the results of monitoring (appendix 7 of order No. 488): the periods and
+    their reviews, each recommendation with the status the reviews set and the measures
+    serving it, the count per status."""
+    w = WORDS[language]
+    doc = _new(language)
+    _org(doc)
+    _para(doc, w["result_title"], bold=True, center=True)
+    _para(doc, w["result_subject"], bold=True, center=True)
+    _para(doc, w["object"])
+    _para(doc, w["result_periods"], bold=True)
+    _para(doc, "{%p for p in results.periods %}")
+    _para(doc, w["result_period"])
+    _para(doc, "{%p else %}")
+    _para(doc, w["none"])
+    _para(doc, "{%p endfor %}")
+    _table(doc, w["result_cols"], "r in results.recommendations",
+           ["{{ r.no }}", "{{ r.text }} ({{ r.risk_no }})",
+            "{% for m in r.serving %}{{ m.no }}. {{ m.measure }}: {{ m.form }}, "
+            "{{ m.deadline }}{% if not loop.last %}; {% endif %}{% else %}—{% endfor %}",
+            "{{ r.status }}, {{ r.status_on }}", "{{ r.evidence }}"], WIDTHS["result_cols"])
+    _para(doc, w["result_counts"], bold=True)
+    _para(doc, "{%p for c in results.counts %}")
+    _para(doc, "{{ c.name }}: {{ c.n }}")
+    _para(doc, "{%p endfor %}")
+    _para(doc, w["result_total"])
+    _signer(doc, w)
+    return doc
+
+
+BUILDERS = (order, analytic_note, action_plan, monitoring_report, monitoring_note,
             positions_list, schedule)  # each named as its template
 
 

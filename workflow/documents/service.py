@@ -46,6 +46,8 @@ from workflow.storage.models import (
     DONE_LATE,
     DONE_ON_TIME,
     EVENT,
+    NOT_DONE,
+    OVERDUE,
     Case,
     EventRecord,
     MonitoringReport,
@@ -71,6 +73,7 @@ class Offer:
     stage: str
     stage_name: str
     event: str
+    period: str = ""  # a period's document: the period by its name and dates
 
     def as_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -85,7 +88,7 @@ class Drafted:
     name: str
     stage: str
     language: str
-    filename: str  # the document, the organisation and the day
+    filename: str  # the document, the organisation, the case, its period, the day (D-10)
     content: bytes
     template: str  # whose template: organisation | installation | shipped
     facts: dict[str, Any]
@@ -109,8 +112,23 @@ def offers(s: Session, ctx: Context, case: Case, language: str | None = None) ->
     for st in view.stages:
         doc = for_stage(docs, st.key)
         if doc is not None:
-            out.append(Offer(doc.key, doc.name(lang), st.key, st.name, doc.event))
+            period = _period_of(doc, st.key)
+            out.append(Offer(doc.key, doc.name(lang), st.key, st.name, doc.event,
+                             period_title(s, ctx, case, period, lang) if period else ""))
     return out
+
+
+def _period_of(doc: Document, stage: str) -> str:
+    """The period a period's document is of ("" for any other)."""
+    return stage.split(":", 1)[1] if doc.per_period and ":" in stage else ""
+
+
+def period_title(s: Session, ctx: Context, case: Case, period: str, language: str) -> str:
+    """A reporting period by its name and its dates, as its document prints it: "1-й отчётный
+    период со дня подписания аналитической справки (20.11.2025 – 19.02.2026)"."""
+    first, last = monitoring.period_bounds(s, ctx, case, period)
+    return (f"{period_name(period, language)} ({date_text(first, language)} – "
+            f"{date_text(last, language)})")
 
 
 def document_of(s: Session, ctx: Context, case: Case, stage: str) -> Document:
@@ -147,14 +165,25 @@ def draft(s: Session, ctx: Context, case_id: int | str, stage: str,
     facts = _facts(s, ctx, case, doc, stage, language)
     content = texts.render(path, facts, name=texts.shown(path, folder), language=language)
     return Drafted(case.id, doc.key, doc.name(language), stage, language,
-                   filename(doc.name(language), org.code, ctx.today), content,
+                   filename(doc.name(language), org.code, case.id, ctx.today,
+                            _period_of(doc, stage)), content,
                    texts.origin(path, folder), facts)
 
 
-def filename(name: str, org_code: str, day: date) -> str:
-    """A document's download name: its name, the organisation, the day (ISO)."""
+def filename(name: str, org_code: str, case_id: int, day: date, period: str = "") -> str:
+    """A document's download name, by what it holds (D-10): its name, the organisation, the
+    case ("№12"), a period's document its period ("2025N1"), then the day it was drafted —
+    so the four periods' reports of a case, or two cases' documents, never share a name:
+    `Отчёт_о_мониторинге_MF-KGD-ALM_№12_2025N1_2026-01-20.docx`."""
     clean = "".join(c for c in name if c.isalnum() or c in " -_").strip().replace(" ", "_")
-    return f"{clean}_{org_code}_{day.isoformat()}.docx"
+    parts = [clean, _safe(org_code), f"№{case_id}"]
+    if period:
+        parts.append(_safe(period))
+    return "_".join([*parts, day.isoformat()]) + ".docx"
+
+
+def _safe(text: str) -> str:
+    return "".join(c for c in text if c.isalnum() or c in "-_.") or "-"
 
 
 def record_signed(s: Session, ctx: Context, store: FileStore, limits: FilesSettings,
@@ -378,6 +407,8 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
                        "subdivision": unit_name(p["subdivision"])} for p in listed],
         "quarter": _monitoring(s, ctx, case, doc, stage, by_key, items, recommendations, plan,
                                language, t),
+        "results": _results(recommendations, rec_rows, items, plan, by_key, doc,
+                            _periods(s, ctx, case, doc, by_key, language), language, t),
     }
 
 
@@ -504,15 +535,17 @@ def _monitoring(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
                 by_key: dict[str, Any], items: list[PlanItem],
                 recommendations: list[Recommendation], plan: list[dict[str, Any]],
                 language: str, t: Translator) -> dict[str, Any]:
-    """The quarter a monitoring report covers (its stage's period; else the last one reported,
-    else the last one there is) with each measure as it stood at the end of the period's last
-    day (today while the period runs): the verdict on its recommendation then, and its
-    deadline's status then (`monitoring.measure_on`: a measure whose recommendation was
-    fulfilled is done, not overdue), with their evidence."""
+    """The period a monitoring report covers (its stage's period: the report confirms the
+    period's review, D-5; else the last one reported, else the last one there is), named with
+    its dates, its units' report's and review's deadlines and days, and each measure as it
+    stood at the end of the period's last day (today while the period runs): one status
+    (`measure_status`) from its deadline's status then (`monitoring.measure_on`: a measure
+    whose recommendation was fulfilled is done, not overdue) and the verdict on its
+    recommendation then, with their evidence."""
     periods = list(s.exec(select(MonitoringReport)
                           .where(MonitoringReport.analysis_id == case.id)
                           .order_by(col(MonitoringReport.period))))
-    wanted = stage.split(":", 1)[1] if doc.per_period and ":" in stage else None
+    wanted = _period_of(doc, stage) or None
     row = next((p for p in periods if p.period == wanted), None) if wanted else \
         next((p for p in reversed(periods) if p.received_on), periods[-1] if periods else None)
     period = row.period if row else (wanted or "")
@@ -520,13 +553,17 @@ def _monitoring(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
     def day(value: date | None) -> str:
         return date_text(value, language) if value else ""
 
-    report = by_key.get(f"{doc.stage}:{period}") if doc.per_period else None
-    review = by_key.get(f"{doc.related_stage('period_review')}:{period}")
+    report_stage = doc.related_stage("period_report")
+    review_stage = doc.stage if doc.per_period else doc.related_stage("period_review")
+    report = by_key.get(f"{report_stage}:{period}") if report_stage else None
+    review = by_key.get(f"{review_stage}:{period}") if review_stage else None
     measure = doc.related_stage("plan_measure")
     recs = {r.id: r for r in recommendations}
     as_of = ctx.today
+    first = last = None
     if row is not None:
-        as_of = min(as_of, monitoring.period_end(s, ctx, case, row.period))
+        first, last = monitoring.period_bounds(s, ctx, case, row.period)
+        as_of = min(as_of, last)
     rows = []
     for item, drafted in zip(items, plan, strict=True):
         st = by_key.get(f"{measure}:{item.id}")
@@ -540,17 +577,106 @@ def _monitoring(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
         evidence = ", ".join(str(v) for v in then[2].values() if v) if then is not None else ""
         if done_on:
             evidence = ", ".join(x for x in (evidence, day(done_on)) if x)
-        verdict = t(f"document.recommendation.{then[0]}") if then is not None else ""
-        shown = ", ".join(x for x in (verdict, t(f"status.{status}") if status else "") if x)
+        shown = t(f"document.measure.{measure_status(status, then)}") if status else texts.BLANK
         rows.append({"no": drafted["no"], "measure": item.measure,
                      "deadline": drafted["deadline"], "status": shown,
                      "evidence": evidence or "—", "overdue": status == "overdue"})
+
     def given(value: date | None) -> str:  # a date still to come: a blank line to fill
         return day(value) or texts.BLANK
 
-    return {"period": period, "name": period_name(period, language) if period else texts.BLANK,
+    name = period_name(period, language) if period else texts.BLANK
+    return {"period": period, "name": name,
+            "first_day": given(first), "last_day": given(last),
+            "title": f"{name} ({day(first)} – {day(last)})" if first and last else name,
             "report_due": given(report.due if report else None),
             "received_on": given(row.received_on if row else None),
             "review_due": given(review.due if review else None),
             "reviewed_on": given(row.reviewed_on if row else None),
             "rows": rows, "overdue": [r for r in rows if r["overdue"]]}
+
+
+def _periods(s: Session, ctx: Context, case: Case, doc: Document, by_key: dict[str, Any],
+             language: str) -> list[dict[str, Any]]:
+    """Every reporting period of the case by its name and dates, with its units' report's
+    receipt and its review's deadline and day (a blank for what is not recorded)."""
+    review_stage = doc.related_stage("period_review") or (doc.stage if doc.per_period else "")
+    out = []
+    for row in s.exec(select(MonitoringReport).where(MonitoringReport.analysis_id == case.id)
+                      .order_by(col(MonitoringReport.period))):
+        review = by_key.get(f"{review_stage}:{row.period}") if review_stage else None
+        out.append({"period": row.period,
+                    "title": period_title(s, ctx, case, row.period, language),
+                    "received_on": date_text(row.received_on, language)
+                    if row.received_on else texts.BLANK,
+                    "review_due": date_text(review.due, language)
+                    if review is not None and review.due else texts.BLANK,
+                    "reviewed_on": date_text(row.reviewed_on, language)
+                    if row.reviewed_on else texts.BLANK})
+    return out
+
+
+def measure_status(status: str, verdict: tuple[str, date | None, dict[str, Any]] | None
+                   ) -> str:
+    """The one status a measure has at a period's end, from its deadline's status then
+    (`monitoring.measure_on`) and the verdict on its recommendation then (`verdict_on`; a
+    verdict never recorded has no date): done on time, done late or not done as its stage
+    says; else not fulfilled when the review said so; else overdue; else the review's "in
+    progress" or "not started"; else not yet due (`document.measure.*`)."""
+    said = verdict[0] if verdict is not None and verdict[1] is not None else None
+    if status in (DONE_ON_TIME, DONE_LATE, NOT_DONE):
+        return status
+    if said == monitoring.NOT_FULFILLED:
+        return NOT_DONE
+    if status == OVERDUE:
+        return OVERDUE
+    if said in (monitoring.IN_PROGRESS, monitoring.NOT_STARTED):
+        return said
+    return "not_due"
+
+
+def _results(recommendations: list[Recommendation], rec_rows: list[dict[str, Any]],
+             items: list[PlanItem], plan: list[dict[str, Any]], by_key: dict[str, Any],
+             doc: Document, periods: list[dict[str, Any]], language: str,
+             t: Translator) -> dict[str, Any]:
+    """The note on the results of monitoring (appendix 7 of order No. 488, 000:L511-527): each
+    recommendation with the status the reviews set (its verdict as recorded, with its day and
+    evidence; a blank when none was recorded), the measures serving it with their forms of
+    completion, deadlines and status; the count of recommendations per status; the periods
+    with their reviews."""
+    def day(value: date | None) -> str:
+        return date_text(value, language) if value else ""
+
+    measure = doc.related_stage("plan_measure")
+    serving: dict[int, list[dict[str, Any]]] = {}
+    for item, drafted in zip(items, plan, strict=True):
+        if item.recommendation_id is None:
+            continue
+        st = by_key.get(f"{measure}:{item.id}")
+        status = st.status if st is not None else ""
+        done = day(st.done_on) if st is not None and st.done_on else ""
+        serving.setdefault(item.recommendation_id, []).append({
+            "no": drafted["no"], "measure": item.measure, "form": item.completion_form,
+            "deadline": drafted["deadline"],
+            "status": t(f"status.{status}") if status else texts.BLANK, "done_on": done})
+    counts = dict.fromkeys(monitoring.STATUSES, 0)
+    unrecorded = 0
+    rows = []
+    for rec, drafted in zip(recommendations, rec_rows, strict=True):
+        recorded = rec.status_on is not None
+        if recorded:
+            counts[rec.status] = counts.get(rec.status, 0) + 1
+        else:
+            unrecorded += 1
+        evidence = ", ".join(str(v) for v in (rec.evidence or {}).values() if v)
+        rows.append({**drafted,
+                     "status": t(f"document.recommendation.{rec.status}") if recorded
+                     else texts.BLANK,
+                     "status_on": day(rec.status_on) or texts.BLANK,
+                     "evidence": evidence or "—",
+                     "serving": serving.get(rec.id, [])})
+    shown = [{"key": k, "name": t(f"document.recommendation.{k}"), "n": n}
+             for k, n in counts.items()]
+    shown.append({"key": "", "name": t("document.result.unrecorded"), "n": unrecorded})
+    return {"recommendations": rows, "counts": shown, "total": len(rows),
+            "periods": periods}

@@ -63,9 +63,15 @@ PLACEHOLDERS: dict[str, str] = {
     "schedule": "the schedule of a subject's year: a list of {no, object, first_day, last_day}",
     "positions": "the list of positions: a list of {no, position, subdivision, risk_no (the "
                  "risk's number in the note; \"\" when it is named in words only), risk}",
-    "quarter": "the monitoring report's quarter: .period, .name, .report_due, .received_on, .review_due, "
-                  ".reviewed_on, .rows [{no, measure, deadline, status, evidence, overdue}], "
-                  ".overdue [the same rows]",
+    "quarter": "the monitoring report's period: .period (its label), .name, .first_day, "
+               ".last_day, .title (its name and dates), .report_due, .received_on, "
+               ".review_due, .reviewed_on, .rows [{no, measure, deadline, status (one, as of "
+               "the period's end), evidence, overdue}], .overdue [the same rows]",
+    "results": "the note on the results of monitoring: .recommendations [{no, text, risk_no, "
+               "status (the reviews' verdict; a blank when none), status_on, evidence, "
+               "serving (the measures serving it) [{no, measure, form, deadline, status, "
+               "done_on}]}], .counts [{key, name, n}], .total, .periods [{period, title, "
+               "received_on, review_due, reviewed_on}]",
 }
 
 
@@ -404,6 +410,16 @@ def sample(language: str) -> dict[str, Any]:
         "schedule": [{"no": 1, "object": "o", "first_day": "01.02.2026",
                       "last_day": "01.03.2026"}],
         "positions": [{"no": 1, "position": "p", "subdivision": "s", "risk_no": 1, "risk": "r"}],
-        "quarter": {"period": "2026Q1", "name": "Q1", "report_due": "", "received_on": "",
-                       "review_due": "", "reviewed_on": "", "rows": [row], "overdue": [row]},
+        "quarter": {"period": "2026Q1", "name": "Q1", "first_day": "01.01.2026",
+                    "last_day": "31.03.2026", "title": "Q1 (01.01.2026 – 31.03.2026)",
+                    "report_due": "", "received_on": "", "review_due": "", "reviewed_on": "",
+                    "rows": [row], "overdue": [row]},
+        "results": {"recommendations": [{**recommendation, "status": "s", "status_on": "",
+                                         "evidence": "e", "serving": [
+                                             {"no": 1, "measure": "m", "form": "f",
+                                              "deadline": "01.01.2026", "status": "s",
+                                              "done_on": ""}]}],
+                    "counts": [{"key": "k", "name": "n", "n": 1}], "total": 1,
+                    "periods": [{"period": "2026Q1", "title": "Q1", "received_on": "",
+                                 "review_due": "", "reviewed_on": ""}]},
     }

@@ -65,7 +65,9 @@ class StageLinks:
         if not visibility.may_see_person(pc.viewer.user, case, defn):
             return {}
         label = pc.t("document.link")
-        links = {o.stage: [(f"{label}: {o.name}", f"/cases/{case.id}/documents/{o.stage}")]
+        # a period's document: named with its period and dates beside the period's stage
+        links = {o.stage: [(f"{label}: {o.name}" + (f", {o.period}" if o.period else ""),
+                            f"/cases/{case.id}/documents/{o.stage}")]
                  for o in documents.offers(pc.s, pc.ctx, case, pc.t.language)}
         for stage in documents.risk_places(pc.s, pc.ctx, case):
             # the risks the note carries, with their causes and conditions, on its page
@@ -99,6 +101,9 @@ def _page(request: Request, pc: PageContext, case_id: str, stage: str,
     return render(request, pc, "document.html", status=status, view=view, doc=doc,
                   doc_name=doc.name(pc.t.language), stage=stage,
                   stage_name=next((st.name for st in view.stages if st.key == stage), stage),
+                  period=next((o.period for o in documents.offers(pc.s, pc.ctx, case,
+                                                                  pc.t.language)
+                               if o.stage == stage), ""),
                   drafted=drafted, refused=refused, languages=LANGUAGES, can_record=can_record,
                   fields=[f for f in event_form.fields if f.key not in fixed],
                   problems=problems, field_errors={p.field: p.message for p in problems

@@ -47,7 +47,8 @@ from workflow.storage.queries import in_subtree
 MAX_CAUSES = 2000  # a risk's causes and conditions: a paragraph or two of the note
 
 FULFILLED = "fulfilled"
-STATUSES = ("not_started", "in_progress", FULFILLED, "not_fulfilled")
+NOT_STARTED, IN_PROGRESS, NOT_FULFILLED = "not_started", "in_progress", "not_fulfilled"
+STATUSES = (NOT_STARTED, IN_PROGRESS, FULFILLED, NOT_FULFILLED)  # a review's verdicts
 PLAN_COLUMNS = ("measure", "completion_form", "deadline", "responsible")
 PLAN_OPTIONAL = ("person", "recommendation")
 # the headings an office's action plan writes for its columns, beside their labels
@@ -213,6 +214,11 @@ def periods_from(ctx: Context, definition, on: date) -> list:
 def period_end(s: Session, ctx: Context, analysis: Case, period: str) -> date:
     """The last day of a reporting period of the analysis."""
     return _bounds(s, ctx, analysis, definition_of(s, ctx, analysis), period)[1]
+
+
+def period_bounds(s: Session, ctx: Context, analysis: Case, period: str) -> tuple[date, date]:
+    """The first and last day of a reporting period of the analysis."""
+    return _bounds(s, ctx, analysis, definition_of(s, ctx, analysis), period)
 
 
 def _bounds(s: Session, ctx: Context, analysis: Case, definition, period: str
