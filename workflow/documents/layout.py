@@ -492,8 +492,114 @@ def monitoring_note(language: str):
     return doc
 
 
+# The minutes of the public discussion (000:L326-352; 001:L104-106) and the justification note
+# replacing the publication (000:L473-481): the fixed text says what the paper is; who took
+# part, what was proposed and decided and why the note is not published are the records'.
+PAPERS: dict[str, dict[str, str]] = {
+    "kk": {
+        "minutes_title": "Ішкі талдау нәтижелерін жария талқылау ХАТТАМАСЫ № {{ own.number }}",
+        "minutes_when": "Күні: {{ own.date }}. Өтетін орны: {{ discussion.place }}",
+        "minutes_subject": "{{ object_genitive }} қызметінде сыбайлас жемқорлық тәуекелдеріне "
+                           "ішкі талдау нәтижелерін ({{ period.first_day }} – "
+                           "{{ period.last_day }}) талқылау",
+        "present": "Қатысқандар:",
+        "proposals": "Айтылған ұсыныстар:",
+        "decisions": "ШЕШІЛДІ:",
+        "justification_title": "НЕГІЗДЕМЕ",
+        "justification_subject": "талдамалық анықтама мен іс-шаралар жоспарын интернет-ресурста "
+                                 "орналастырмау туралы",
+        "justification_text": "{{ object_genitive }} қызметінде {{ period.first_day }} – "
+                              "{{ period.last_day }} кезеңінде жүргізілген сыбайлас жемқорлық "
+                              "тәуекелдеріне ішкі талдаудың талдамалық анықтамасы мен "
+                              "іс-шаралар жоспары интернет-ресурста мына себеппен "
+                              "орналастырылмайды: {{ justification }}",
+    },
+    "ru": {
+        "minutes_title": "ПРОТОКОЛ № {{ own.number }} публичного обсуждения результатов "
+                         "внутреннего анализа коррупционных рисков",
+        "minutes_when": "Дата: {{ own.date }}. Место проведения: {{ discussion.place }}",
+        "minutes_subject": "Обсуждение результатов внутреннего анализа коррупционных рисков в "
+                           "деятельности {{ object_genitive }} за период с "
+                           "{{ period.first_day }} по {{ period.last_day }}",
+        "present": "Присутствовали:",
+        "proposals": "Высказанные предложения:",
+        "decisions": "РЕШИЛИ:",
+        "justification_title": "ОБОСНОВАНИЕ",
+        "justification_subject": "неразмещения аналитической справки и плана мероприятий на "
+                                 "интернет-ресурсе",
+        "justification_text": "Аналитическая справка и план мероприятий по результатам "
+                              "внутреннего анализа коррупционных рисков в деятельности "
+                              "{{ object_genitive }} за период с {{ period.first_day }} по "
+                              "{{ period.last_day }} не размещаются на интернет-ресурсе по "
+                              "следующей причине: {{ justification }}",
+    },
+    "en": {
+        "minutes_title": "MINUTES No. {{ own.number }} of the public discussion of the results "
+                         "of the internal analysis of corruption risks",
+        "minutes_when": "Date: {{ own.date }}. Place: {{ discussion.place }}",
+        "minutes_subject": "Discussion of the results of the internal analysis of corruption "
+                           "risks in the activity of {{ object_genitive }} from "
+                           "{{ period.first_day }} to {{ period.last_day }}",
+        "present": "Present:",
+        "proposals": "Proposals made:",
+        "decisions": "DECIDED:",
+        "justification_title": "JUSTIFICATION",
+        "justification_subject": "for not publishing the analytic note and the action plan on "
+                                 "the internet resource",
+        "justification_text": "The analytic note and the action plan of the internal analysis "
+                              "of corruption risks in the activity of {{ object_genitive }} "
+                              "from {{ period.first_day }} to {{ period.last_day }} are not "
+                              "published on the internet resource for this reason: "
+                              "{{ justification }}",
+    },
+}
+
+
+def _approval(doc, w: dict[str, Any]) -> None:
+    """The approval block at the top right: "УТВЕРЖДАЮ", the signer, the recorded date."""
+    _para(doc, w["approve"], bold=True, right=True)
+    _para(doc, "{{ signer.position }}", right=True)
+    _para(doc, "________________  {{ signer.name }}", right=True)
+    _para(doc, "{{ own.date }}", right=True)
+
+
+def discussion_minutes(language: str):
+    w = {**WORDS[language], **PAPERS[language]}
+    doc = _new(language)
+    _approval(doc, w)
+    _org(doc)
+    _para(doc, w["minutes_title"], bold=True, center=True)
+    _para(doc, w["minutes_when"])
+    _para(doc, w["minutes_subject"])
+    _para(doc, w["present"], bold=True)
+    _para(doc, "{%p for p in discussion.participants %}")
+    _para(doc, "– {{ p.name }}, {{ p.position }};")
+    _para(doc, "{%p endfor %}")
+    _para(doc, w["proposals"], bold=True)
+    _para(doc, "{%p for text in discussion.proposals %}")
+    _para(doc, "{{ loop.index }}. {{ text }}")
+    _para(doc, "{%p endfor %}")
+    _para(doc, w["decisions"], bold=True)
+    _para(doc, "{%p for text in discussion.decisions %}")
+    _para(doc, "{{ loop.index }}. {{ text }}")
+    _para(doc, "{%p endfor %}")
+    return doc
+
+
+def justification_note(language: str):
+    w = {**WORDS[language], **PAPERS[language]}
+    doc = _new(language)
+    _approval(doc, w)
+    _org(doc)
+    _para(doc, w["justification_title"], bold=True, center=True)
+    _para(doc, w["justification_subject"], bold=True, center=True)
+    _para(doc, w["justification_text"])
+    return doc
+
+
 BUILDERS = (order, analytic_note, action_plan, monitoring_report, monitoring_note,
-            positions_list, schedule)  # each named as its template
+            positions_list, schedule, discussion_minutes,
+            justification_note)  # each named as its template
 
 
 def build(folder: Path = SHIPPED) -> list[Path]:

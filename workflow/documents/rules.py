@@ -51,8 +51,11 @@ class Document:
 
 
 # The facts a document may read from a record's evidence (`recorded`): the analysis's methods,
-# the working group's members ("name, position" separated by ";") and the unit conducting it.
-RECORDED = ("methods", "members", "unit")
+# the working group's members ("name, position" separated by ";") and the unit conducting it;
+# the public discussion's place, participants (as members), proposals and decisions (each
+# separated by ";"); the reason the note and the plan are not published.
+RECORDED = ("methods", "members", "unit", "place", "participants", "proposals", "decisions",
+            "justification")
 
 
 def parse(raw: dict[str, Any]) -> dict[str, dict[str, Document]]:

@@ -393,6 +393,12 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
         "group": members or ([] if unit else [{"name": texts.BLANK, "position": texts.BLANK}]),
         "unit": unit,
         "methods": _recorded(standing, doc, "methods") or texts.BLANK,
+        "discussion": {"place": _recorded(standing, doc, "place") or texts.BLANK,
+                       "participants": _members(_recorded(standing, doc, "participants"))
+                       or [{"name": texts.BLANK, "position": texts.BLANK}],
+                       "proposals": _items(_recorded(standing, doc, "proposals")),
+                       "decisions": _items(_recorded(standing, doc, "decisions"))},
+        "justification": _recorded(standing, doc, "justification") or texts.BLANK,
         "own": _issued(view, doc, stage, day),
         "stages": [{"no": n, "key": st.key, "name": st.name, "due": due_text(st, t),
                     "basis": _basis(defn, st.key, language, t), "done_on": day(st.done_on),
@@ -434,6 +440,12 @@ def _recorded(standing: dict[str, CaseRecord], doc: Document, fact: str) -> str:
     if where is None or where[0] not in standing:
         return ""
     return str((standing[where[0]].evidence or {}).get(where[1]) or "").strip()
+
+
+def _items(text: str) -> list[str]:
+    """Proposals or decisions as recorded, one after another separated by ";" (or lines); a
+    single visible blank when none is recorded."""
+    return [p.strip() for p in text.replace("\n", ";").split(";") if p.strip()] or [texts.BLANK]
 
 
 def _members(text: str) -> list[dict[str, str]]:

@@ -59,6 +59,11 @@ PLACEHOLDERS: dict[str, str] = {
     "recommendations": "every recommendation, numbered: a list of {no, text, risk_no}",
     "plan": "the action plan: a list of {no, measure, answers, form, deadline, responsible, "
             "person, position (the person's, as her account gives it; \"\" when none)}",
+    "discussion": "the public discussion's minutes as recorded: .place (announced with its "
+                  "date), .participants [{name, position}], .proposals [text], .decisions "
+                  "[text] (a blank each until recorded)",
+    "justification": "why the note and the plan are not published, as recorded with the "
+                     "publication (a blank until recorded)",
     "year": "the schedule's year",
     "schedule": "the schedule of a subject's year: a list of {no, object, first_day, last_day}",
     "positions": "the list of positions: a list of {no, position, subdivision, risk_no (the "
@@ -406,6 +411,9 @@ def sample(language: str) -> dict[str, Any]:
         "plan": [{"no": 1, "measure": "m", "answers": "1", "form": "f",
                   "deadline": "01.01.2026", "responsible": "r", "person": "p",
                   "position": ""}],
+        "discussion": {"place": "p", "participants": [person], "proposals": ["p"],
+                       "decisions": ["d"]},
+        "justification": "j",
         "year": 2026,
         "schedule": [{"no": 1, "object": "o", "first_day": "01.02.2026",
                       "last_day": "01.03.2026"}],
