@@ -122,8 +122,9 @@ def test_the_api_lists_the_documents_and_refuses_what_is_not_one(world: Web):
     kgd = world.analyses["mf_done"]
     api = world.api("aigerim")
     listed = api.get(f"/api/v1/cases/{kgd}/documents").json()
-    assert [d["stage"] for d in listed["documents"]][:3] == ["order", "analytic_note",
-                                                            "action_plan"]
+    # in the case's stage order: the order, the discussion's minutes, the note, the plan
+    assert [d["stage"] for d in listed["documents"]][:4] == ["order", "public_discussion",
+                                                            "analytic_note", "action_plan"]
     other = world.api("saule")  # the officer of another organisation
     before = world.dump()
     r = api.get(f"/api/v1/cases/{kgd}/documents/start_announcement")

@@ -259,9 +259,10 @@ def test_each_event_asks_only_for_what_its_definition_needs(web: Web):
                       data={**NOTE, "event": event, "csrf": csrf}).status_code == 303
     page = b.get(f"/cases/{edu}").text
     publication = form_block(page, "record-publication")
-    # version 5: a row per link with its channel (I-15), five rows, or one plain link
+    # version 5: a row per link with its channel (I-15), five rows, or one plain link;
+    # version 6: why the note and the plan are not published (the justification note's)
     assert set(publication.values) == {"date", "url", "number", "signed_by", "approver_role",
-                                       "ev_acting_reason", "note",
+                                       "ev_acting_reason", "ev_unpublished_reason", "note",
                                        *(f"l{x}_links_{n}" for x in "ck" for n in range(5))}
     assert publication.required == {"date"}
     one_of = en("record.one_of", groups=DEFINITION.evidence["links"].names["en"] + en("record.or")
