@@ -27,9 +27,12 @@ KAZAKH = set("әғқңөұүі")  # the letters of Kazakh that Russian has not, 
 HEADER = {"kk": "Жұмыс түрі", "ru": "Вид работ"}  # the work plan's header cell
 ORG = {"kk": "Облыс бойынша мемлекеттік кірістер департаменті",
        "ru": "Департамент государственных доходов по области"}  # the demo's organisation
+SCHEDULE_ORG = {"kk": "Білім басқармасы", "ru": "Управление образования"}  # AK-ALM-EDU's year
 TABLE_OF = {"order": "plan_cols", "analytic_note": "rec_cols", "action_plan": "measure_cols",
             "monitoring_report": "status_cols",
-            "monitoring_note": "result_cols"}  # each document's table (layout.WORDS)
+            "monitoring_note": "result_cols", "positions_list": "positions_cols",
+            "schedule": "schedule_cols"}  # each document's table (layout.words); the minutes
+# and the justification note have none
 PLAN_HEADER = {"kk": "Аяқталу нысаны", "ru": "Форма завершения"}
 
 
@@ -65,11 +68,17 @@ def printed(tmp_path_factory) -> dict[str, PdfReader]:
                              if k.startswith("monitoring_review:"))[0]
             files = []
             for lang in ("kk", "ru"):
-                for stage in ("order", "analytic_note", "action_plan", quarter, "monitoring"):
+                for stage in ("order", "public_discussion", "analytic_note", "action_plan",
+                              "publication", "positions_list", quarter, "monitoring"):
                     drafted = documents.draft(s, ctx, case, stage, lang)
                     path = tmp / f"{drafted.document}-{lang}.docx"
                     path.write_bytes(drafted.content)
                     files.append(path)
+                prog, _subject = svc.programme_of(s, "AK-ALM-EDU", TODAY.year)
+                drafted = documents.draft_schedule(s, ctx, prog.id, lang)
+                path = tmp / f"{drafted.document}-{lang}.docx"
+                path.write_bytes(drafted.content)
+                files.append(path)
     out = tmp / "pdf"
     out.mkdir()
     return _print(files, out)
@@ -77,7 +86,7 @@ def printed(tmp_path_factory) -> dict[str, PdfReader]:
 
 @pytest.mark.slow
 def test_each_document_prints_on_a4_pages_none_empty(printed):
-    assert len(printed) == 10
+    assert len(printed) == 18  # nine documents in two languages
     for name, pdf in printed.items():
         for number, page in enumerate(pdf.pages, start=1):
             box = page.mediabox
@@ -123,10 +132,12 @@ def test_what_is_printed_reads_in_the_documents_language(printed):
             assert "Head" not in text and "apparatus" not in text, name
             # the organisation heads the first page once (no page header repeating it)
             heading = [line.strip() for line in pdf.pages[0].extract_text().splitlines()[:8]]
-            assert heading.count(ORG[lang]) == 1, (name, heading)
+            org = SCHEDULE_ORG[lang] if name.startswith("schedule-") else ORG[lang]
+            assert heading.count(org) == 1, (name, heading)
             # no table column breaks a word of its heading: each word prints whole
             words = set(text.replace("/", " ").replace(",", " ").split())
-            for heading in layout.WORDS[lang][TABLE_OF[name.rsplit("-", 1)[0]]]:
+            table = TABLE_OF.get(name.rsplit("-", 1)[0])
+            for heading in layout.words(lang)[table] if table else ():
                 for word in heading.replace("/", " ").replace(",", " ").split():
                     assert word in words, (name, word)
         report = _text(printed[f"monitoring_report-{lang}"])
@@ -150,7 +161,9 @@ def test_a_table_row_is_never_split_across_pages(printed):
     seen = 0
     for name, pdf in printed.items():
         document, lang = name.rsplit("-", 1)
-        columns = layout.WORDS[lang][TABLE_OF[document]]
+        if document not in TABLE_OF:
+            continue
+        columns = layout.words(lang)[TABLE_OF[document]]
         header = re.compile(r"\s+".join(re.escape(w) for c in columns for w in c.split()))
         for number, page in enumerate(pdf.pages, start=1):
             found = header.search(page.extract_text())

@@ -555,6 +555,12 @@ PAPERS: dict[str, dict[str, str]] = {
 }
 
 
+def words(language: str) -> dict[str, Any]:
+    """Every fixed text of the shipped templates in `language`, by its key."""
+    return {**WORDS[language], **POSITIONS[language], **SCHEDULE[language],
+            **PAPERS[language]}
+
+
 def _approval(doc, w: dict[str, Any]) -> None:
     """The approval block at the top right: "УТВЕРЖДАЮ", the signer, the recorded date."""
     _para(doc, w["approve"], bold=True, right=True)

@@ -42,8 +42,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
                                "set_name_forms", "org_genitive", "checked_forms",
                                "proposed_forms", "org_names", "org_rows",
                                "orgs_version", "subtree_kinds"),
-    "services.programmes": ("programme_cases", "programme_definition", "programme_stage",
-                            "programmes_under"),
+    "services.programmes": ("programme_cases", "programme_definition", "programme_of",
+                            "programme_stage", "programmes_under"),
     "services.replanning": ("replan_all",),
     "services.users": ("add_user", "display_names", "list_users", "update_user"),
     "services.withdrawal": ("case_history", "restore_case", "void_with_linked", "withdraw_case"),
@@ -140,6 +140,7 @@ if TYPE_CHECKING:
     from workflow.services.processes import definition_of as definition_of
     from workflow.services.programmes import programme_cases as programme_cases
     from workflow.services.programmes import programme_definition as programme_definition
+    from workflow.services.programmes import programme_of as programme_of
     from workflow.services.programmes import programme_stage as programme_stage
     from workflow.services.programmes import programmes_under as programmes_under
     from workflow.services.recording import case_revision as case_revision
