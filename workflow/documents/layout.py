@@ -412,10 +412,7 @@ WIDTHS["positions_cols"] = (0.9, 5.0, 4.6, 6.0)
 def positions_list(language: str):
     w = {**WORDS[language], **POSITIONS[language]}
     doc = _new(language)
-    _para(doc, w["approve"], bold=True, right=True)
-    _para(doc, "{{ signer.position }}", right=True)
-    _para(doc, "________________  {{ signer.name }}", right=True)
-    _para(doc, w["approved_on"], right=True)
+    _approval(doc, w, w["approved_on"])
     _org(doc)
     _para(doc, w["positions_title"], bold=True, center=True)
     _para(doc, w["object"])
@@ -450,10 +447,7 @@ WIDTHS["schedule_cols"] = (0.9, 9.2, 3.2, 3.2)
 def schedule(language: str):
     w = {**WORDS[language], **POSITIONS[language], **SCHEDULE[language]}
     doc = _new(language)
-    _para(doc, w["approve"], bold=True, right=True)
-    _para(doc, "{{ signer.position }}", right=True)
-    _para(doc, "________________  {{ signer.name }}", right=True)
-    _para(doc, w["approved_on"], right=True)
+    _approval(doc, w, w["approved_on"])
     _org(doc)
     _para(doc, w["schedule_title"], bold=True, center=True)
     _table(doc, w["schedule_cols"], "a in schedule",
@@ -561,12 +555,13 @@ def words(language: str) -> dict[str, Any]:
             **PAPERS[language]}
 
 
-def _approval(doc, w: dict[str, Any]) -> None:
-    """The approval block at the top right: "УТВЕРЖДАЮ", the signer, the recorded date."""
+def _approval(doc, w: dict[str, Any], dated: str = "{{ own.date }}") -> None:
+    """The approval block at the top right: "УТВЕРЖДАЮ", the signer, the recorded date (and
+    number, as `dated` writes them)."""
     _para(doc, w["approve"], bold=True, right=True)
     _para(doc, "{{ signer.position }}", right=True)
     _para(doc, "________________  {{ signer.name }}", right=True)
-    _para(doc, "{{ own.date }}", right=True)
+    _para(doc, dated, right=True)
 
 
 def discussion_minutes(language: str):
