@@ -160,5 +160,5 @@ def test_the_shipped_analysis_keeps_opening_after_its_comments_change(db):
         s.commit()
     assert dump_tables(db) == before
     # a value changed in that stored text is another meaning: refused
-    changed = earlier.replace("version = 5", "version = 5\nkind = \"x\"", 1)
+    changed = earlier.replace("version = 6", "version = 6\nkind = \"x\"", 1)
     assert not same_meaning("a" * 64, changed, loaded.sha256, loaded.text)

@@ -170,15 +170,29 @@ def record_signed(s: Session, ctx: Context, store: FileStore, limits: FilesSetti
     return record_with_files(s, ctx, store, limits, case.id, doc.event, on, given, files)
 
 
-def risks_of(s: Session, case: Case) -> list[dict[str, Any]]:
-    """The case's risks as its documents number them, each with its causes and conditions."""
+def risks_of(s: Session, case: Case, language: str = "en") -> list[dict[str, Any]]:
+    """The case's risks as its documents number them, each with its causes and conditions,
+    its grades, level (its key and name in `language`; "" and "not assessed" when it has
+    none) and rank (the monitoring's `ranked`)."""
     risks, _recs = _risks(s, case)
     return [{"no": n, "description": r.description, "process": r.process or "",
-             "subdivision": r.subdivision or "", "causes": r.causes or ""}
-            for n, r in enumerate(risks, start=1)]
+             "subdivision": r.subdivision or "", "causes": r.causes or "", "id": r.id,
+             **assessed_facts(a, language)}
+            for (n, r), a in zip(enumerate(risks, start=1), monitoring.ranked(risks),
+                                 strict=True)]
+
+
+def assessed_facts(a: Any, language: str) -> dict[str, Any]:
+    """A ranked risk's facts: likelihood, consequence, score, level (name), level_key, rank."""
+    return {"likelihood": a.likelihood, "consequence": a.consequence, "score": a.score,
+            "level_key": a.level.key if a.level else "",
+            "level": name_in(a.level.names, language, a.level.key) if a.level
+            else Translator(language)("risk.not_assessed"),
+            "colour": a.level.colour if a.level else "", "rank": a.rank}
 
 
 RISK_FIELDS = ("description", "process", "subdivision", "causes")
+GRADE_FIELDS = ("likelihood", "consequence")  # chosen on the scales of the criteria file
 
 
 def risk_places(s: Session, ctx: Context, case: Case) -> dict[str, Document]:
@@ -199,10 +213,12 @@ def record_risk(s: Session, ctx: Context, case_id: int | str, stage: str,
     try:
         return monitoring.add_risk(s, ctx, given.get("description", ""),
                                    given.get("process"), given.get("subdivision"),
-                                   analysis_id=case.id, causes=given.get("causes"))
+                                   analysis_id=case.id, causes=given.get("causes"),
+                                   likelihood=given.get("likelihood"),
+                                   consequence=given.get("consequence"))
     except MerzimError as exc:
         field = exc.params.get("field")
-        if field in RISK_FIELDS:
+        if field in (*RISK_FIELDS, *GRADE_FIELDS):
             exc.labels["field"] = f"document.risk.{field}"
         raise
 
@@ -245,7 +261,8 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
         recs_of.setdefault(r.risk_id, []).append(row)
     risk_rows = [{"no": numbers[r.id], "description": r.description, "process": r.process or "",
                   "subdivision": r.subdivision or "", "causes": r.causes or texts.BLANK,
-                  "recommendations": recs_of.get(r.id, [])} for r in risks]
+                  "recommendations": recs_of.get(r.id, []), **assessed_facts(a, language)}
+                 for r, a in zip(risks, monitoring.ranked(risks), strict=True)]
     groups: dict[str, list[dict[str, Any]]] = {}
     for risk, row in zip(risks, risk_rows, strict=True):
         groups.setdefault(risk.process or "", []).append(row)
@@ -284,6 +301,7 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
                                           start=1)],
         "risks": risk_rows,
         "risk_groups": [{"name": name, "risks": rows} for name, rows in groups.items()],
+        "risks_ranked": sorted(risk_rows, key=lambda r: r["rank"]),
         "recommendations": rec_rows,
         "plan": plan,
         "quarter": _monitoring(s, ctx, case, doc, stage, by_key, items, recommendations, plan,
