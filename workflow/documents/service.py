@@ -191,6 +191,25 @@ def assessed_facts(a: Any, language: str) -> dict[str, Any]:
             "colour": a.level.colour if a.level else "", "rank": a.rank}
 
 
+def analyses_with_risks(s: Session, org_id: int) -> list[int]:
+    """The analyses (not withdrawn) whose subject or object is the organisation and that
+    recorded a risk, by id."""
+    query = (select(Case.id).join(Risk, col(Risk.analysis_id) == col(Case.id))
+             .where((col(Case.subject_id) == org_id) | (col(Case.object_id) == org_id),
+                    col(Case.withdrawn_at).is_(None))
+             .distinct().order_by(col(Case.id)))
+    return [int(i) for i in s.exec(query)]
+
+
+def unmeasured_for(s: Session, ctx: Context, case: Case, doc: Document) -> list[int] | None:
+    """On the page of the document whose record approves the action plan (the monitoring's
+    `plan_approved_by`): the numbers of the risks no measure of the plan answers yet; None on
+    any other document's page."""
+    if doc.event != monitoring.keys(definition_of(s, ctx, case)).get("plan_approved_by"):
+        return None
+    return monitoring.unmeasured(s, case.id)
+
+
 RISK_FIELDS = ("description", "process", "subdivision", "causes")
 GRADE_FIELDS = ("likelihood", "consequence")  # chosen on the scales of the criteria file
 

@@ -177,8 +177,14 @@ def plan_import(analysis: str = PLAN_ID,
     rows = _read(file)
     with unit_of_work() as s:
         items = ms.import_plan(s, context(), rows, **owner)
-        out = {"imported": len(items), "ids": [i.id for i in items]}
-    emit_json(out) if as_json else STATE.console.print(STATE.t("plan.imported", n=out["imported"]))
+        missing = ms.unmeasured(s, owner["analysis_id"]) if owner["analysis_id"] else []
+        out = {"imported": len(items), "ids": [i.id for i in items], "unmeasured": missing}
+    if as_json:
+        emit_json(out)
+        return
+    STATE.console.print(STATE.t("plan.imported", n=out["imported"]))
+    if missing:  # D-6: which risks the plan does not answer yet
+        STATE.console.print(STATE.t.n("plan.unmeasured", len(missing), risks=ms.numbered(missing)))
 
 
 @plan_app.command("export")

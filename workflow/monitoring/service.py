@@ -293,7 +293,7 @@ def check_measures(s: Session, k: dict[str, str], analysis: Case,
     reason = k.get("unmeasured_reason")
     if missing and not (reason and str(evidence.get(reason) or "").strip()):
         raise RuleViolation("risks without a measure", key="rule.risks_unmeasured",
-                            n=len(missing), risks=", ".join(f"№{n}" for n in missing),
+                            n=len(missing), risks=numbered(missing),
                             field=reason or "")
 
 
@@ -431,11 +431,12 @@ def add_risk(s: Session, ctx: Context, description: str, process: str | None = N
 
 
 def assess_risk(s: Session, ctx: Context, risk_id: int, likelihood: Any,
-                consequence: Any) -> Risk:
+                consequence: Any, analysis_id: int | None = None) -> Risk:
     """A recorded risk's likelihood and consequence set (or corrected), both at once; audited
-    with the grades it had."""
+    with the grades it had. `analysis_id`: the risk must be that analysis's (else: not
+    found)."""
     risk = s.get(Risk, risk_id)
-    if risk is None:
+    if risk is None or (analysis_id is not None and risk.analysis_id != analysis_id):
         raise NotFound(f"no risk {risk_id}", key="notfound.risk", id=risk_id)
     grades = levels.criteria().check(likelihood, consequence)
     if grades[0] is None:
@@ -480,6 +481,11 @@ def unmeasured(s: Session, analysis_id: int) -> list[int]:
     risks = risks_in_order(s, analysis_id)
     done = measured(s, risks)
     return [n for n, r in enumerate(risks, start=1) if r.id not in done]
+
+
+def numbered(numbers: list[int]) -> str:
+    """Risks named by their numbers in the note: "№1, №3"."""
+    return ", ".join(f"№{n}" for n in numbers)
 
 
 def risk_rows(s: Session, ctx: Context, analysis_id: int) -> list[dict[str, Any]]:
