@@ -10,7 +10,7 @@ import re
 
 from sqlmodel import Session, col, select
 
-from tests.monitoring.test_risk_assessment import _cells
+from tests.monitoring.risk_world import cells as _cells
 from tests.support.web_helpers import (
     TODAY,
     Web,

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.monitoring import test_monitoring_service as story
-from tests.monitoring.test_monitoring_service import (
+from tests.monitoring import risk_world as story
+from tests.monitoring.risk_world import (
     EVIDENCE,
     GOOD,
+    cells,
     commit,
     plan,
     read,
@@ -30,7 +31,7 @@ from workflow.monitoring import levels, maps
 from workflow.monitoring import service as ms
 
 PLAN_DAY = date(2025, 12, 2)
-ctx, noted = story.ctx, story.noted  # the story's akimat and its analysis, note signed
+ctx, noted = story.ctx, story.noted  # the akimat and its analysis, note signed (fixtures)
 
 
 def _signed(**more: str) -> dict[str, str]:
@@ -154,23 +155,13 @@ def test_the_risk_map_places_each_number_in_the_cell_of_its_grades(db, ctx, note
         commit(db, lambda s, n=n, lk=lk, cq=cq: ms.add_risk(
             s, ctx, f"Risk {n}", analysis_id=noted, likelihood=lk, consequence=cq))
     drawn = read(db, lambda s: maps.of_analysis(s, svc.get_analysis(s, noted), "ru"))
-    cells = _cells(drawn.svg)
-    assert cells[(3, 1)] == ("medium", "1, 3") and cells[(1, 3)] == ("medium", "2")
-    assert all(text == "" for key, (_lv, text) in cells.items() if key not in ((3, 1), (1, 3)))
-    assert len(cells) == 9 and cells[(3, 3)][0] == "high" and cells[(1, 1)][0] == "low"
+    found = cells(drawn.svg)
+    assert found[(3, 1)] == ("medium", "1, 3") and found[(1, 3)] == ("medium", "2")
+    assert all(text == "" for key, (_lv, text) in found.items() if key not in ((3, 1), (1, 3)))
+    assert len(found) == 9 and found[(3, 3)][0] == "high" and found[(1, 1)][0] == "low"
     assert "<title id=\"riskmap-title\">Карта рисков</title>" in drawn.svg
     assert "1 риск не оценён: 4" in drawn.svg and "2 риска: 1, 3" in drawn.svg
     assert drawn.not_assessed == ["4"]
-
-
-def _cells(svg: str) -> dict[tuple[int, int], tuple[str, str]]:
-    """Each cell of a drawn map: its level and the labels written in it."""
-    out = {}
-    for m in re.finditer(r'<g class="cell" data-likelihood="(\d)" data-consequence="(\d)" '
-                         r'data-level="(\w+)">(.*?)</g>', svg, re.S):
-        labels = re.findall(r'class="risks">([^<]*)<', m.group(4))
-        out[int(m.group(1)), int(m.group(2))] = (m.group(3), ", ".join(labels))
-    return out
 
 
 # -- no risk without a measure (D-6) -----------------------------------------------------------

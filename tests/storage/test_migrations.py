@@ -146,8 +146,9 @@ def test_a_database_of_the_previous_head_upgrades_with_everything_intact(old_eng
         renamed = {"monitoring_report": "monitoring_period"}.get(table, table)  # 0007
         # 0009: organisation.public_page, 0022: organisation.headcount, 0014: outbox.stages,
         # 0029: app_user.signed_in_at and telegram_bound_at, 0031: organisation.joined_on;
-        # 0032: risk.causes and app_user.position; NULL on old rows
-        added = {"organisation": 3, "outbox": 1, "app_user": 3, "risk": 1}.get(table, 0)
+        # 0032: risk.causes and app_user.position; 0035: risk.likelihood and consequence (not
+        # assessed); NULL on old rows
+        added = {"organisation": 3, "outbox": 1, "app_user": 3, "risk": 3}.get(table, 0)
         kept = [r[:len(r) - added] for r in after[renamed]]
         assert kept == before[table], table
         assert all(r[len(r) - added:] == (None,) * added for r in after[renamed]), table

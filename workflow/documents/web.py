@@ -3,10 +3,16 @@ confirms on the case page; the document's page (its download in kk, ru and en, w
 it is drafted from, the form that records the signed scan as the stage's confirming document
 in one step, and on the analytic note's page its risks with the form that records one); the
 API's `GET /api/v1/cases/{id}/documents`, `GET /api/v1/cases/{id}/documents/{stage}?lang=` and
-`POST /api/v1/cases/{id}/documents/{stage}` (the signed scan).
+`POST /api/v1/cases/{id}/documents/{stage}` (the signed scan). The risks assessed and mapped
+(D-6): the note's page lists them with their level and rank above the analysis's risk map
+(`/cases/{id}/risk-map.svg`); an organisation's map of its analyses' risks
+(`/orgs/{code}/risk-map`, linked from its page); the API's `GET|POST /api/v1/cases/{id}/risks`
+and `PUT /api/v1/cases/{id}/risks/{risk}/assessment`; the action plan's page names the risks
+no measure answers yet.
 
-Who may draft a document is who may see its case (a case about a person: who may see the
-person); who may record the signed scan is who may record on the case.
+Who may draft a document (or see a risk map) is who may see its case (a case about a person:
+who may see the person), an organisation's map who may see the organisation; who may record
+the signed scan (or a risk) is who may record on the case.
 """
 
 from __future__ import annotations

@@ -49,15 +49,14 @@ def draw(rows: Sequence[dict[str, Any]], language: str, title: str) -> RiskMap:
         if r["likelihood"] is not None and r["consequence"] is not None:
             placed.setdefault((r["likelihood"], r["consequence"]), []).append(r["label"])
     missing = [r["label"] for r in rows if r["likelihood"] is None]
-    desc = t("riskmap.criteria")
-    if missing:
-        desc += " " + t.n("riskmap.not_assessed", len(missing), risks=", ".join(missing))
+    note = t.n("riskmap.not_assessed", len(missing), risks=", ".join(missing)) if missing else ""
+    desc = f'{t("riskmap.criteria")} {note}'.strip()
     picture = riskmap.svg(found, placed, language, title,
                           {"likelihood": t("riskmap.likelihood"),
                            "consequence": t("riskmap.consequence"),
                            "legend": t("riskmap.legend")},
                           lambda labels: t.n("riskmap.cell", len(labels),
-                                             risks=", ".join(labels)), desc)
+                                             risks=", ".join(labels)), desc, note)
     return RiskMap(picture, list(rows), missing)
 
 
