@@ -78,9 +78,9 @@ def svg(found: Criteria, placed: Mapping[tuple[int, int], Sequence[str]], langua
     base = TOP + rows * cell_h
     for cons in found.consequence:
         x = LEFT + (cons.grade - 1) * CELL_W + CELL_W // 2
-        lines = _wrapped(f"{cons.grade}. {name_in(cons.names, language)}")
-        spans = "".join(f'<tspan x="{x}" dy="{0 if i == 0 else 15}">{escape(line)}</tspan>'
-                        for i, line in enumerate(lines))
+        wrapped = _wrapped(f"{cons.grade}. {name_in(cons.names, language)}")
+        spans = "".join(f'<tspan x="{x}" dy="{0 if i == 0 else 15}">{escape(text)}</tspan>'
+                        for i, text in enumerate(wrapped))
         out.append(f'<text x="{x}" y="{base + 18}" text-anchor="middle" '
                    f'class="axis-consequence">{spans}</text>')
     out.append(f'<text x="{LEFT + cols * CELL_W // 2}" y="{base + 56}" text-anchor="middle" '
