@@ -80,7 +80,10 @@ def _shown(request: Request, pc: PageContext, org: Any, status: int = 200,  # no
                   forms_error=forms_error,
                   backfilled=backfilled, since=since or f"{pc.ctx.today.year}-01-01",
                   backfill_error=backfill_error, imported=imported, import_error=import_error,
-                  import_problems=import_problems or [])
+                  import_problems=import_problems or [],
+                  # the features' links (web/kit/parts.py `org_links`: the risk map)
+                  org_links=[link for part in request.app.state.parts.org_links
+                             for link in part.links(request, pc, org)])
 
 
 @router.get("/orgs", response_class=HTMLResponse)

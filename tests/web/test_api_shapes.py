@@ -231,7 +231,8 @@ def test_every_operation_documents_what_it_answers_before_its_own_code(web: Web)
         documented = set(op["responses"])
         url = path.format(**{k: real.get(k, 1) for k in ("case_id", "analysis_id",
                                                         "programme_id", "key", "stage",
-                                                        "file_id", "comment_id", "view_id")})
+                                                        "file_id", "comment_id", "view_id",
+                                                        "risk_id")})
         if "503" not in documented:
             undocumented.append(f"{method} {path}: 503 not documented")
         answers = [("no token", anonymous.request(method.upper(), url).status_code)]

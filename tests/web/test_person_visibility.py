@@ -408,6 +408,10 @@ COVERED_GET = {
     # see the case, as private as its person): tests/documents/test_documents.py
     "GET /cases/{case_id}/documents/{stage}", "GET /cases/{case_id}/documents/{stage}/docx",
     "GET /api/v1/cases/{case_id}/documents", "GET /api/v1/cases/{case_id}/documents/{stage}",
+    # an analysis's risks and maps (no process about a person has risks; who may see them: who
+    # may see the case or the organisation): tests/documents/test_risk_map.py
+    "GET /cases/{case_id}/risk-map.svg", "GET /orgs/{code}/risk-map",
+    "GET /orgs/{code}/risk-map.svg", "GET /api/v1/cases/{case_id}/risks",
     # a register's import form and template: no case, no person (the rows a preview shows are
     # the uploader's own file; who may import: tests/web/test_web_import.py)
     "GET /registers/{process}/import", "GET /registers/{process}/template.xlsx",

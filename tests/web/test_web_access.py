@@ -309,6 +309,12 @@ COVERED_TEMPLATES = {
         "POST /cases/{case_id}/documents/{stage}/risks",
         "GET /api/v1/cases/{case_id}/documents", "GET /api/v1/cases/{case_id}/documents/{stage}",
         "POST /api/v1/cases/{case_id}/documents/{stage}"),
+    # the risks assessed and mapped: anonymous above; who may see the case or organisation
+    # (404 to another's officer) and who records (nothing stored): tests/documents/test_risk_map.py
+    *of("documents", "GET /cases/{case_id}/risk-map.svg", "GET /orgs/{code}/risk-map",
+        "GET /orgs/{code}/risk-map.svg", "GET /api/v1/cases/{case_id}/risks",
+        "POST /api/v1/cases/{case_id}/risks",
+        "PUT /api/v1/cases/{case_id}/risks/{risk_id}/assessment"),
     # a case's evidence files: anonymous above; the rest tests/services/test_files.py
     "GET /cases/{case_id}/files/{file_id}", "POST /cases/{case_id}/files",
     "POST /cases/{case_id}/files/{file_id}/public", "POST /cases/{case_id}/files/{file_id}/void",

@@ -16,6 +16,8 @@ The extension points:
 * `stage_actions`: the links a case page shows beside a stage (web/case_page.py:
   `links(request, pc, case, view)` → {stage key: [(label, href), ...]}; the documents feature's
   "draft the document");
+* `org_links`: the links an organisation's page shows (web/orgs_page.py: `links(request, pc,
+  org)` → [(label, href), ...]; the documents feature's risk map);
 * `report_forms`: the report forms the shared pages link (a register page its appendix, an
   analysis page the national input, the scorecard its forms with their lines; one feature
   fills it);
@@ -65,6 +67,7 @@ class Parts:
     report_forms: ReportForms | None = None
     stage_actions: Any = None
     startup: Any = None
+    org_links: Any = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class Composed:
     report_forms: ReportForms | None = None
     routers: tuple[APIRouter, ...] = field(default=())
     startup: tuple[Any, ...] = ()
+    org_links: tuple[Any, ...] = ()
 
 
 def compose(parts: Iterable[Parts]) -> Composed:
@@ -97,4 +101,6 @@ def compose(parts: Iterable[Parts]) -> Composed:
                     stage_actions=tuple(p.stage_actions for p in found
                                         if p.stage_actions is not None),
                     routers=tuple(r for p in found for r in p.routers),
-                    startup=tuple(p.startup for p in found if p.startup is not None), **single)
+                    startup=tuple(p.startup for p in found if p.startup is not None),
+                    org_links=tuple(p.org_links for p in found if p.org_links is not None),
+                    **single)

@@ -36,7 +36,9 @@ def load(s: Session, ctx: svc.Context, demo: Mapping[str, Any]) -> dict[str, Any
     for risk in data["risk"]:
         row = monitoring.add_risk(s, ctx, risk["description"], risk["process"],
                                   risk["subdivision"], analysis_id=case.id,
-                                  causes=risk.get("causes"))
+                                  causes=risk.get("causes"),
+                                  likelihood=risk.get("likelihood"),
+                                  consequence=risk.get("consequence"))
         recs += [monitoring.add_recommendation(s, ctx, row.id, text).id
                  for text in risk["recommendations"]]
     for p in data.get("position", []):

@@ -269,15 +269,48 @@ def _schedule_facts(s: Session, ctx: Context, prog: Programme, org: Organisation
     }
 
 
-def risks_of(s: Session, case: Case) -> list[dict[str, Any]]:
-    """The case's risks as its documents number them, each with its causes and conditions."""
+def risks_of(s: Session, case: Case, language: str = "en") -> list[dict[str, Any]]:
+    """The case's risks as its documents number them, each with its causes and conditions,
+    its grades, level (its key and name in `language`; "" and "not assessed" when it has
+    none) and rank (the monitoring's `ranked`)."""
     risks, _recs = _risks(s, case)
     return [{"no": n, "description": r.description, "process": r.process or "",
-             "subdivision": r.subdivision or "", "causes": r.causes or ""}
-            for n, r in enumerate(risks, start=1)]
+             "subdivision": r.subdivision or "", "causes": r.causes or "", "id": r.id,
+             **assessed_facts(a, language)}
+            for (n, r), a in zip(enumerate(risks, start=1), monitoring.ranked(risks),
+                                 strict=True)]
+
+
+def assessed_facts(a: Any, language: str) -> dict[str, Any]:
+    """A ranked risk's facts: likelihood, consequence, score, level (name), level_key, rank."""
+    return {"likelihood": a.likelihood, "consequence": a.consequence, "score": a.score,
+            "level_key": a.level.key if a.level else "",
+            "level": name_in(a.level.names, language, a.level.key) if a.level
+            else Translator(language)("risk.not_assessed"),
+            "colour": a.level.colour if a.level else "", "rank": a.rank}
+
+
+def analyses_with_risks(s: Session, org_id: int) -> list[int]:
+    """The analyses (not withdrawn) whose subject or object is the organisation and that
+    recorded a risk, by id."""
+    query = (select(Case.id).join(Risk, col(Risk.analysis_id) == col(Case.id))
+             .where((col(Case.subject_id) == org_id) | (col(Case.object_id) == org_id),
+                    col(Case.withdrawn_at).is_(None))
+             .distinct().order_by(col(Case.id)))
+    return [int(i) for i in s.exec(query)]
+
+
+def unmeasured_for(s: Session, ctx: Context, case: Case, doc: Document) -> list[int] | None:
+    """On the page of the document whose record approves the action plan (the monitoring's
+    `plan_approved_by`): the numbers of the risks no measure of the plan answers yet; None on
+    any other document's page."""
+    if doc.event != monitoring.keys(definition_of(s, ctx, case)).get("plan_approved_by"):
+        return None
+    return monitoring.unmeasured(s, case.id)
 
 
 RISK_FIELDS = ("description", "process", "subdivision", "causes")
+GRADE_FIELDS = ("likelihood", "consequence")  # chosen on the scales of the criteria file
 
 
 def risk_places(s: Session, ctx: Context, case: Case) -> dict[str, Document]:
@@ -298,10 +331,12 @@ def record_risk(s: Session, ctx: Context, case_id: int | str, stage: str,
     try:
         return monitoring.add_risk(s, ctx, given.get("description", ""),
                                    given.get("process"), given.get("subdivision"),
-                                   analysis_id=case.id, causes=given.get("causes"))
+                                   analysis_id=case.id, causes=given.get("causes"),
+                                   likelihood=given.get("likelihood"),
+                                   consequence=given.get("consequence"))
     except MerzimError as exc:
         field = exc.params.get("field")
-        if field in RISK_FIELDS:
+        if field in (*RISK_FIELDS, *GRADE_FIELDS):
             exc.labels["field"] = f"document.risk.{field}"
         raise
 
@@ -356,7 +391,8 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
 
     risk_rows = [{"no": numbers[r.id], "description": r.description, "process": r.process or "",
                   "subdivision": unit_name(r.subdivision), "causes": r.causes or texts.BLANK,
-                  "recommendations": recs_of.get(r.id, [])} for r in risks]
+                  "recommendations": recs_of.get(r.id, []), **assessed_facts(a, language)}
+                 for r, a in zip(risks, monitoring.ranked(risks), strict=True)]
     groups: dict[str, list[dict[str, Any]]] = {}
     for risk, row in zip(risks, risk_rows, strict=True):
         groups.setdefault(risk.process or "", []).append(row)
@@ -407,6 +443,7 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
                                           start=1)],
         "risks": risk_rows,
         "risk_groups": [{"name": name, "risks": rows} for name, rows in groups.items()],
+        "risks_ranked": sorted(risk_rows, key=lambda r: r["rank"]),
         "recommendations": rec_rows,
         "plan": plan,
         "positions": [{**p, "risk_no": p["risk_no"] or "",

@@ -54,7 +54,9 @@ PLACEHOLDERS: dict[str, str] = {
     "methods": "the analysis's methods as recorded with the order (a blank until recorded)",
     "stages": "the work plan: a list of {no, key, name, due, basis, done_on, responsible}",
     "risks": "the risks as recorded: a list of {no, description, process, subdivision, "
-             "causes, recommendations: [{no, text}]}",
+             "causes, recommendations: [{no, text}], likelihood, consequence, score, level "
+             "(its name; \"not assessed\" when it has none), rank}",
+    "risks_ranked": "the same risks in the order of their rank (level, score, number)",
     "risk_groups": "the risks grouped as recorded (by process): a list of {name, risks}",
     "recommendations": "every recommendation, numbered: a list of {no, text, risk_no}",
     "plan": "the action plan: a list of {no, measure, answers, form, deadline, responsible, "
@@ -395,7 +397,8 @@ def sample(language: str) -> dict[str, Any]:
            "overdue": False}
     recommendation = {"no": 1, "text": "r", "risk_no": 1}
     risk = {"no": 1, "description": "d", "process": "p", "subdivision": "s", "causes": "c",
-            "recommendations": [recommendation]}
+            "recommendations": [recommendation], "likelihood": 1, "consequence": 1,
+            "score": 1, "level": "l", "level_key": "low", "colour": "", "rank": 1}
     return {
         "language": language, "document": "D", "case": 1, "today": "01.01.2026",
         "process": "P",
@@ -406,7 +409,7 @@ def sample(language: str) -> dict[str, Any]:
         "methods": "M", "own": {"date": "01.01.2026", "number": "1"},
         "stages": [{"no": 1, "key": "k", "name": "n", "due": "01.01.2026", "basis": "b",
                     "done_on": "", "responsible": person}],
-        "risks": [risk], "risk_groups": [{"name": "p", "risks": [risk]}],
+        "risks": [risk], "risk_groups": [{"name": "p", "risks": [risk]}], "risks_ranked": [risk],
         "recommendations": [recommendation],
         "plan": [{"no": 1, "measure": "m", "answers": "1", "form": "f",
                   "deadline": "01.01.2026", "responsible": "r", "person": "p",

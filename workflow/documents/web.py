@@ -3,10 +3,16 @@ confirms on the case page; the document's page (its download in kk, ru and en, w
 it is drafted from, the form that records the signed scan as the stage's confirming document
 in one step, and on the analytic note's page its risks with the form that records one); the
 API's `GET /api/v1/cases/{id}/documents`, `GET /api/v1/cases/{id}/documents/{stage}?lang=` and
-`POST /api/v1/cases/{id}/documents/{stage}` (the signed scan).
+`POST /api/v1/cases/{id}/documents/{stage}` (the signed scan). The risks assessed and mapped
+(D-6): the note's page lists them with their level and rank above the analysis's risk map
+(`/cases/{id}/risk-map.svg`); an organisation's map of its analyses' risks
+(`/orgs/{code}/risk-map`, linked from its page); the API's `GET|POST /api/v1/cases/{id}/risks`
+and `PUT /api/v1/cases/{id}/risks/{risk}/assessment`; the action plan's page names the risks
+no measure answers yet.
 
-Who may draft a document is who may see its case (a case about a person: who may see the
-person); who may record the signed scan is who may record on the case.
+Who may draft a document (or see a risk map) is who may see its case (a case about a person:
+who may see the person), an organisation's map who may see the organisation; who may record
+the signed scan (or a risk) is who may record on the case.
 """
 
 from __future__ import annotations
@@ -15,10 +21,18 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from web.kit import recording, uploads
-from web.kit.access import Viewer, hidden, require_recorder, visible_case, visible_programme
+from web.kit.access import (
+    Viewer,
+    hidden,
+    require_recorder,
+    visible_case,
+    visible_org,
+    visible_programme,
+)
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import attachment, audited_refusal, check_csrf, page, render, secure
@@ -30,6 +44,8 @@ from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageErro
 from workflow.documents import service as documents
 from workflow.documents.texts import DocumentsSettings, TemplateRefused
 from workflow.i18n import LANGUAGES
+from workflow.monitoring import levels, maps
+from workflow.monitoring import service as monitoring
 from workflow.services import transactions as tx
 from workflow.services import visibility
 from workflow.services.files import FileRefused
@@ -110,9 +126,22 @@ def _page(request: Request, pc: PageContext, case_id: str, stage: str,
                                                    if p.field},
                   form=form or {}, files=uploads.files_by_record(
                       request, pc.s, pc.ctx, pc.viewer, case, view),
-                  risks=documents.risks_of(pc.s, case) if doc.records_risks else None,
+                  risks=documents.risks_of(pc.s, case, pc.t.language)
+                  if doc.records_risks else None,
                   risk_fields=documents.RISK_FIELDS, risk_problems=risk_problems or [],
-                  risk_form=risk_form or {})
+                  risk_form=risk_form or {}, risk_scales=_scales(pc.t.language),
+                  risk_map=maps.of_analysis(pc.s, case, pc.t.language).svg
+                  if doc.records_risks else None,
+                  unmeasured=documents.unmeasured_for(pc.s, pc.ctx, case, doc),
+                  numbered=monitoring.numbered)
+
+
+def _scales(language: str) -> dict[str, list[tuple[int, str]]]:
+    """The grades the risk form offers, each with its name in the reader's language."""
+    found = levels.criteria()
+    return {field: [(g.grade, g.names.get(language) or g.names["en"]) for g in scale]
+            for field, scale in (("likelihood", found.likelihood),
+                                 ("consequence", found.consequence))}
 
 
 @router.get("/cases/{case_id}/documents/{stage}", response_class=HTMLResponse)
@@ -176,13 +205,14 @@ def _record(request: Request, pc: PageContext, case_id: str, stage: str,
 @router.post("/cases/{case_id}/documents/{stage}/risks", response_class=HTMLResponse)
 def record_risk(request: Request, case_id: str, stage: str, pc: PageContext = Depends(page),
                 csrf: str = Form(""), description: str = Form(""), process: str = Form(""),
-                subdivision: str = Form(""), causes: str = Form("")) -> Response:
+                subdivision: str = Form(""), causes: str = Form(""), likelihood: str = Form(""),
+                consequence: str = Form("")) -> Response:
     """A risk of the case, with its causes and conditions, recorded from the analytic note's
     place; a refusal shows the page again with the problem, nothing stored."""
     check_csrf(pc, csrf)
     case, _defn = _case(pc.s, pc.ctx, pc.viewer, case_id)
     given = {"description": description, "process": process, "subdivision": subdivision,
-             "causes": causes}
+             "causes": causes, "likelihood": likelihood, "consequence": consequence}
     try:
         require_recorder(pc.viewer, case)
         with tx.transaction(pc.s):
@@ -195,6 +225,132 @@ def record_risk(request: Request, case_id: str, stage: str, pc: PageContext = De
         return _page(request, pc, case_id, stage, status=status,
                      risk_problems=recording.problems_of(exc, pc.t), risk_form=given)
     return RedirectResponse(f"/cases/{case.id}/documents/{stage}#risks", status_code=303)
+
+
+SVG = "image/svg+xml"
+
+
+def _svg(picture: str) -> Response:
+    return Response(picture, media_type=SVG, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/cases/{case_id}/risk-map.svg")
+def case_risk_map(case_id: str, pc: PageContext = Depends(page)) -> Response:
+    """The analysis's risk map (SVG), to who may see the case."""
+    case, _defn = _case(pc.s, pc.ctx, pc.viewer, case_id)
+    return _svg(maps.of_analysis(pc.s, case, pc.t.language).svg)
+
+
+def _org_map(pc: PageContext, code: str) -> tuple[Any, maps.RiskMap]:
+    """The organisation (when the reader sees it) and the map of its analyses' risks: the
+    analyses whose subject or object it is, each one the reader may see (as its page
+    decides)."""
+    org = visible_org(pc.s, pc.viewer, code)
+    cases = []
+    for case_id in documents.analyses_with_risks(pc.s, org.id):
+        try:
+            cases.append(_case(pc.s, pc.ctx, pc.viewer, case_id)[0])
+        except NotFound:
+            continue
+    title = pc.t("riskmap.org_title", org=svc.org_name(org, pc.t.language))
+    return org, maps.of_analyses(pc.s, cases, pc.t.language, title)
+
+
+@router.get("/orgs/{code}/risk-map", response_class=HTMLResponse)
+def org_risk_map(request: Request, code: str, pc: PageContext = Depends(page)) -> Response:
+    """The risk map of an organisation's analyses, with its risks by process or subdivision
+    and level."""
+    org, found = _org_map(pc, code)
+    return render(request, pc, "risk_map.html", org=org,
+                  org_name=svc.org_name(org, pc.t.language), risk_map=found)
+
+
+@router.get("/orgs/{code}/risk-map.svg")
+def org_risk_map_svg(code: str, pc: PageContext = Depends(page)) -> Response:
+    return _svg(_org_map(pc, code)[1].svg)
+
+
+class OrgLinks:
+    """The organisation page's link to its risk map."""
+
+    def links(self, request: Request, pc: PageContext, org) -> list[tuple[str, str]]:
+        return [(pc.t("riskmap.link"), f"/orgs/{org.code}/risk-map")]
+
+
+class RiskIn(BaseModel):
+    description: str = Field(description="What the risk is.")
+    process: str | None = Field(default=None, description="The process or function.")
+    subdivision: str | None = Field(default=None, description="The subdivision where it lies.")
+    causes: str | None = Field(default=None, description="The causes and conditions that "
+                                                         "favour the offence.")
+    likelihood: int | None = Field(default=None, description="Its likelihood, a grade of the "
+                                                             "criteria (1-3; with consequence).")
+    consequence: int | None = Field(default=None, description="Its consequence, a grade of the "
+                                                              "criteria (1-3; with likelihood).")
+
+
+class Assessment(BaseModel):
+    likelihood: int = Field(description="A grade of the criteria's likelihood scale.")
+    consequence: int = Field(description="A grade of the criteria's consequence scale.")
+
+
+class RiskOut(Shape):
+    """A risk of the analysis by its number in the note: its grades, level (name in the
+    reader's language, "not assessed" when it has none; `level_key` the criteria's key, null),
+    rank, and whether a measure of the action plan answers it."""
+
+    no: int
+    id: int
+    description: str
+    likelihood: int | None
+    consequence: int | None
+    score: int | None
+    level_key: str | None
+    level: str
+    rank: int
+    measured: bool
+
+
+def _api_risks(a: ApiContext, case) -> list[dict[str, Any]]:
+    return monitoring.risk_rows(a.s, a.ctx, case.id)
+
+
+@api_router.get("/cases/{case_id}/risks", response_model=list[RiskOut])
+def api_risks(case_id: int, a: ApiContext = Depends()) -> list[dict[str, Any]]:
+    """The analysis's risks, by number, with their level and rank (404 for one who may not see
+    the case)."""
+    case, _defn = _case(a.s, a.ctx, a.viewer, case_id)
+    return _api_risks(a, case)
+
+
+@api_router.post("/cases/{case_id}/risks", response_model=RiskOut, status_code=201)
+def api_record_risk(case_id: int, body: RiskIn, a: ApiContext = Depends()) -> dict[str, Any]:
+    """Record a risk of the analysis, assessed when both grades are given; refused (422: an
+    empty description, a grade not of the scale or one without the other; 409: not one who
+    records on the case; 404) with the reason, nothing stored."""
+    case, _defn = _case(a.s, a.ctx, a.viewer, case_id)
+    with audited_refusal(a, "risk", "case", case.id, {}):
+        require_recorder(a.viewer, case)
+        with tx.transaction(a.s):
+            risk = monitoring.add_risk(a.s, a.ctx, body.description, body.process,
+                                       body.subdivision, analysis_id=case.id, causes=body.causes,
+                                       likelihood=body.likelihood, consequence=body.consequence)
+            risk_id = risk.id
+    return next(r for r in _api_risks(a, case) if r["id"] == risk_id)
+
+
+@api_router.put("/cases/{case_id}/risks/{risk_id}/assessment", response_model=RiskOut)
+def api_assess_risk(case_id: int, risk_id: int, body: Assessment,
+                    a: ApiContext = Depends()) -> dict[str, Any]:
+    """Set (or correct) a recorded risk's likelihood and consequence; refused (422, 409, 404)
+    with the reason, nothing stored."""
+    case, _defn = _case(a.s, a.ctx, a.viewer, case_id)
+    with audited_refusal(a, "risk", "case", case.id, {"risk": risk_id}):
+        require_recorder(a.viewer, case)
+        with tx.transaction(a.s):
+            monitoring.assess_risk(a.s, a.ctx, risk_id, body.likelihood, body.consequence,
+                                   analysis_id=case.id)
+    return next(r for r in _api_risks(a, case) if r["id"] == risk_id)
 
 
 class DocumentOffers(Shape):
@@ -344,5 +500,5 @@ class SchedulePart:
         return {"schedule_document": f"/api/v1/programmes/{prog.id}/schedule"}
 
 
-PARTS = Parts(routers=(router, api_router), stage_actions=StageLinks(),
+PARTS = Parts(routers=(router, api_router), stage_actions=StageLinks(), org_links=OrgLinks(),
               programme=SchedulePart())

@@ -49,13 +49,53 @@ def risk_add(analysis: str = typer.Argument(None, help="Analysis id."),
              subdivision: str = option("--subdivision", "NAME", "The subdivision where it lies."),
              causes: str = option("--causes", "TEXT",
                                   "The causes and conditions that favour the offence."),
+             likelihood: str = option("--likelihood", "GRADE",
+                                      "Its likelihood, a grade of the criteria (1-3)."),
+             consequence: str = option("--consequence", "GRADE",
+                                       "Its consequence, a grade of the criteria (1-3)."),
              as_json: Json = False) -> None:
     """Record a corruption risk found by an analysis."""
     with unit_of_work() as s:
         risk = ms.add_risk(s, context(), description, process, subdivision,
-                           causes=causes, **_owner(analysis, external))
-        out = {"id": risk.id, "description": risk.description, "causes": risk.causes}
+                           causes=causes, likelihood=likelihood, consequence=consequence,
+                           **_owner(analysis, external))
+        out = {"id": risk.id, "description": risk.description, "causes": risk.causes,
+               "likelihood": risk.likelihood, "consequence": risk.consequence}
     emit_json(out) if as_json else STATE.console.print(STATE.t("risk.added", id=out["id"]))
+
+
+@risk_app.command("set")
+def risk_set(risk: str = typer.Argument(..., help="Risk id."),
+             likelihood: str = required("--likelihood", "GRADE",
+                                        "Its likelihood, a grade of the criteria (1-3)."),
+             consequence: str = required("--consequence", "GRADE",
+                                         "Its consequence, a grade of the criteria (1-3)."),
+             as_json: Json = False) -> None:
+    """Assess a recorded risk: its likelihood and consequence (its level follows)."""
+    with unit_of_work() as s:
+        r = ms.assess_risk(s, context(), parse_int(risk, "RISK"), likelihood, consequence)
+        out = {"id": r.id, "likelihood": r.likelihood, "consequence": r.consequence}
+    emit_json(out) if as_json else STATE.console.print(STATE.t("risk.assessed", **out))
+
+
+@risk_app.command("list")
+def risk_list(analysis: AnalysisId, as_json: Json = False) -> None:
+    """An analysis's risks by their number, with their level and rank, and whether a measure
+    of the action plan answers each."""
+    with unit_of_work() as s:
+        rows = ms.risk_rows(s, context(), parse_int(analysis, "ANALYSIS"))
+    if as_json:
+        emit_json({"analysis": int(analysis), "risks": rows})
+        return
+    table = Table()
+    for c in ("no", "id", "description", "likelihood", "consequence", "level", "rank", "measured"):
+        table.add_column(STATE.t(f"risk.col_{c}"))
+    for r in rows:
+        table.add_row(str(r["no"]), str(r["id"]), r["description"],
+                      str(r["likelihood"] or "—"), str(r["consequence"] or "—"), r["level"],
+                      str(r["rank"]), STATE.t("risk.measured_yes" if r["measured"]
+                                              else "risk.measured_no"))
+    STATE.console.print(table)
 
 
 @rec_app.command("add")
@@ -137,8 +177,14 @@ def plan_import(analysis: str = PLAN_ID,
     rows = _read(file)
     with unit_of_work() as s:
         items = ms.import_plan(s, context(), rows, **owner)
-        out = {"imported": len(items), "ids": [i.id for i in items]}
-    emit_json(out) if as_json else STATE.console.print(STATE.t("plan.imported", n=out["imported"]))
+        missing = ms.unmeasured(s, owner["analysis_id"]) if owner["analysis_id"] else []
+        out = {"imported": len(items), "ids": [i.id for i in items], "unmeasured": missing}
+    if as_json:
+        emit_json(out)
+        return
+    STATE.console.print(STATE.t("plan.imported", n=out["imported"]))
+    if missing:  # D-6: which risks the plan does not answer yet
+        STATE.console.print(STATE.t.n("plan.unmeasured", len(missing), risks=ms.numbered(missing)))
 
 
 @plan_app.command("export")

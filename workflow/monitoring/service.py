@@ -19,6 +19,7 @@ from workflow.core.machine import MAX_TEXT, clean_evidence
 from workflow.core.signers import ROLE_FIELD, justification_signed
 from workflow.imports.columns import day
 from workflow.imports.headers import Header, keyed, names
+from workflow.monitoring import levels
 from workflow.monitoring import rules as mon
 from workflow.services.context import Context
 from workflow.services.lookup import get_analysis, get_org, org_of
@@ -237,6 +238,8 @@ def after_event(s: Session, ctx: Context, analysis: Case, event: str, on: date,
     interp = defn.interpretations
     if event == k.get("justified_by"):
         check_justification(ctx, k, evidence)
+    if event == k.get("plan_approved_by"):
+        check_measures(s, k, analysis, evidence)
     if event == k.get("opened_by"):
         for p in periods_from(ctx, defn, on):
             s.add(MonitoringReport(analysis_id=analysis.id, period=p.label))
@@ -286,6 +289,19 @@ def after_event(s: Session, ctx: Context, analysis: Case, event: str, on: date,
                                 periods=", ".join(sorted(open_periods)),
                                 until=free.isoformat() if free else "-")
     s.flush()
+
+
+def check_measures(s: Session, k: dict[str, str], analysis: Case,
+                   evidence: dict[str, Any]) -> None:
+    """Refuse the approval of the action plan while a risk of the analysis has no measure in
+    it (a recommendation against the risk that a plan item serves: D-6), naming the risks by
+    their number in the note, unless the record gives the reason (`unmeasured_reason`)."""
+    missing = unmeasured(s, analysis.id)
+    reason = k.get("unmeasured_reason")
+    if missing and not (reason and str(evidence.get(reason) or "").strip()):
+        raise RuleViolation("risks without a measure", key="rule.risks_unmeasured",
+                            n=len(missing), risks=numbered(missing),
+                            field=reason or "")
 
 
 def check_justification(ctx: Context, k: dict[str, str], evidence: dict[str, Any]) -> None:
@@ -398,21 +414,104 @@ def _owner(s: Session, analysis_id: int | None, external_id: int | None):
 
 def add_risk(s: Session, ctx: Context, description: str, process: str | None = None,
              subdivision: str | None = None, analysis_id: int | None = None,
-             external_id: int | None = None, causes: str | None = None) -> Risk:
+             external_id: int | None = None, causes: str | None = None,
+             likelihood: Any = None, consequence: Any = None) -> Risk:
     """Record a corruption risk of an analysis (or an external one) with the causes and
-    conditions that favour it: the one way a risk is written (command line, web, demo)."""
+    conditions that favour it and, when assessed, its likelihood and consequence (grades of
+    `levels.criteria()`, both or neither): the one way a risk is written (command line, web,
+    demo)."""
     analysis, ext = _owner(s, analysis_id, external_id)
+    grades = levels.criteria().check(likelihood, consequence)
     risk = Risk(analysis_id=analysis.id if analysis else None, external_id=ext.id if ext else None,
                 description=_text(description, "description"),
                 process=_text(process, "process", False),
                 subdivision=_text(subdivision, "subdivision", False, limits.TITLE),
-                causes=_text(causes, "causes", False, MAX_CAUSES))
+                causes=_text(causes, "causes", False, MAX_CAUSES),
+                likelihood=grades[0], consequence=grades[1])
     s.add(risk)
     s.flush()
     audit.append(s, ctx.actor, "risk.add", "risk", risk.id,
                  {"analysis": analysis_id, "external": external_id, "description": risk.description,
-                  "causes": risk.causes})
+                  "causes": risk.causes, "likelihood": risk.likelihood,
+                  "consequence": risk.consequence})
     return risk
+
+
+def assess_risk(s: Session, ctx: Context, risk_id: int, likelihood: Any,
+                consequence: Any, analysis_id: int | None = None) -> Risk:
+    """A recorded risk's likelihood and consequence set (or corrected), both at once; audited
+    with the grades it had. `analysis_id`: the risk must be that analysis's (else: not
+    found)."""
+    risk = s.get(Risk, risk_id)
+    if risk is None or (analysis_id is not None and risk.analysis_id != analysis_id):
+        raise NotFound(f"no risk {risk_id}", key="notfound.risk", id=risk_id)
+    grades = levels.criteria().check(likelihood, consequence)
+    if grades[0] is None:
+        raise levels.labelled(UsageError("likelihood missing", key="risk.grade_pair",
+                                         field="likelihood"))
+    before = {"likelihood": risk.likelihood, "consequence": risk.consequence}
+    risk.likelihood, risk.consequence = grades
+    s.add(risk)
+    s.flush()
+    audit.append(s, ctx.actor, "risk.assess", "risk", risk.id,
+                 {"likelihood": risk.likelihood, "consequence": risk.consequence,
+                  "before": before})
+    return risk
+
+
+def ranked(risks: list[Risk]) -> list[levels.Assessed]:
+    """The risks (in their order: their number is their place, from 1) assessed and ranked
+    by the criteria file (`levels.rank`)."""
+    return levels.rank([(n, r.likelihood, r.consequence) for n, r in enumerate(risks, start=1)])
+
+
+def risks_in_order(s: Session, analysis_id: int) -> list[Risk]:
+    """An analysis's risks in the order the note numbers them (from 1)."""
+    return list(s.exec(select(Risk).where(Risk.analysis_id == analysis_id)
+                       .order_by(col(Risk.id))))
+
+
+def measured(s: Session, risks: list[Risk]) -> set[int]:
+    """The ids of the risks a measure of the action plan answers (through a recommendation
+    against the risk that a plan item serves)."""
+    ids = [r.id for r in risks]
+    if not ids:
+        return set()
+    rows = s.exec(select(Recommendation.risk_id)
+                  .join(PlanItem, col(PlanItem.recommendation_id) == col(Recommendation.id))
+                  .where(col(Recommendation.risk_id).in_(ids)))
+    return set(rows)
+
+
+def unmeasured(s: Session, analysis_id: int) -> list[int]:
+    """The numbers (in the note) of the analysis's risks no plan measure answers yet."""
+    risks = risks_in_order(s, analysis_id)
+    done = measured(s, risks)
+    return [n for n, r in enumerate(risks, start=1) if r.id not in done]
+
+
+def numbered(numbers: list[int]) -> str:
+    """Risks named by their numbers in the note: "№1, №3"."""
+    return ", ".join(f"№{n}" for n in numbers)
+
+
+def risk_rows(s: Session, ctx: Context, analysis_id: int) -> list[dict[str, Any]]:
+    """An analysis's risks by number: id, description, grades, level (its name in the
+    context's language), rank, and whether a plan measure answers it."""
+    from workflow.core.names import name_in
+    from workflow.i18n import Translator
+
+    analysis = get_analysis(s, analysis_id)
+    risks = risks_in_order(s, analysis.id)
+    done = measured(s, risks)
+    t = Translator(ctx.language)
+    return [{"no": a.no, "id": r.id, "description": r.description,
+             "likelihood": a.likelihood, "consequence": a.consequence, "score": a.score,
+             "level_key": a.level.key if a.level else None,
+             "level": name_in(a.level.names, ctx.language, a.level.key) if a.level
+             else t("risk.not_assessed"),
+             "rank": a.rank, "measured": r.id in done}
+            for r, a in zip(risks, ranked(risks), strict=True)]
 
 
 def add_recommendation(s: Session, ctx: Context, risk_id: int, text: str) -> Recommendation:

@@ -29,3 +29,8 @@ class MonitoringTable(Table):
     """The approver role that signs it."""
     acting_reason: Key | None = None
     """The evidence whose reason confirms another signer."""
+    plan_approved_by: Key | None = None
+    """The event approving the action plan: refused while a risk has no measure in the plan
+    (D-6), unless its record gives `unmeasured_reason`."""
+    unmeasured_reason: Key | None = None
+    """The evidence whose reason lets the plan be approved with risks without a measure."""

@@ -49,6 +49,10 @@ class Risk(columns.OfAnalysis, table=True):
     subdivision: str | None = Field(default=None, max_length=300)
     # the causes and conditions that favour the offence (the analytic note prints them)
     causes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # its assessment, grades of the scales of workflow/monitoring/risk_levels.toml (None: not
+    # assessed); its level is read from them and that file whenever it is shown
+    likelihood: int | None = None
+    consequence: int | None = None
 
 
 class Recommendation(SQLModel, table=True):
