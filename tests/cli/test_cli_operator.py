@@ -246,8 +246,10 @@ def test_positions_export_takes_the_organisation_then_the_file(run, demo, tmp_pa
     xlsx = tmp_path / "positions.xlsx"
     shown = ok(run("positions", "export", "AK-ALM", str(xlsx)))
     rows = list(load_workbook(xlsx).active.iter_rows(values_only=True))
-    assert rows[0] == ("organisation_name", "analysis", "position", "subdivision", "risk",
-                       "approved_on")
-    assert [r[1:5] for r in rows[1:]] == [(2, "Chief specialist", "Procurement", "Collusion")]
+    # headed in the reader's language; a risk named in words the note lacks: no number
+    assert rows[0] == ("Organisation", "Analysis", "Position", "Subdivision",
+                       "Risk No. in the note", "Corruption risk", "List approved on")
+    assert [r[1:6] for r in rows[1:]] == [(2, "Chief specialist", "Procurement", None,
+                                           "Collusion")]
     assert "Chief specialist" in shown
     assert json.loads(ok(run("positions", "export", "AK-ALM", "--json")))["org"] == "AK-ALM"

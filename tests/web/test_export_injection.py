@@ -92,8 +92,9 @@ def test_cli_exports_write_text_as_text(merzim_db, tmp_path):
     out_csv, out_xlsx = tmp_path / "p.csv", tmp_path / "p.xlsx"
     for f in (out_csv, out_xlsx):
         assert merzim_db("positions", "export", "MF", str(f)).returncode == 0
-    row = _csv_cells(out_csv.read_bytes())[1]
-    assert row[2:5] == ["'" + DANGEROUS[0], "'+sub", "'@risk"]
-    xrow = _xlsx_cells(out_xlsx.read_bytes())[1]
-    assert [c.value for c in xrow[2:5]] == [DANGEROUS[0], "+sub", "@risk"]
-    assert all(c.data_type == "s" for c in xrow[2:5])
+    row = _csv_cells(out_csv.read_bytes())[-1]  # position, subdivision, risk No., risk
+    assert [row[2], row[3], row[5]] == ["'" + DANGEROUS[0], "'+sub", "'@risk"]
+    xrow = _xlsx_cells(out_xlsx.read_bytes())[-1]
+    texts = [xrow[2], xrow[3], xrow[5]]
+    assert [c.value for c in texts] == [DANGEROUS[0], "+sub", "@risk"]
+    assert all(c.data_type == "s" for c in texts)

@@ -32,11 +32,12 @@ def test_the_application_keeps_the_composed_parts(web):
     parts = web.app.state.parts
     # the shipped features fill every extension point, each when it is installed: the menu
     # (the saved views', the engine's, and the bell of notices), the overview (coverage, the
-    # scorecard), the package's sub-tasks (platform), the register points (the scorecard), the
+    # scorecard), the package's sub-tasks (platform) and the schedule's download (documents), the
+    # register points (the scorecard), the
     # report forms (forms)
     assert len(parts.menu) == 1 + features.installed("notices")
     assert len(parts.overview) == features.installed("coverage") + features.installed("scorecard")
-    assert len(parts.programme) == features.installed("platform")
+    assert len(parts.programme) == features.installed("platform") + features.installed("documents")
     assert (parts.register_points is not None) == features.installed("scorecard")
     assert (parts.report_forms is not None) == features.installed("forms")
     # each installed feature's own state, by its name (the public pages' guard is kept there)

@@ -256,11 +256,24 @@ def _zip_text(data: bytes) -> str:
 
 
 def _body(r) -> str:
+    if r.headers.get("content-type", "").startswith(
+            "application/vnd.openxmlformats-officedocument.wordprocessingml"):
+        return _docx_text(r.content)
     if r.headers.get("content-type", "").startswith("application/vnd.openxml"):
         return xlsx_text(r.content)
     if r.headers.get("content-type", "").startswith("application/zip"):
         return _zip_text(r.content)
     return r.content.decode("utf-8-sig")
+
+
+def _docx_text(content: bytes) -> str:
+    """Every paragraph, table cell and header line of a drafted document."""
+    import docx
+
+    d = docx.Document(io.BytesIO(content))
+    return "\n".join([p.text for p in d.paragraphs]
+                     + [c.text for t in d.tables for row in t.rows for c in row.cells]
+                     + [p.text for sec in d.sections for p in sec.header.paragraphs])
 
 
 def _shown_ids(url: str, r, body: str) -> set[int]:
@@ -335,6 +348,7 @@ def test_lists_write_no_person_view(pw: Web):
 
 OTHER_PAGES = ["/", "/programmes", "/programmes/{p}", "/programmes/{p}/score", "/programmes/{p}.csv",
                "/programmes/{p}/package.zip",  # the cross-platform package, unpacked (_body)
+               "/programmes/{p}/schedule.docx",  # the year's schedule, its text (_body)
                "/programmes/{p}.xlsx", "/score", "/score.xlsx", "/score.csv", f"/score/{DEPT}",
                f"/score?org={DEPT}", "/calendar", "/calendar/2025", "/account", "/outbox",
                "/cases/new/{coi}", "/cases/new/{wb}", "/obligations", f"/obligations?org={DEPT}",
@@ -350,6 +364,7 @@ OTHER_PAGES = ["/", "/programmes", "/programmes/{p}", "/programmes/{p}/score", "
                "/registers", "/cases/new",  # the registers' index, the picker
                "/views"]  # saved views
 OTHER_API = ["/api/v1/organisations?limit=500", "/api/v1/programmes", "/api/v1/programmes/{p}",
+             "/api/v1/programmes/{p}/schedule",  # the year's schedule, its text (_body)
              "/api/v1/analyses?limit=500", "/api/v1/processes", "/api/v1/processes/{wb}",
              "/api/v1/processes/{coi}", "/api/v1/scores?subtree=true&limit=500",
              "/api/v1/coverage", "/api/v1/submissions", "/api/v1/notifications?limit=500",
@@ -371,6 +386,7 @@ COVERED_GET = {
     "GET /public/{code}/files/{file_id}", "GET /admin/public",
     "GET /", "GET /programmes", "GET /programmes/{programme_id}",
     "GET /programmes/{programme_id}/package.zip", "GET /programmes/{programme_id}/score",
+    "GET /programmes/{programme_id}/schedule.docx", "GET /api/v1/programmes/{programme_id}/schedule",
     "GET /score", "GET /score.{fmt}", "GET /score/{org}",
     "GET /calendar", "GET /calendar/{year}", "GET /account", "GET /outbox", "GET /orgs/suggest",
     "GET /bulk/assignees",  # test_every_other_page_... (officers' names, no case's person)
@@ -468,7 +484,7 @@ def test_every_other_page_names_no_person(pw: Web, role: Role):
         url = path.format(**fill)
         r = api.get(url)
         assert r.status_code == _expected(role, path), (str(role), url, r.status_code)
-        assert leaks(r.text) == [], (str(role), url)
+        assert leaks(_body(r)) == [], (str(role), url)
 
 
 # -- calendar feeds --------------------------------------------------------------------------------

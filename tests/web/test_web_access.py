@@ -162,7 +162,7 @@ ANON_GET = ["/", "/account/email/not-a-link", "/overdue", "/overdue.xlsx", "/ove
             f"/cases?process={PROCESS}", f"/cases/new/{PROCESS}", f"/overdue?process={PROCESS}",
             f"/due?process={PROCESS}", "/programmes", "/programmes/{p}", "/programmes/{p}.xlsx",
             "/programmes/{p}.csv", "/programmes/{p}/score", "/programmes/{p}/package.zip",
-            "/score", "/score.xlsx",
+            "/programmes/{p}/schedule.docx", "/score", "/score.xlsx",
             "/score/AK-ALM-EDU", "/calendar", "/calendar/2025", "/outbox", "/account",
             "/obligations", "/obligations.xlsx", "/obligations.csv", "/work", "/work?within=20",
             "/overview", "/overview?month=2025-12&day=2025-12-03",
@@ -187,7 +187,8 @@ ANON_GET = ["/", "/account/email/not-a-link", "/overdue", "/overdue.xlsx", "/ove
 ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases/{edu}/not-done",
              "/cases/{edu}/void", f"/cases/new/{PROCESS}", "/outbox/retry", "/account/feeds",
              "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke",
-             "/admin/public", "/orgs/AK-ALM-EDU/headcount", "/orgs/AK-ALM-EDU/import",
+             "/admin/public", "/orgs/AK-ALM-EDU/headcount", "/orgs/AK-ALM-EDU/names",
+             "/orgs/AK-ALM-EDU/import",
              "/orgs/AK-ALM-EDU/import/confirm", "/people/import/confirm",
              *of("drafts", "/cases/{edu}/drafts/publication",
                                   "/cases/{edu}/drafts/publication/docx"),
@@ -208,6 +209,7 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              "/cases/{edu}/comments", "/cases/{edu}/comments/1", "/cases/{edu}/assign",
              "/views", "/views/1/rename", "/views/1/share", "/views/1/delete"]
 API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p}",
+           *of("documents", "/api/v1/programmes/{p}/schedule"),
            "/api/v1/analyses", "/api/v1/analyses/{edu}", "/api/v1/cases",
            f"/api/v1/cases?process={PROCESS}", "/api/v1/cases/{edu}", "/api/v1/processes",
            f"/api/v1/processes/{PROCESS}", "/api/v1/overdue", f"/api/v1/overdue?process={PROCESS}",
@@ -261,7 +263,7 @@ COVERED_TEMPLATES = {
     "POST /cases/{case_id}/not-done", "POST /cases/{case_id}/void", "GET /cases",
     "GET /cases/new/{process}", "POST /cases/new/{process}", "GET /programmes",
     "GET /programmes/{programme_id}", "GET /programmes/{programme_id}/score", "GET /calendar",
-    "GET /programmes/{programme_id}/package.zip",
+    "GET /programmes/{programme_id}/package.zip", "GET /programmes/{programme_id}/schedule.docx",
     "GET /score", "GET /score.{fmt}", "GET /score/{org}", "GET /obligations",
     # an organisation filter's choices: anonymous above; her subtree only:
     # tests/web/test_web_org_filter.py
@@ -283,6 +285,9 @@ COVERED_TEMPLATES = {
     "POST /account/feeds", "POST /account/feeds/{feed_id}/revoke", "POST /account/tokens",
     "POST /account/tokens/{token_id}/revoke", "POST /logout", "GET /api/v1/organisations",
     "GET /api/v1/programmes", "GET /api/v1/programmes/{programme_id}", "GET /api/v1/analyses",
+    # the year's schedule: anonymous above; another organisation's refused:
+    # tests/documents/test_schedule_document.py
+    *of("documents", "GET /api/v1/programmes/{programme_id}/schedule"),
     "GET /api/v1/analyses/{analysis_id}", "POST /api/v1/analyses/{analysis_id}/events",
     "GET /api/v1/cases", "POST /api/v1/cases", "GET /api/v1/cases/{case_id}",
     "POST /api/v1/cases/{case_id}/events", "POST /api/v1/cases/{case_id}/not-done",
@@ -292,6 +297,9 @@ COVERED_TEMPLATES = {
     # an organisation's page and headcount: anonymous above; the rest
     # tests/web/test_web_org_headcount.py
     "GET /orgs/{code}", "POST /orgs/{code}/headcount",
+    # the forms of its name the documents print: anonymous above; an administrator of the
+    # organisation only, refusals and nothing stored: tests/documents/test_documents_org_names.py
+    "POST /orgs/{code}/names",
     # the year so far opened on an organisation's page: anonymous above; an administrator of
     # the organisation only, refusals and nothing stored: tests/web/test_web_org_backfill.py
     "POST /orgs/{code}/backfill",
