@@ -206,3 +206,53 @@ def test_rendering_is_bounded_in_size_and_time(tmp_path):
                      seconds=0.2)
     assert refused.value.key == "document.render_too_slow"
     assert refused.value.params["seconds"] == "0.2"
+
+
+@pytest.mark.slow  # merzim serve as a process
+def test_a_broken_operator_template_in_the_folder_stops_the_start_naming_it(db_url, db,
+                                                                            tmp_path):
+    """At the start of serving every template of the folder is checked as drafting checks it:
+    a broken one stops `merzim serve` in one line naming its tag, its file and its language,
+    before anything is written; a file no document is drafted from is reported and left
+    alone, and the server starts."""
+    import subprocess
+
+    from tests.support.cli_runner import merzim_env, run_merzim
+    from tests.support.databases import dump_tables
+    from tests.support.processes import SCRIPT, free_port, terminate, wait_answering
+
+    folder = tmp_path / "documents"
+    _template(folder / "AK-ALM-EDU" / "kk" / "analytic_note.docx", *BROKEN)
+    _template(folder / "ru" / "order.docx", "{{ organisation.name }}")  # a sound one
+    _template(folder / "ru" / "ordr.docx", "{{ organisation.name }}")  # a misspelt name
+    (tmp_path / "config.toml").write_text('[documents]\ntemplates = "documents"\n',
+                                          encoding="utf-8")
+    before = dump_tables(db)
+    for lang, words in (("ru", "Шаблон AK-ALM-EDU/kk/analytic_note.docx (kk) в папке шаблонов "
+                               "нельзя использовать"),
+                        ("kk", "Үлгілер қалтасындағы AK-ALM-EDU/kk/analytic_note.docx үлгісін "
+                               "(kk) пайдалану мүмкін емес"),
+                        ("en", "The template AK-ALM-EDU/kk/analytic_note.docx (kk) in the "
+                               "templates folder cannot be used")):
+        r = run_merzim(["serve", "--no-worker", "--port", str(free_port())],
+                       env=merzim_env(db_url=db_url, lang=lang), cwd=tmp_path, process=True,
+                       timeout=60)
+        assert r.returncode == 2, (r.stdout, r.stderr)
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and words in lines[0], r.stderr
+        assert "{% endif %}" in lines[0] and "Traceback" not in r.stderr and r.stdout == ""
+    assert dump_tables(db) == before
+
+    (folder / "AK-ALM-EDU" / "kk" / "analytic_note.docx").unlink()
+    port = free_port()
+    proc = subprocess.Popen([str(SCRIPT), "serve", "--no-worker", "--port", str(port)],
+                            env=merzim_env(db_url=db_url), cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_answering(proc, f"http://127.0.0.1:{port}/healthz", "the server did not come up",
+                       pause=0.2)
+    finally:
+        terminate(proc, fail="serve did not stop on SIGTERM")
+    log = proc.stderr.read() if proc.stderr else ""
+    assert "ru/ordr.docx: no document is drafted from this file" in log, log
+    assert "ru/order.docx" not in log.replace("ru/ordr.docx", "")

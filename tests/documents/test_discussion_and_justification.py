@@ -52,7 +52,7 @@ def test_the_minutes_before_their_participants_are_recorded_are_blanks_to_fill(w
         assert (MINUTES[lang].format(n=number) in text) and number in text
         assert written(held.on) in text
         # nobody, no proposal, no decision invented: blanks to fill by hand
-        assert f"– {BLANK}, {BLANK};" in text
+        assert f"– {BLANK}, {BLANK}." in text
         assert f"1. {BLANK}" in text
         assert "{{" not in text and "()" not in text
 
@@ -70,10 +70,10 @@ def test_the_minutes_carry_the_participants_proposals_and_decisions_recorded(web
                                         params={"lang": "ru"}).content)
     assert "ПРОТОКОЛ № 12" in text and written(TODAY) in text
     assert "– Сейтова А. К., руководитель аппарата;" in text
-    assert "– Омаров Б. Т., член общественного совета;" in text
+    assert "– Омаров Б. Т., член общественного совета." in text  # the last member
     assert "1. Ввести электронную очередь" in text and "2. Публиковать решения комиссии" in text
     assert "1. Включить предложения в план мероприятий" in text
-    assert BLANK + ";" not in text
+    assert BLANK + ";" not in text and BLANK + "." not in text
 
 
 def test_a_minutes_field_too_long_is_refused_and_nothing_is_stored(web: Web, merzim_db):

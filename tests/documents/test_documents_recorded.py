@@ -141,8 +141,8 @@ def test_before_they_are_recorded_dates_numbers_group_and_methods_are_blanks(web
         order = _paragraphs(drafted["order"])
         assert ANNEX[lang].format(date=BLANK, number=BLANK) in order
         # the group: one member's blanks to fill, never the officer put in its place
-        assert GROUP[lang] in order and f"– {BLANK}, {BLANK};" in order
-        assert [p for p in order if p.startswith("– ")] == [f"– {BLANK}, {BLANK};"]
+        assert GROUP[lang] in order and f"– {BLANK}, {BLANK}." in order
+        assert [p for p in order if p.startswith("– ")] == [f"– {BLANK}, {BLANK}."]
         note = text_of(drafted["analytic_note"])
         assert METHODS[lang].format(BLANK) in _paragraphs(drafted["analytic_note"])
         assert not any(word in note for word in FIXED_METHODS), lang
@@ -224,7 +224,8 @@ def test_what_is_recorded_is_what_the_documents_print(web: Web, merzim_db):
         assert ANNEX[lang].format(date=written(ORDER_ON), number=NUMBERS["order"]) in order
         assert GROUP[lang] in order
         assert [p for p in order if p.startswith("– ")] == [
-            f"– {name}, {position};" for name, position in MEMBERS]
+            f"– {name}, {position}{'.' if n == len(MEMBERS) else ';'}"
+            for n, (name, position) in enumerate(MEMBERS, start=1)]
         assert BLANK not in "\n".join(p for p in order if p.startswith("– "))
         assert METHODS[lang].format(METHODS_GIVEN) in _paragraphs(drafted["analytic_note"])
         _check_plan_deadlines(drafted["order"], lang, dues)
@@ -289,5 +290,5 @@ def test_a_unit_and_its_group_both_recorded_are_both_printed(web: Web, merzim_db
         assert UNITS_GROUP[lang] in order
         # a member without a position, a position without a name: the missing part a blank
         assert [p for p in order if p.startswith("– ")] == [f"– Омаров Н., {BLANK};",
-                                                             f"– {BLANK}, эксперт;"]
+                                                             f"– {BLANK}, эксперт."]
         assert _number_line(out.read_bytes()) == (written(ORDER_ON), "7")

@@ -191,3 +191,79 @@ def test_the_plan_is_approved_with_a_risk_without_measure_only_with_the_reason(w
     assert r.status_code == 303, r.text
     assert web.stage(edu, "action_plan").evidence["unmeasured_reason"] == (
         "The risk is removed by the new law")
+
+
+def _note_tables(content: bytes) -> list[list[list[str]]]:
+    import io
+
+    import docx
+
+    d = docx.Document(io.BytesIO(content))
+    return [[[c.text for c in row.cells] for row in t.rows] for t in d.tables]
+
+
+def _fills(content: bytes) -> list[str]:
+    """The shading of the risk map's cells, row by row (the note's second table)."""
+    import io
+    import zipfile
+
+    xml = zipfile.ZipFile(io.BytesIO(content)).read("word/document.xml").decode()
+    tables = re.findall(r"<w:tbl>.*?</w:tbl>", xml, flags=re.S)
+    return re.findall(r'w:fill="([0-9A-F]{6})"', tables[1])
+
+
+def test_the_note_prints_each_risks_level_and_rank_the_ranking_and_the_map(web: Web,
+                                                                          merzim_db):
+    """The analytic note, drafted in kk and ru, prints each risk's level and rank as
+    `merzim risk list --json` gives them, the risks in the order of their rank, and the
+    risk map as a table: each risk's number in the cell of its grades, each cell shaded by
+    its level's colour; a risk not assessed is named under the map."""
+    from tests.documents.helpers import text_of
+    from workflow.monitoring import levels
+
+    edu = web.analyses["edu"]
+    api = web.api("asel")
+    for text, lk, cq in (("Ручное распределение мест", 3, 2), ("Справки без учёта", 1, 1),
+                         ("Подарки без учёта", None, None), ("Закупки у одного", 3, 3)):
+        body = {"description": text, **({"likelihood": lk, "consequence": cq} if lk else {})}
+        assert api.post(f"/api/v1/cases/{edu}/risks", json=body).status_code == 201
+    r = merzim_db("risk", "list", str(edu), "--json")
+    assert r.returncode == 0, r.stderr
+    listed = json.loads(r.stdout)["risks"]
+    found = levels.criteria()
+    for lang, said in (("ru", ("Уровень риска", "ранг", "Карта коррупционных рисков",
+                               "Не оценены риски")),
+                       ("kk", ("Тәуекел деңгейі", "рангі",
+                               "Сыбайлас жемқорлық тәуекелдерінің картасы",
+                               "Бағаланбаған тәуекелдер"))):
+        rows = {x["id"]: x for x in json.loads(merzim_db(
+            "risk", "list", str(edu), "--json", lang=lang).stdout)["risks"]}
+        content = api.get(f"/api/v1/cases/{edu}/documents/analytic_note",
+                          params={"lang": lang}).content
+        text = text_of(content)
+        for x in rows.values():
+            grades = (f" {x['likelihood']} × " if x["likelihood"] else "")
+            line = next(ln for ln in text.splitlines() if ln.startswith(said[0])
+                        and f"{said[1]} {x['rank']}." in ln)
+            assert x["level"] in line and grades in line, (line, x)
+        ranking, grid = _note_tables(content)[:2]
+        assert [int(row[0]) for row in ranking[1:]] == sorted(x["rank"] for x in listed)
+        assert [int(row[1]) for row in ranking[1:]] == [
+            x["no"] for x in sorted(rows.values(), key=lambda x: x["rank"])]
+        assert [row[3] for row in ranking[1:]] == [
+            x["level"] for x in sorted(rows.values(), key=lambda x: x["rank"])]
+        # the map: a row per likelihood grade (highest first), a column per consequence grade
+        assert len(grid) == 1 + len(found.likelihood)
+        assert all(len(row) == 1 + len(found.consequence) for row in grid)
+        for x in rows.values():
+            if x["likelihood"] is None:
+                continue
+            cell = grid[1 + len(found.likelihood) - x["likelihood"]][x["consequence"]]
+            assert str(x["no"]) in cell.split(", "), (grid, x)
+        fills = _fills(content)
+        expected = [found.level(lk.grade, cq.grade).colour.lstrip("#").upper()
+                    for lk in reversed(found.likelihood) for cq in found.consequence]
+        assert fills == expected
+        unassessed = [str(x["no"]) for x in rows.values() if x["likelihood"] is None]
+        assert f"{said[3]}: {', '.join(unassessed)}" in text
+        assert said[2] in text

@@ -58,6 +58,7 @@ def serve(host: str = option("--host", "HOST", "Default: \\[web] host (127.0.0.1
     try:
         prepare(engine())  # once, before any web process starts
         runtime.registry(STATE.settings)  # a broken definition stops here, in one line
+        left_alone = start_checks()  # an operator's file drafting would refuse, likewise
     except BaseException:
         sock.close()
         raise
@@ -75,6 +76,8 @@ def serve(host: str = option("--host", "HOST", "Default: \\[web] host (127.0.0.1
         background = make_worker()
         sched = background.start_background(STATE.settings.timezone)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for line in left_alone:
+        logging.getLogger("merzim.start").warning("%s", line)
     from workflow.services.files import sweep_staged
 
     swept, swept_bytes = sweep_staged(STATE.settings)  # leftovers of an earlier crash
@@ -103,6 +106,15 @@ def serve(host: str = option("--host", "HOST", "Default: \\[web] host (127.0.0.1
             import shutil
 
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def start_checks() -> tuple[str, ...]:
+    """What the installed features verify before serving (workflow/core/feature.py `check`):
+    the first refusal stops the start; what they found and left alone, as lines for the log."""
+    from workflow.core.feature import providing
+
+    return tuple(line for feature in providing("check")
+                 for line in feature.check()(STATE.settings))
 
 
 M_ARENA_MAX = -8  # glibc's mallopt() parameter (malloc.h)

@@ -56,6 +56,9 @@ class Feature:
     * `settings` → `from_config(table, folder)`, reading the config.toml table `settings_table`
       (a path in it relative to the config file's `folder`) into the feature's own settings
       type: `Settings.features[name]`, read as `settings.of(TheType)`;
+    * `check` → `check(settings)`: what it verifies before `merzim serve` takes a request (an
+      operator's file that drafting would refuse stops the start in one line; it returns
+      what it found and left alone, for the log);
     * `remind` → `remind(s, ctx, settings, ns)`: the reminder worker's daily plan of its own;
     * `package_form` → the report forms' writer of the cross-platform package;
     * `cli` → its command module (`register(app)` defines its top-level `commands`,
@@ -77,6 +80,7 @@ class Feature:
     demo: Loader | None = None
     settings_table: str | None = None
     settings: Loader | None = None
+    check: Loader | None = None
     remind: Loader | None = None
     package_form: Loader | None = None
     web: Loader | None = None

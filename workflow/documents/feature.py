@@ -1,6 +1,6 @@
 """The documents feature's declaration (workflow/core/feature.py): the documents of an internal
 analysis drafted from its data (which stage each confirms: documents.toml), config.toml's
-`[documents]` settings (the operator's templates), and its part of the demo (the risks,
+`[documents]` settings (the operator's templates, checked when merzim starts serving), and its part of the demo (the risks,
 recommendations and measures of the demo's first analysis, recorded through the monitoring's
 service: it builds on the monitoring)."""
 
@@ -11,6 +11,7 @@ from workflow.core.feature import Feature, lazy, lazy_all
 FEATURE = Feature(name="documents", service=lazy("workflow.documents.service"),
                   settings_table="documents",
                   settings=lazy("workflow.documents.texts:DocumentsSettings.from_config"),
+                  check=lazy("workflow.documents.texts:check_installation"),
                   demo=lazy("workflow.documents.demo:load"),
                   web=lazy_all("workflow.documents.web"),
                   cli=lazy("workflow.documents.cli"), commands=("document",),

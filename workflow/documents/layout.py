@@ -275,6 +275,37 @@ def _table(doc, columns: list[str], loop: str, cells: list[str],
     table.rows[3].cells[0].text = "{%tr endfor %}"
 
 
+def _grid(doc, corner: str) -> None:
+    """The risk map as a table: a column per consequence grade (`{%tc for %}`: as many as the
+    criteria file has), a row per likelihood grade, each cell shaded by its level and holding
+    its risks' numbers."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    widths = (4.5, 4.0, 4.0, 4.0)  # the loop's three cells become the grades' columns
+    table = doc.add_table(rows=4, cols=4)
+    table.style = "Table Grid"
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)
+        for cell in column.cells:
+            cell.width = Cm(width)
+    header = ("{%tc for c in risk_map.consequence %}", "{{ c }}", "{%tc endfor %}")
+    body = ("{%tc for c in g.cells %}", "{{ c.risks }}{% cellbg c.fill %}", "{%tc endfor %}")
+    for row, texts in ((table.rows[0], (corner, *header)), (table.rows[2], ("{{ g.name }}", *body))):
+        for cell, text in zip(row.cells, texts, strict=True):
+            run = cell.paragraphs[0].add_run(text)
+            run.font.size = Pt(TABLE_POINTS)
+            run.bold = row is table.rows[0] or cell is row.cells[0] or None
+    for row in table.rows:
+        whole = OxmlElement("w:cantSplit")
+        whole.set(qn("w:val"), "true")
+        row._tr.get_or_add_trPr().append(whole)
+    table.rows[1].cells[0].text = "{%tr for g in risk_map.rows %}"
+    table.rows[3].cells[0].text = "{%tr endfor %}"
+
+
 def _signer(doc, w: dict[str, Any]) -> None:
     doc.add_paragraph()
     _para(doc, "{{ signer.position }}", bold=True)
@@ -306,7 +337,7 @@ def order(language: str):
     _para(doc, w["order_2"])
     _para(doc, "{%p endif %}")
     _para(doc, "{%p for p in group %}")
-    _para(doc, "– {{ p.name }}, {{ p.position }};")
+    _para(doc, "– {{ p.name }}, {{ p.position }}{{ '.' if loop.last else ';' }}")
     _para(doc, "{%p endfor %}")
     for key in ("order_3", "order_4"):
         _para(doc, w[key])
@@ -321,7 +352,7 @@ def order(language: str):
 
 
 def analytic_note(language: str):
-    w = WORDS[language]
+    w = words(language)
     doc = _new(language)
     _org(doc)
     _para(doc, w["note"], bold=True, center=True)
@@ -336,8 +367,23 @@ def analytic_note(language: str):
     _para(doc, "{{ r.no }}. {{ r.description }}{% if r.subdivision %} ({{ r.subdivision }})"
           "{% endif %}. "
           + w["risk_cols"][3] + ": {{ r.causes }}")
+    _para(doc, w["risk_level"])
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endfor %}")
+    # the risks ranked and mapped by the criteria file's levels (the note's cartogram)
+    _para(doc, w["ranking"], bold=True, keep=True)
+    _table(doc, w["ranking_cols"], "r in risks_ranked",
+           ["{{ r.rank }}", "{{ r.no }}", "{{ r.description }}", "{{ r.level }}",
+            "{% if r.score %}{{ r.likelihood }} × {{ r.consequence }} = {{ r.score }}"
+            "{% else %}—{% endif %}"], WIDTHS["ranking_cols"])
+    _para(doc, w["risk_map"], bold=True, keep=True)
+    _grid(doc, w["risk_map_corner"])
+    _para(doc, "{%p for g in risk_map.legend %}")
+    _para(doc, "{{ g.level }}: {{ g.risks }}")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p if risk_map.not_assessed %}")
+    _para(doc, w["not_assessed"])
+    _para(doc, "{%p endif %}")
     _para(doc, w["recs"], bold=True, keep=True)
     _table(doc, w["rec_cols"], "r in recommendations",
            ["{{ r.no }}", "{{ r.text }}", "{{ r.risk_no }}"], WIDTHS["rec_cols"])
@@ -407,6 +453,43 @@ POSITIONS: dict[str, dict[str, Any]] = {
     },
 }
 WIDTHS["positions_cols"] = (0.9, 5.0, 4.6, 6.0)
+
+# The risks' levels in the analytic note: each risk's level and rank, the risks ranked, and
+# the risk map as a table (the criteria file's grades and levels: docs/monitoring.md).
+RISK_LEVELS: dict[str, dict[str, Any]] = {
+    "kk": {
+        "risk_level": "Тәуекел деңгейі: {{ r.level }}{% if r.score %} (ықтималдығы "
+                      "{{ r.likelihood }} × салдары {{ r.consequence }} = {{ r.score }})"
+                      "{% endif %}; рангі {{ r.rank }}.",
+        "ranking": "Тәуекелдердің рангтері",
+        "ranking_cols": ["Ранг", "Тәуекел №", "Тәуекел", "Деңгейі",
+                         "Ықтималдығы × салдары"],
+        "risk_map": "Сыбайлас жемқорлық тәуекелдерінің картасы",
+        "risk_map_corner": "Ықтималдығы \\ салдары",
+        "not_assessed": "Бағаланбаған тәуекелдер: {{ risk_map.not_assessed }}",
+    },
+    "ru": {
+        "risk_level": "Уровень риска: {{ r.level }}{% if r.score %} (вероятность "
+                      "{{ r.likelihood }} × последствия {{ r.consequence }} = {{ r.score }})"
+                      "{% endif %}; ранг {{ r.rank }}.",
+        "ranking": "Ранжирование рисков",
+        "ranking_cols": ["Ранг", "Риск №", "Риск", "Уровень", "Вероятность × последствия"],
+        "risk_map": "Карта коррупционных рисков",
+        "risk_map_corner": "Вероятность \\ последствия",
+        "not_assessed": "Не оценены риски: {{ risk_map.not_assessed }}",
+    },
+    "en": {
+        "risk_level": "Risk level: {{ r.level }}{% if r.score %} (likelihood "
+                      "{{ r.likelihood }} × consequence {{ r.consequence }} = {{ r.score }})"
+                      "{% endif %}; rank {{ r.rank }}.",
+        "ranking": "The risks ranked",
+        "ranking_cols": ["Rank", "Risk No.", "Risk", "Level", "Likelihood × consequence"],
+        "risk_map": "Corruption risk map",
+        "risk_map_corner": "Likelihood \\ consequence",
+        "not_assessed": "Risks not assessed: {{ risk_map.not_assessed }}",
+    },
+}
+WIDTHS["ranking_cols"] = (1.4, 1.6, 8.0, 2.3, 3.2)
 
 
 def positions_list(language: str):
@@ -552,7 +635,7 @@ PAPERS: dict[str, dict[str, str]] = {
 def words(language: str) -> dict[str, Any]:
     """Every fixed text of the shipped templates in `language`, by its key."""
     return {**WORDS[language], **POSITIONS[language], **SCHEDULE[language],
-            **PAPERS[language]}
+            **PAPERS[language], **RISK_LEVELS[language]}
 
 
 def _approval(doc, w: dict[str, Any], dated: str = "{{ own.date }}") -> None:
@@ -574,7 +657,7 @@ def discussion_minutes(language: str):
     _para(doc, w["minutes_subject"])
     _para(doc, w["present"], bold=True)
     _para(doc, "{%p for p in discussion.participants %}")
-    _para(doc, "– {{ p.name }}, {{ p.position }};")
+    _para(doc, "– {{ p.name }}, {{ p.position }}{{ '.' if loop.last else ';' }}")
     _para(doc, "{%p endfor %}")
     _para(doc, w["proposals"], bold=True)
     _para(doc, "{%p for text in discussion.proposals %}")

@@ -444,6 +444,7 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
         "risks": risk_rows,
         "risk_groups": [{"name": name, "risks": rows} for name, rows in groups.items()],
         "risks_ranked": sorted(risk_rows, key=lambda r: r["rank"]),
+        "risk_map": _risk_map(risk_rows, language),
         "recommendations": rec_rows,
         "plan": plan,
         "positions": [{**p, "risk_no": p["risk_no"] or "",
@@ -453,6 +454,24 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
         "results": _results(recommendations, rec_rows, items, plan, by_key, doc,
                             _periods(s, ctx, case, doc, by_key, language), language, t),
     }
+
+
+def _risk_map(rows: list[dict[str, Any]], language: str) -> dict[str, Any]:
+    """The note's cartogram: the risks by their numbers in the cells of the criteria's grid
+    (`riskmap.grid`), the levels with the risks of each, highest first, and the risks not
+    assessed ("" when none)."""
+    from workflow.monitoring import levels, riskmap
+
+    found = levels.criteria()
+    placed: dict[tuple[int, int], list[str]] = {}
+    for r in rows:
+        if r["likelihood"] is not None and r["consequence"] is not None:
+            placed.setdefault((r["likelihood"], r["consequence"]), []).append(str(r["no"]))
+    legend = [{"level": name_in(lv.names, language, lv.key),
+               "risks": ", ".join(str(r["no"]) for r in rows if r["level_key"] == lv.key)
+               or "—"} for lv in reversed(found.levels)]
+    return {**riskmap.grid(found, placed, language), "legend": legend,
+            "not_assessed": ", ".join(str(r["no"]) for r in rows if r["likelihood"] is None)}
 
 
 def _issued(view: CaseView, doc: Document, stage: str, day: Any) -> dict[str, str]:

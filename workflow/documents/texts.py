@@ -57,6 +57,11 @@ PLACEHOLDERS: dict[str, str] = {
              "causes, recommendations: [{no, text}], likelihood, consequence, score, level "
              "(its name; \"not assessed\" when it has none), rank}",
     "risks_ranked": "the same risks in the order of their rank (level, score, number)",
+    "risk_map": "the risk map as a table (the note's cartogram): .consequence [the columns' "
+                "grade names, lowest first], .rows [{name (a likelihood grade, highest first), "
+                "cells [{risks (their numbers, \"1, 3\"), level, fill (the level's colour, "
+                "for `{% cellbg c.fill %}`)}]}], .legend [{level, risks}] (highest first), "
+                ".not_assessed (the numbers of the risks not assessed; \"\" when none)",
     "risk_groups": "the risks grouped as recorded (by process): a list of {name, risks}",
     "recommendations": "every recommendation, numbered: a list of {no, text, risk_no}",
     "plan": "the action plan: a list of {no, measure, answers, form, deadline, responsible, "
@@ -379,6 +384,34 @@ def _snippet(exc: Exception) -> str:
     return message
 
 
+def check_folder(folder: Path | None) -> tuple[Path, ...]:
+    """Every template in the operator's folder checked as drafting and `check-template` check
+    it, when merzim starts serving: a broken one stops the start, refused naming its tag, its
+    file and its language (never found first by an officer drafting). Returns the DOCX files
+    of the folder no document is drafted from (a name or a language folder misspelt), which
+    the start reports and leaves alone."""
+    from workflow.i18n import LANGUAGES
+
+    if folder is None or not folder.is_dir():
+        return ()
+    names, ignored = set(template_names()), []
+    for path in sorted(folder.rglob(f"*{SUFFIX}")):
+        parts = path.relative_to(folder).parts  # LANG/NAME.docx or ORG/LANG/NAME.docx
+        language = parts[-2] if len(parts) in (2, 3) else ""
+        if language not in LANGUAGES or path.stem not in names:
+            ignored.append(path)
+            continue
+        try:
+            check(path, path.stem, language)
+        except TemplateRefused as exc:
+            tag = str(exc.params.get("tag") or exc.message)
+            raise TemplateRefused(f"{shown(path, folder)} ({language}): {tag}",
+                                  key="document.template_refused_at_start",
+                                  file=shown(path, folder), language=language,
+                                  tag=tag) from None
+    return tuple(ignored)
+
+
 def install(source: Path, folder: Path, template: str, language: str,
             org_code: str | None) -> Path:
     """Check the operator's template and copy it where it is found: her organisation's
@@ -410,6 +443,9 @@ def sample(language: str) -> dict[str, Any]:
         "stages": [{"no": 1, "key": "k", "name": "n", "due": "01.01.2026", "basis": "b",
                     "done_on": "", "responsible": person}],
         "risks": [risk], "risk_groups": [{"name": "p", "risks": [risk]}], "risks_ranked": [risk],
+        "risk_map": {"consequence": ["c"], "rows": [{"name": "l", "cells": [
+            {"risks": "1", "level": "l", "fill": "FFFFFF"}]}],
+            "legend": [{"level": "l", "risks": "1"}], "not_assessed": ""},
         "recommendations": [recommendation],
         "plan": [{"no": 1, "measure": "m", "answers": "1", "form": "f",
                   "deadline": "01.01.2026", "responsible": "r", "person": "p",
@@ -434,3 +470,13 @@ def sample(language: str) -> dict[str, Any]:
                     "periods": [{"period": "2026Q1", "title": "Q1", "received_on": "",
                                  "review_due": "", "reviewed_on": ""}]},
     }
+
+
+def check_installation(settings) -> tuple[str, ...]:
+    """The documents' check at the start of serving (workflow/core/feature.py `check`): the
+    operator's templates folder, every template in it; what it holds that no document is
+    drafted from, as lines for the log."""
+    folder = settings.of(DocumentsSettings).templates
+    return tuple(f"{shown(p, folder)}: no document is drafted from this file (a template is "
+                 f"LANG/NAME.docx or ORG_CODE/LANG/NAME.docx, NAME one of "
+                 f"{', '.join(template_names())})" for p in check_folder(folder))

@@ -100,3 +100,24 @@ def svg(found: Criteria, placed: Mapping[tuple[int, int], Sequence[str]], langua
         out.append(f'<text x="{LEFT}" y="{y + 28}" class="not-assessed">{escape(note)}</text>')
     out.append('</svg>')
     return "\n".join(out)
+
+
+def grid(found: Criteria, placed: Mapping[tuple[int, int], Sequence[str]], language: str
+         ) -> dict[str, object]:
+    """The map as a table a document prints (the note's cartogram): `.consequence` the
+    consequence grades' names (lowest first, the columns), `.rows` a row per likelihood grade
+    (highest first, as the picture has them) with its `.name` and `.cells` [{risks ("1, 3";
+    "" when none), level (its name), fill (its colour as a Word shading, "F2B8B5")}]."""
+    rows = []
+    for grade in reversed(found.likelihood):
+        cells = []
+        for cons in found.consequence:
+            level = found.level(grade.grade, cons.grade)
+            assert level is not None
+            cells.append({"risks": ", ".join(placed.get((grade.grade, cons.grade), ())),
+                          "level": name_in(level.names, language),
+                          "fill": level.colour.lstrip("#").upper()})
+        rows.append({"name": f"{grade.grade}. {name_in(grade.names, language)}",
+                     "cells": cells})
+    return {"consequence": [f"{c.grade}. {name_in(c.names, language)}"
+                            for c in found.consequence], "rows": rows}
