@@ -547,6 +547,7 @@ def monitoring_note(language: str):
     doc = _new(language)
     _org(doc)
     _para(doc, w["result_title"], bold=True, center=True)
+    _para(doc, w["number"])  # the note's own, recorded with the monitoring's close (D-1)
     _para(doc, w["result_subject"], bold=True, center=True)
     _para(doc, w["object"])
     _para(doc, w["result_periods"], bold=True)
