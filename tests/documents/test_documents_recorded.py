@@ -292,3 +292,36 @@ def test_a_unit_and_its_group_both_recorded_are_both_printed(web: Web, merzim_db
         assert [p for p in order if p.startswith("– ")] == [f"– Омаров Н., {BLANK};",
                                                              f"– {BLANK}, эксперт."]
         assert _number_line(out.read_bytes()) == (written(ORDER_ON), "7")
+
+
+def test_an_analysis_longer_than_the_limit_is_warned_beside_its_documents(web: Web, merzim_db,
+                                                                         tmp_path):
+    """An analysis planned for more than the recommended 30 working days (I-4) is warned beside
+    its order wherever it is drafted: the document page, the command line (text and JSON);
+    the warning is never printed in the document."""
+    start = wd(20)
+    end = wd(20 + 34)  # 35 working days, both ends counted
+    r = merzim_db("analysis", "plan", "--subject", "AK-ALM-TLG", "--object", "AK-ALM-TLG",
+                  "--start", start.isoformat(), "--end", end.isoformat(), "--json")
+    assert r.returncode == 0, r.stderr
+    case = json.loads(r.stdout)["id"]
+    words = {"en": "Warning: the analysis lasts 35 working days, more than the recommended 30.",
+             "ru": "Внимание: продолжительность анализа в рабочих днях (35) превышает "
+                   "рекомендуемую (30)."}
+    out = tmp_path / "order.docx"
+    for lang, said in words.items():
+        r = merzim_db("document", "draft", str(case), "order", "--lang", lang, "--out",
+                      str(out), lang=lang)
+        assert r.returncode == 0 and said in r.stdout, (r.stdout, r.stderr)
+        assert said not in text_of(out.read_bytes())
+    r = merzim_db("document", "draft", str(case), "order", "--out", str(out), "--json")
+    assert json.loads(r.stdout)["warnings"] == [{"code": "too_long", "working_days": 35,
+                                                 "limit": 30}]
+    page = web.browser("erlan").get(f"/cases/{case}/documents/order").text
+    assert 'data-testid="warning"' in page and words["en"] in page
+    # one within the limit is not warned
+    kgd = web.analyses["kgd"]
+    r = merzim_db("document", "draft", str(kgd), "order", "--out", str(out), "--json")
+    assert json.loads(r.stdout)["warnings"] == []
+    assert 'data-testid="warning"' not in web.browser("aigerim").get(
+        f"/cases/{kgd}/documents/order").text

@@ -15,6 +15,7 @@ import typer
 
 from workflow.cli.common import STATE, context, emit_json, lazy, pairs, unit_of_work, write_file
 from workflow.cli.options import Json, Number, SignedBy, option, required
+from workflow.cli.rendering import warning_text
 
 service = lazy("workflow.documents.service")
 document_app = typer.Typer(help="The documents of an analysis, drafted as Word files.",
@@ -68,6 +69,8 @@ def draft(case: str = typer.Argument(..., help="Case number."),
         return
     STATE.console.print(STATE.t("document.written", name=drafted.name, path=str(path)),
                         markup=False)
+    for warning in drafted.warnings:  # the case's planning warnings, beside the document
+        STATE.console.print(warning_text(warning), markup=False, style="yellow")
 
 
 @document_app.command("schedule")

@@ -92,11 +92,15 @@ class Drafted:
     content: bytes
     template: str  # whose template: organisation | installation | shipped
     facts: dict[str, Any]
+    # the case's planning warnings as it stands (an analysis longer than the recommended
+    # working days, I-4): said beside the document wherever it is drafted, never printed in it
+    warnings: tuple[dict[str, Any], ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {"case": self.case_id, "document": self.document, "name": self.name,
                 "stage": self.stage, "language": self.language, "filename": self.filename,
-                "template": self.template, "facts": self.facts}
+                "template": self.template, "facts": self.facts,
+                "warnings": list(self.warnings)}
 
 
 def offers(s: Session, ctx: Context, case: Case, language: str | None = None) -> list[Offer]:
@@ -162,12 +166,13 @@ def draft(s: Session, ctx: Context, case_id: int | str, stage: str,
     org = s.get(Organisation, case.subject_id)
     assert org is not None
     path = texts.template_file(doc.template, language, org.code, folder)
-    facts = _facts(s, ctx, case, doc, stage, language)
+    view = case_view(s, dataclasses.replace(ctx, language=language), case)
+    facts = _facts(s, ctx, case, doc, stage, language, view)
     content = texts.render(path, facts, name=texts.shown(path, folder), language=language)
     return Drafted(case.id, doc.key, doc.name(language), stage, language,
                    filename(doc.name(language), org.code, case.id, ctx.today,
                             _period_of(doc, stage)), content,
-                   texts.origin(path, folder), facts)
+                   texts.origin(path, folder), facts, tuple(view.warnings or ()))
 
 
 def filename(name: str, org_code: str, case_id: int, day: date, period: str = "") -> str:
@@ -352,11 +357,11 @@ def fixed_evidence(doc: Document, stage: str) -> dict[str, str]:
 
 
 def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
-           language: str) -> dict[str, Any]:
-    """Every placeholder of `texts.PLACEHOLDERS`, written in `language`."""
+           language: str, view: CaseView) -> dict[str, Any]:
+    """Every placeholder of `texts.PLACEHOLDERS`, written in `language` (`view`: the case's
+    view in that language)."""
     t = Translator(language)
     defn = definition_of(s, ctx, case)
-    view = case_view(s, dataclasses.replace(ctx, language=language), case)
 
     def day(value: date | None) -> str:
         return date_text(value, language) if value else ""
