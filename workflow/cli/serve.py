@@ -113,8 +113,11 @@ def start_checks() -> tuple[str, ...]:
     the first refusal stops the start; what they found and left alone, as lines for the log."""
     from workflow.core.feature import providing
 
-    return tuple(line for feature in providing("check")
-                 for line in feature.check()(STATE.settings))
+    lines: list[str] = []
+    for feature in providing("check"):
+        assert feature.check is not None  # what `providing` found
+        lines.extend(feature.check()(STATE.settings))
+    return tuple(lines)
 
 
 M_ARENA_MAX = -8  # glibc's mallopt() parameter (malloc.h)
