@@ -24,12 +24,19 @@ thrown away at the end.
     .venv/bin/python docs/screenshots.py --only team        # saved views, hand-over, comments
     .venv/bin/python docs/screenshots.py --only documents   # the drafted documents' only
 
-The pictures of the guide's "Drafting the documents" (`document-*.png`) are the officer's of
-the demo's analysis whose risks, recommendations, measures and review the demo records
-(workflow/documents/demo.toml): its case page with the "Draft the document" link beside each
-stage a document confirms, then the first page of each of its four documents drafted in
-Russian with `merzim document draft`, as LibreOffice prints it (converted to PDF, the page
-rendered at 60 dpi by poppler's pdftoppm when it is installed, else by LibreOffice itself).
+The pictures of the guide's "Drafting the documents" (`document-*.png`, `risk-map.png`) are
+the officer's of the demo's analysis whose risks, recommendations, measures and review the demo
+records (workflow/documents/demo.toml). On the way she records the units' report of its first
+reporting period as received (today), so that the period's monitoring report is offered. Then:
+its case page with the "Draft the document" link beside each stage a document confirms (two
+pictures: `document-links.png`, `document-links-later.png`); the analytic note's page, its
+risks with their grades, level and rank and the analysis's risk map (`risk-map.png`); and the
+first page of each document it offers (one of each: the first period's monitoring report),
+with the schedule of its subject's year (a programme's document), drafted in Russian with
+`merzim document draft` and `merzim document schedule` as LibreOffice prints it (converted to
+PDF, the page rendered at 60 dpi by poppler's pdftoppm when it is installed, else by
+LibreOffice itself); of the analytic note also the page its risk map ends on
+(`document-analytic-note-map.png`: needs pdftoppm and pdftotext).
 
 Needs: the merzim console script of this checkout (pip install -e .), /usr/bin/chromium and
 the playwright Python package (the browser tests' own); for the documents also LibreOffice
@@ -446,26 +453,46 @@ def _documents_analysis(workdir: Path, init: str) -> int:
 
 
 def _document_offers(workdir: Path, case: int) -> list[dict[str, str]]:
-    """The case's documents, one of each (the monitoring report: its first quarter's), as
-    `merzim document list` names them with the stage each confirms."""
+    """The case's documents, one of each (the monitoring report: its first period's, once the
+    officer has recorded that period's units' report as received today), as `merzim document
+    list` names them with the stage each confirms."""
+    periods = json.loads(_merzim(workdir, "monitoring", "periods", str(case), "--json"))
+    first = periods["periods"][0]
+    if not first["received_on"]:
+        _merzim(workdir, "record", str(case), "monitoring_report", "--period", first["period"],
+                "--date", TODAY)
     found = json.loads(_merzim(workdir, "document", "list", str(case), "--json"))["documents"]
-    first: dict[str, dict[str, str]] = {}
+    each: dict[str, dict[str, str]] = {}
     for offer in found:
-        first.setdefault(offer["document"], offer)
-    return list(first.values())
+        each.setdefault(offer["document"], offer)
+    return list(each.values())
 
 
-def _document_links(s: Shots, case: int, last: str) -> None:
+def _document_links(s: Shots, case: int, stages: list[str]) -> None:
     """The case page of the analysis, its stages from the order down to the stage of the last
-    document: beside each stage a document confirms, its "Draft the document" link."""
+    document, in two pictures (one would pass the limit): beside each stage a document
+    confirms, its "Draft the document" link; then the analytic note's page, from its risks'
+    table down to the analysis's risk map."""
     s.go(f"/cases/{case}")
-    s.take("document-links", "table.stages", until=f"table.stages tr[data-stage='{last}']")
+    half = (len(stages) - 1) // 2  # the first stages' records are the tallest
+    s.take("document-links", "table.stages",
+           until=f"table.stages tr[data-stage='{stages[half - 1]}']")
+    s.take("document-links-later", f"table.stages tr[data-stage='{stages[half]}']",
+           until=f"table.stages tr[data-stage='{stages[-1]}']")
+    s.go(f"/cases/{case}/documents/analytic_note")
+    s.take("risk-map", "[data-testid=document-risks] table", until="[data-testid=risk-map]")
+
+
+# the pages pictured besides each document's first: the analytic note's risk map
+MORE_PAGES = {"document-analytic-note": {"map": "Маловероятно"}}  # the map's last row
 
 
 def _document_pages(workdir: Path, out: Path, case: int,
                     offers: list[dict[str, str]]) -> list[str]:
-    """The first page of each document, drafted in Russian as the officer drafts it and
-    printed by LibreOffice; returns the names of the pictures over the limit."""
+    """The first page of each document, drafted in Russian as the officer drafts it, and the
+    schedule of the analysis's subject for the analysis's year, printed by LibreOffice (and
+    the pages of `MORE_PAGES`, each the first page holding its words); returns the names of
+    the pictures over the limit."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         sys.exit("the documents' pages need LibreOffice (soffice)")
@@ -477,6 +504,11 @@ def _document_pages(workdir: Path, out: Path, case: int,
         _merzim(workdir, "document", "draft", str(case), offer["stage"], "--lang", "ru",
                 "--out", str(drafts / f"{name}.docx"))
         names.append(name)
+    status = json.loads(_merzim(workdir, "status", str(case), "--json"))
+    _merzim(workdir, "document", "schedule", status["subject"], "--year",
+            status["planned_start"][:4], "--lang", "ru", "--out",
+            str(drafts / "document-schedule.docx"))
+    names.append("document-schedule")
     pdftoppm = shutil.which("pdftoppm")
     # a profile of its own: not the user's LibreOffice, nor one another run has open
     done = subprocess.run([soffice, f"-env:UserInstallation={(drafts / 'profile').as_uri()}",
@@ -498,7 +530,31 @@ def _document_pages(workdir: Path, out: Path, case: int,
                      f":\n{done.stdout}\n{done.stderr}")
         if not _weigh(picture):
             too_big.append(name)
+        for suffix, words in MORE_PAGES.get(name, {}).items():
+            if not pdftoppm:
+                sys.exit(f"the pages of {name} after its first need pdftoppm "
+                         "(apt-get install poppler-utils)")
+            page = _page_with(drafts / f"{name}.pdf", words)
+            picture = out / f"{name}-{suffix}.png"
+            subprocess.run([pdftoppm, "-png", "-r", "60", "-f", str(page), "-l", str(page),
+                            "-singlefile", str(drafts / f"{name}.pdf"),
+                            str(picture.with_suffix(""))], check=True, timeout=120)
+            if not _weigh(picture):
+                too_big.append(f"{name}-{suffix}")
     return too_big
+
+
+def _page_with(pdf: Path, words: str) -> int:
+    """The number of the first page of `pdf` whose text holds `words` (poppler's pdftotext)."""
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        sys.exit("finding a page needs pdftotext (apt-get install poppler-utils)")
+    text = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True, timeout=120).stdout
+    for number, page in enumerate(text.split("\f"), start=1):
+        if words in page:
+            return number
+    sys.exit(f"no page of {pdf.name} holds «{words}»")
 
 
 def main() -> int:
@@ -528,8 +584,8 @@ def main() -> int:
         if args.only == "documents" or (args.only == "all" and DOCUMENTS_DEMO.exists()):
             analysis = _documents_analysis(workdir, init)
             offers = _document_offers(workdir, analysis)
-            documents = [("aigerim", lambda s: _document_links(s, analysis,
-                                                                offers[-1]["stage"]))]
+            documents = [("aigerim", lambda s: _document_links(
+                s, analysis, [o["stage"] for o in offers]))]
         port = _free_port()
         log = open(workdir / "serve.log", "w", encoding="utf-8")  # noqa: SIM115 - kept open
         server = subprocess.Popen([str(SCRIPT), "serve", "--no-worker", "--host", "127.0.0.1",

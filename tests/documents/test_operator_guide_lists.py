@@ -1,0 +1,41 @@
+"""The operator guide's "Document templates" lists what the documents feature has: every
+template a document is drafted from, with the stage it is drafted beside (documents.toml), and
+every placeholder a template may use (`texts.PLACEHOLDERS`), in the same order."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from workflow.documents import texts
+
+ROOT = Path(__file__).resolve().parents[2]
+GUIDE = (ROOT / "docs" / "operator-guide.md").read_text(encoding="utf-8")
+
+
+def _section(title: str) -> str:
+    start = GUIDE.index(f"\n## {title}\n")
+    end = GUIDE.find("\n## ", start + 1)
+    return GUIDE[start:end if end > 0 else None]
+
+
+def _rows(header: str) -> list[list[str]]:
+    """The rows of the section's table under `header`, each its cells."""
+    section = _section("Document templates")
+    table = section[section.index(header):].split("\n\n", 1)[0].splitlines()[2:]
+    return [[cell.strip() for cell in line.strip("|").split(" | ")] for line in table]
+
+
+def test_the_guide_names_every_template_with_the_stage_it_is_drafted_beside():
+    listed = {re.fullmatch(r"`(\w+)`", row[0]).group(1): row[2]  # type: ignore[union-attr]
+              for row in _rows("| `NAME` |")}
+    drafted = {d.template: f"`{d.stage}:<period>`" if d.per_period else f"`{d.stage}`"
+               for process in texts.documents().values() for d in process.values()}
+    assert listed == drafted
+    assert list(listed) == list(texts.template_names())
+
+
+def test_the_guide_lists_every_placeholder_in_the_order_of_placeholders():
+    listed = [re.fullmatch(r"`(\w+)`", row[0]).group(1)  # type: ignore[union-attr]
+              for row in _rows("| placeholder |")]
+    assert listed == list(texts.PLACEHOLDERS)
