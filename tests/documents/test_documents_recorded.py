@@ -18,6 +18,7 @@ kk and ru, through the API as the officer (aigerim) downloads them.
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -168,6 +169,16 @@ def test_what_is_recorded_is_what_the_documents_print(web: Web, merzim_db):
     fields = {k for k in form.values if k.endswith(("analysis_methods", "working_group",
                                                      "working_unit"))}
     assert len(fields) == 3 and not fields & form.required, form.values
+    # the group's field is labelled by its name, what to write in it said under it
+    group_input = next(k for k in fields if k.endswith("working_group"))
+    found = re.search(rf'<label for="(record-order-)?[^"]*{group_input}">([^<]*)<[^\n]*\n'
+                      rf'\s*<input [^>]*name="{group_input}"[^>]*aria-describedby="([^"]*)"',
+                      page)
+    assert found and found.group(2).strip() == "Working group", page
+    hint = re.search(rf'id="{found.group(3).split()[0]}" data-testid="field-hint">([^<]*)<',
+                     page)
+    assert hint and html.unescape(hint.group(1)) == (
+        'Each member as "name, position", members separated by ";"')
     methods_field = next(k for k in fields if k.endswith("analysis_methods"))
     csrf = re.search(r'name="csrf" value="([^"]*)"', page).group(1)
     r = b.post(f"/cases/{kgd}/events",

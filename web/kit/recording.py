@@ -43,6 +43,7 @@ class Field:
     choices: list[tuple[str, str]] = field(default_factory=list)  # (code, name): a select's
     # type "links": one row per link, (channel input, URL input, channel preselected)
     rows: list[tuple[str, str, str]] = field(default_factory=list)
+    hint: str = ""  # what to write in it, shown under it (the definition's `hints`)
 
     @property
     def input_type(self) -> str:
@@ -93,6 +94,13 @@ def label(defn: Definition, key: str, t: Translator) -> str:
     return t(f"form.{key}")
 
 
+def hint_of(defn: Definition, key: str, t: Translator) -> str:
+    """What to write in an evidence field, in the reader's language ("" when the definition
+    gives no `hints`)."""
+    spec = defn.evidence.get(key)
+    return name_in(spec.hints, t.language) if spec is not None and spec.hints else ""
+
+
 def event_form(defn: Definition, spec: Event, t: Translator,
                organisations: list[tuple[str, str]]) -> EventForm:
     """The inputs an event needs, as its definition says: the evidence it (or the stage it
@@ -115,7 +123,8 @@ def event_form(defn: Definition, spec: Event, t: Translator,
                             organisations if kind == "organisation" else
                             roles if kind == "role" else
                             choice_list(defn.evidence[key], t) if kind in ("choice", "links")
-                            else [], link_rows(defn.evidence[key]) if kind == "links" else []))
+                            else [], link_rows(defn.evidence[key]) if kind == "links" else [],
+                            hint_of(defn, key, t)))
     return EventForm(spec.key, name_in(spec.names, t.language), fields,
                      groups_text(defn, groups, t) if groups else None, spec.terminal)
 

@@ -156,6 +156,7 @@ class EvidenceSpec:
     # type "integer": the bounds a value must lie in (`min`/`max`; core/limits.py's default)
     minimum: int = INTEGER_MIN
     maximum: int = INTEGER_MAX
+    hints: dict[str, str] | None = None  # what to write in it, shown under it on the forms
 
 
 @dataclass(frozen=True)

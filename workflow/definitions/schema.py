@@ -206,6 +206,9 @@ class EvidenceTable(_Typed):
                           "required": ["choices"]})
     type: Literal["text", "url", "date", "period", "organisation", "draft", "integer", "choice",
                   "links"] = "text"
+    hints: Names | None = None
+    """What to write in the field, shown under it on the record forms ("each member as \"name,
+    position\", members separated by \";\""): its label stays its name."""
 
 
 class DueTable(Table):
@@ -560,7 +563,8 @@ def _evidence(t: DefinitionTables, source: str) -> dict[str, EvidenceSpec]:
         if key in BUILTIN_EVIDENCE:
             raise refused(f"{source}: evidence.{key}", f"{key!r} is built in; choose another "
                           f"key", "built_in")
-        evidence[key] = EvidenceSpec(key, e.type, e.names.as_dict(), **_typed(e))
+        evidence[key] = EvidenceSpec(key, e.type, e.names.as_dict(), **_typed(e),
+                                     hints=e.hints.as_dict() if e.hints else None)
     return evidence
 
 
