@@ -55,7 +55,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
-from workflow.storage import kept
+from workflow.storage import audited, kept
 from workflow.storage.models import (
     COMMENTS,
     HANDOVER,
@@ -302,6 +302,7 @@ def move(s: Session, records: Sequence[tuple[str, str, Any, Any]], version: int)
     nothing if it is rolled back. The counts the write changes are noted here too, counted
     again at the same commit (storage/kept.py)."""
     kept.note(s, records)
+    audited.cover(s, records)
     scopes = scopes_of(s, records)
     if not scopes:
         return

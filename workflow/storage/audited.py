@@ -1,0 +1,185 @@
+"""Nothing changes a stage behind the audit's back: a transaction that writes a `Stage` or a
+`Case` row commits only if it appended to the audit chain a record naming that case, its
+organisation, or what cannot be narrowed (a sync, an import: every organisation), by an action
+that may change stages (`kept.changes_stages`: a comment names no stage; a hand-over, which
+changes only who answers for the case, is named by any record of the case).
+
+The kept figures hold by this (storage/kept.py, storage/versions.py): the counts of open stages
+and the lists' versions are moved by the records a write appends, at its commit. A stage
+flushed without its record would leave `open_stage_count` wrong until `merzim audit recount`
+and the lists stale; so the session remembers, at each flush, the stages and cases it
+writes (`after_flush`), the appends say what they name (`cover`, from `versions.move`), and
+the commit refuses (`Unaudited`, a programming error: the transaction is rolled back) a
+written row no record covers. A programme's stage (of no case) needs an append of the
+transaction, whatever it names. What a savepoint wrote and rolled back is forgotten with it.
+
+Writes that bypass the ORM (SQL statements: migrations, the tests' direct writes) are not
+seen here: the database's own constraints and `merzim audit verify`/`recount` answer for those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, col, select
+
+from workflow.storage.kept import BY_CASE, QUIET, changes_stages
+from workflow.storage.models import Case, Organisation, Stage
+
+WRITTEN = "merzim.audited_written"  # [(transaction, kind, case id, subject id, what)]
+COVER = "merzim.audited_cover"  # [root transaction, Cover]
+# a case's columns whose change no kept count reads (who answers for it: a hand-over's record,
+# which changes no stage, names it)
+WHO = frozenset(("responsible_id",))
+
+
+class Unaudited(RuntimeError):
+    """A transaction wrote a stage or a case no audit record of it names."""
+
+
+@dataclass
+class Cover:
+    """What the appends of one transaction name: cases whose stages the records may change
+    (`cases`; `named`: any record of the case, a comment or a hand-over too), organisations
+    (by id or code), or `everything` (a record that cannot be narrowed); `appended`: any
+    record at all."""
+
+    cases: set[int] = field(default_factory=set)
+    named: set[int] = field(default_factory=set)
+    orgs: set[int] = field(default_factory=set)
+    codes: set[str] = field(default_factory=set)
+    everything: bool = False
+    appended: bool = False
+
+
+def cover(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> None:
+    """Note what the records (action, entity, entity id, payload) an append hands to the
+    versions name, for the commit's check (storage/versions.py `move`)."""
+    root = s.get_transaction()
+    kept = s.info.get(COVER)
+    if kept is None or kept[0] is not root:
+        kept = s.info[COVER] = [root, Cover()]
+    found: Cover = kept[1]
+    found.appended = True
+    for action, entity, entity_id, _payload in records:
+        key = str(entity_id)
+        if entity in BY_CASE and key.isdigit():
+            found.named.add(int(key))
+            if changes_stages(action, entity):
+                found.cases.add(int(key))
+        elif entity == "organisation":
+            (found.orgs.add(int(key)) if key.isdigit() else found.codes.add(key))
+        elif entity not in QUIET:
+            found.everything = True
+
+
+def _innermost(s: OrmSession) -> Any:
+    return s.get_nested_transaction() or s.get_transaction()
+
+
+def _after_flush(s: OrmSession, _context: Any) -> None:
+    """The stages and cases this flush wrote (the session's lists still as before the flush,
+    the rows' ids given)."""
+    rows: list[tuple[str, Any]] = []
+    for obj in (*s.new, *s.deleted):
+        if isinstance(obj, (Stage, Case)):
+            rows.append(("new" if obj in s.new else "deleted", obj))
+    for obj in s.dirty:
+        if isinstance(obj, (Stage, Case)) and s.is_modified(obj, include_collections=False):
+            rows.append(("changed", obj))
+    who = {id(obj) for how, obj in rows if how == "changed" and isinstance(obj, Case)
+           and _changed(obj) <= WHO}
+    if not rows:
+        return
+    tx = _innermost(s)
+    written = s.info.setdefault(WRITTEN, [])
+    for how, obj in rows:
+        if isinstance(obj, Stage):
+            written.append((tx, "stage", obj.case_id, obj.subject_id,
+                            f"stage {obj.key!r} of case {obj.case_id} ({how})"))
+        else:
+            written.append((tx, "who" if id(obj) in who else "case", obj.id, obj.subject_id,
+                            f"case {obj.id} ({how})"))
+
+
+def _changed(obj: Any) -> set[str]:
+    """The columns of a row this flush changes."""
+    from sqlalchemy import inspect
+
+    return {a.key for a in inspect(obj).attrs if a.history.has_changes()}
+
+
+def _descends(tx: Any, ancestor: Any) -> bool:
+    while tx is not None:
+        if tx is ancestor:
+            return True
+        tx = tx.parent
+    return False
+
+
+def _after_soft_rollback(s: OrmSession, previous: Any) -> None:
+    """A transaction or savepoint rolled back: what it wrote is not written."""
+    written = s.info.get(WRITTEN)
+    if written:
+        s.info[WRITTEN] = [w for w in written if not _descends(w[0], previous)]
+
+
+def _after_transaction_end(s: OrmSession, transaction: Any) -> None:
+    if transaction.parent is None:  # the outermost: committed or rolled back, it is over
+        s.info.pop(WRITTEN, None)
+        kept = s.info.get(COVER)
+        if kept is not None and kept[0] is transaction:
+            s.info.pop(COVER, None)
+
+
+def _before_commit(s: OrmSession) -> None:
+    if s.in_nested_transaction():  # a savepoint released (a bulk item): not the commit
+        return
+    s.flush()  # (before_commit runs before the commit's own flush)
+    root = s.get_transaction()
+    written = [w for w in s.info.get(WRITTEN) or () if _descends(w[0], root)]
+    if not written:
+        return
+    kept = s.info.get(COVER)
+    found: Cover = kept[1] if kept is not None and kept[0] is root else Cover()
+    missing = uncovered(s, found, written)
+    if missing:
+        s.info.pop(WRITTEN, None)
+        raise Unaudited(f"{len(missing)} row(s) written without an audit record naming them: "
+                        + "; ".join(missing[:5]))
+
+
+def uncovered(s: OrmSession, found: Cover, written: Iterable[tuple]) -> list[str]:
+    """The written rows (what each is) that the appends' cover does not name."""
+    if found.everything:
+        return []
+    orgs = set(found.orgs)
+    if found.codes:
+        orgs.update(i for i in s.execute(select(Organisation.id).where(
+            col(Organisation.code).in_(found.codes))).scalars() if i is not None)
+    out = []
+    for _tx, kind, case_id, subject_id, what in written:
+        if kind == "stage" and case_id is None:  # a programme's: any record of the write
+            if not found.appended:
+                out.append(what)
+        elif kind == "who" and case_id in found.named:  # who answers: any record of it
+            continue
+        elif case_id not in found.cases and subject_id not in orgs:
+            out.append(what)
+    return out
+
+
+def install() -> None:
+    """Listen to every session's flushes and commits (once)."""
+    if not event.contains(OrmSession, "after_flush", _after_flush):
+        event.listen(OrmSession, "after_flush", _after_flush)
+        event.listen(OrmSession, "after_soft_rollback", _after_soft_rollback)
+        event.listen(OrmSession, "after_transaction_end", _after_transaction_end)
+        event.listen(OrmSession, "before_commit", _before_commit)
+
+
+install()
