@@ -1,8 +1,8 @@
 """The documents feature's declaration (workflow/core/feature.py): the documents of an internal
 analysis drafted from its data (which stage each confirms: documents.toml), config.toml's
-`[documents]` settings (the operator's templates, checked when merzim starts serving), and its part of the demo (the risks,
-recommendations and measures of the demo's first analysis, recorded through the monitoring's
-service: it builds on the monitoring)."""
+`[documents]` settings (the operator's templates, checked when merzim starts serving), and its
+part of the demo (the risks, recommendations and measures of the demo's first analysis,
+recorded through the monitoring's service: it builds on the monitoring)."""
 
 from __future__ import annotations
 
