@@ -378,7 +378,7 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
     owner = s.get(User, case.responsible_id) if case.responsible_id else None
     responsible = {"name": owner.full_name if owner is not None else texts.BLANK,
                    "position": (owner.position if owner is not None else None) or texts.BLANK}
-    standing = _standing(view)
+    standing = view.standing()
     risks, recommendations = _risks(s, case)
     numbers = {r.id: n for n, r in enumerate(risks, start=1)}
     rec_numbers = {r.id: n for n, r in enumerate(recommendations, start=1)}
@@ -548,14 +548,6 @@ def _basis(defn: Definition, stage: str, language: str, t: Translator) -> str:
     names = ", ".join(name_in(defn.dates[a].names, language, a) if a in defn.dates else a
                       for a in anchors)
     return t.n(f"document.basis_{rule.direction}", rule.offset, anchor=names)
-
-
-def _standing(view: CaseView) -> dict[str, CaseRecord]:
-    out: dict[str, CaseRecord] = {}
-    for r in view.records:
-        if r.kind == EVENT and not r.void:
-            out[r.event] = r
-    return out
 
 
 def _signer(s: Session, org: Organisation, standing: dict[str, CaseRecord], doc: Document,
