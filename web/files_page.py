@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from web.case_actions_page import write
 from web.kit.access import Viewer, require_recorder, visible_case
-from web.kit.api import ApiContext, api_routes
+from web.kit.api import ApiContext, api_routes, file_answer
 from web.kit.deps import PageContext
 from web.kit.page import attachment, audited_refusal, check_csrf, page
 from web.kit.shapes import Shape
@@ -260,9 +260,7 @@ def _api_attach(request: Request, a: ApiContext, case, uploads, record: str):
 
 @api_router.get("/cases/{case_id}/files/{file_id}",
                 response_class=Response,
-                responses={200: {"description": "The file's content, as an attachment.",
-                                 "content": {"application/octet-stream": {
-                                     "schema": {"type": "string", "format": "binary"}}}}})
+                responses=file_answer("The file's content, as an attachment."))
 def api_download(request: Request, case_id: int, file_id: int, a: ApiContext = Depends()):
     """One file's content (its media type; Content-Disposition: attachment). 404 for a file
     the caller may not see, as for one that does not exist."""

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from workflow.storage.models import Case, EventRecord, PlanItem, Recommendation, Risk, User
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"  # a draft's type
 DOCUMENTS = ("order", "analytic_note", "action_plan")  # and the monitoring report, per period
 
 

@@ -22,7 +22,7 @@ import docx
 import pytest
 from sqlmodel import Session, select
 
-from tests.documents.helpers import recorded, status_dues, text_of, written
+from tests.documents.helpers import DOCX, recorded, status_dues, text_of, written
 from tests.support.cli_runner import Merzim
 from tests.support.features import module_of
 from tests.support.web_helpers import (
@@ -35,7 +35,6 @@ from tests.support.web_helpers import (
 from workflow.storage.models import Case, EventRecord, EvidenceFile, Stage
 
 layout = module_of("documents", "layout")
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NAMES = {"order": {"kk": "Ішкі талдау жүргізу туралы бұйрық",
                    "ru": "Приказ о проведении внутреннего анализа"},
          "analytic_note": {"kk": "Талдамалық анықтама", "ru": "Аналитическая справка"},

@@ -16,7 +16,7 @@ import json
 
 from sqlmodel import Session, col, select
 
-from tests.documents.helpers import text_of, written
+from tests.documents.helpers import DOCX, text_of, written
 from tests.support.web_helpers import (
     Web,
     web_fixture,  # noqa: F401 - the `web` fixture
@@ -25,7 +25,6 @@ from tests.support.web_helpers import (
 from workflow.documents.texts import BLANK
 from workflow.storage.models import EventRecord, Position, Risk
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TITLE = {"kk": "Сыбайлас жемқорлық тәуекелдеріне ұшырайтын лауазымдардың тізбесі",
          "ru": "Перечень должностей, подверженных коррупционным рискам"}
 

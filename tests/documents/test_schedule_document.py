@@ -12,7 +12,7 @@ import json
 
 from sqlmodel import Session, col, select
 
-from tests.documents.helpers import text_of, written
+from tests.documents.helpers import DOCX, text_of, written
 from tests.support.web_helpers import (
     Web,
     web_fixture,  # noqa: F401 - the `web` fixture
@@ -22,7 +22,6 @@ from workflow import services as svc
 from workflow.documents.texts import BLANK
 from workflow.storage.models import Case, Organisation, Programme, Stage
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TITLE = {"kk": "сыбайлас жемқорлық тәуекелдеріне ішкі талдау жүргізу кестесі",
          "ru": "График проведения внутреннего анализа коррупционных рисков"}
 

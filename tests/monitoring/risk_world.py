@@ -1,6 +1,5 @@
-"""What the risks' tests share: the monitoring story's akimat and its analysis whose note is
-signed (as tests/monitoring/test_monitoring_service.py sets it up), the session helpers, and
-the reading of a drawn risk map's cells."""
+"""What the monitoring's and the risks' tests share: the story's akimat and its analysis whose
+note is signed, the session helpers, and the reading of a drawn risk map's cells."""
 
 from __future__ import annotations
 
@@ -64,17 +63,18 @@ def plan(db, ctx, subject="AK", obj="AK-EDU", start=date(2025, 10, 1), end=date(
                                                            end)).analysis.id
 
 
+def akimat(s, ctx) -> None:
+    """An akimat with its education and health departments, the education's subdivision."""
+    abai_akimat(s, ctx)
+    svc.add_org(s, ctx, "AK-HLTH", "Health department", "department", "AK")
+    ms.add_subdivision(s, ctx, "AK-EDU", SUBDIVISION)
+
+
 @pytest.fixture
 def ctx(db, make_ctx):
-    """An akimat with its education and health departments."""
+    """The akimat (`akimat`)."""
     ctx = make_ctx(TODAY)
-
-    def setup(s):
-        abai_akimat(s, ctx)
-        svc.add_org(s, ctx, "AK-HLTH", "Health department", "department", "AK")
-        ms.add_subdivision(s, ctx, "AK-EDU", SUBDIVISION)
-
-    commit(db, setup)
+    commit(db, lambda s: akimat(s, ctx))
     return ctx
 
 

@@ -19,46 +19,28 @@ from datetime import date
 import docx
 import pytest
 
-from tests.support.analysis_world import abai_akimat, analysis_evidence
+from tests.monitoring.risk_world import (
+    EVIDENCE,
+    STORY,
+    SUBDIVISION,
+    commit,
+    planning_svc,
+    read,
+)
+from tests.support.analysis_world import abai_akimat
 from tests.support.features import module_of
 from workflow import services as svc
 from workflow.monitoring import service as ms
 from workflow.reminders import planner as reminders
 from workflow.services import lists, replanning
 from workflow.storage import kept
-from workflow.storage.db import session as open_session
 from workflow.storage.queries import audit as audit_queries
 
-planning_svc = module_of("planning", "service")
 documents = module_of("documents", "service")
 
 TODAY = date(2026, 7, 1)
-NOTE = date(2025, 11, 20)
 FULFILLED = date(2026, 4, 8)
-EVIDENCE = analysis_evidence("ak", "Akim", order_signed_by="Head of apparatus")
-STORY = [
-    ("order", date(2025, 9, 15)),
-    ("start_announcement", date(2025, 9, 16)),
-    ("analysis_start", date(2025, 10, 1)),
-    ("discussion_announcement", date(2025, 10, 20)),
-    ("public_discussion", date(2025, 10, 30)),
-    ("analysis_end", date(2025, 11, 10)),
-    ("analytic_note", NOTE),
-]
-SUBDIVISION = "Pre-school education department"
 FORM = "Order of the head"
-
-
-def commit(db, action):
-    with open_session(db) as s:
-        result = action(s)
-        s.commit()
-        return result
-
-
-def read(db, action):
-    with open_session(db) as s:
-        return action(s)
 
 
 @pytest.fixture

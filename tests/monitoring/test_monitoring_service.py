@@ -16,29 +16,28 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from tests.support.analysis_world import abai_akimat, analysis_evidence
-from tests.support.databases import dump_tables
-from tests.support.features import module_of
+from tests.monitoring import risk_world as world
+from tests.monitoring.risk_world import (
+    EVIDENCE,
+    GOOD,
+    SUBDIVISION,
+    TODAY,
+    commit,
+    plan,
+    planning_svc,
+    read,
+    record,
+    refused,
+)
 from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.i18n import Translator
 from workflow.monitoring import service as ms
-from workflow.storage.db import session as open_session
 from workflow.storage.models import MonitoringReport, PlanItem, Recommendation
 
-planning_svc = module_of("planning", "service")  # the analyses are planned by it
-
-TODAY = date(2027, 3, 1)  # recording day: every date of the story lies before it
 NOTE = date(2025, 11, 20)
-EVIDENCE = analysis_evidence("ak", "Akim", order_signed_by="Head of apparatus")
 STORY = [  # an analysis from 1 October to 10 November 2025, its note signed on 20 November
-    ("order", date(2025, 9, 15)),
-    ("start_announcement", date(2025, 9, 16)),
-    ("analysis_start", date(2025, 10, 1)),
-    ("discussion_announcement", date(2025, 10, 20)),
-    ("public_discussion", date(2025, 10, 30)),
-    ("analysis_end", date(2025, 11, 10)),
-    ("analytic_note", NOTE),
+    *world.STORY,
     ("action_plan", date(2025, 12, 2)),
     ("publication", date(2025, 12, 4)),
 ]
@@ -49,12 +48,12 @@ REPORT_DUE = {  # by hand: the 5th of the month after the quarter, rolled to a w
     "2026Q3": date(2026, 10, 5),
     "2026Q4": date(2027, 1, 5),
 }
-SUBDIVISION = "Pre-school education department"
 
 
-# -- helpers ------------------------------------------------------------------------------------
+# -- helpers (the story's world, its session helpers and `noted`: tests/monitoring/risk_world.py) --
 
 CALENDAR_QUARTERS = {"monitoring_periods": "calendar"}
+noted = world.noted  # an analysis of the education department whose note was signed (fixture)
 
 
 @pytest.fixture(scope="module")
@@ -65,37 +64,8 @@ def definition():
     return load_definition(overrides=CALENDAR_QUARTERS)
 
 
-def commit(db, action):
-    with open_session(db) as s:
-        result = action(s)
-        s.commit()
-        return result
-
-
-def read(db, action):
-    with open_session(db) as s:
-        return action(s)
-
-
-def refused(db, action, error=RuleViolation, key: str | None = None):
-    """`action(session)` raises `error` (with `key`) and every table is unchanged."""
-    before = dump_tables(db)
-    with open_session(db) as s, pytest.raises(error) as err:
-        action(s)
-        s.commit()
-    assert dump_tables(db) == before
-    if key is not None:
-        assert err.value.key == key, (err.value.key, err.value.params)
-    return err.value
-
-
 def english(exc) -> str:
     return exc.render(Translator("en"))
-
-
-def record(db, ctx, aid, event, on, **evidence):
-    evidence = evidence or dict(EVIDENCE.get(event, {}))
-    return commit(db, lambda s: svc.record_event(s, ctx, aid, event, on, evidence))
 
 
 def record_upto(db, ctx, aid, last: str) -> None:
@@ -103,10 +73,6 @@ def record_upto(db, ctx, aid, last: str) -> None:
         record(db, ctx, aid, event, on)
         if event == last:
             return
-
-
-def plan(db, ctx, subject="AK", obj="AK-EDU", start=date(2025, 10, 1), end=date(2025, 11, 10)):
-    return commit(db, lambda s: planning_svc.plan_analysis(s, ctx, subject, obj, start, end)).analysis.id
 
 
 def stages(db, aid) -> dict:
@@ -128,26 +94,16 @@ def review(db, ctx, aid, period, on):
 
 @pytest.fixture
 def ctx(db, make_ctx):
-    """An akimat with two departments, a ministry with a committee."""
+    """The story's akimat with two departments, a ministry with a committee."""
     ctx = make_ctx(TODAY)
 
     def setup(s):
-        abai_akimat(s, ctx)
-        svc.add_org(s, ctx, "AK-HLTH", "Health department", "department", "AK")
+        world.akimat(s, ctx)
         svc.add_org(s, ctx, "MF", "Ministry of Finance", "central_body")
         svc.add_org(s, ctx, "MF-KGD", "State Revenue Committee", "committee", "MF")
-        ms.add_subdivision(s, ctx, "AK-EDU", SUBDIVISION)
 
     commit(db, setup)
     return ctx
-
-
-@pytest.fixture
-def noted(db, ctx):
-    """An analysis of the education department whose note was signed on 20 November 2025."""
-    aid = plan(db, ctx)
-    record_upto(db, ctx, aid, "analytic_note")
-    return aid
 
 
 # -- the periods as stages ------------------------------------------------------------------------
@@ -443,10 +399,6 @@ def test_risk_and_recommendation_refusals(db, ctx, noted):
 
 
 # -- the action plan ---------------------------------------------------------------------------------
-
-
-GOOD = {"measure": "Move allocation to the e-queue", "completion_form": "Order of the head",
-        "deadline": "2026-03-31", "responsible": SUBDIVISION, "person": "A. Seitov"}
 
 
 @pytest.mark.parametrize("bad, fragment", [

@@ -36,6 +36,14 @@ def in_one_thread(request: Request, work: Callable[[ApiContext], T]) -> Awaitabl
     return with_session_in_one_thread(request, lambda s: work(ApiContext(request, s)))
 
 
+def file_answer(description: str) -> dict[int | str, dict[str, Any]]:
+    """The documented answer of a route that sends a file (`response_class=Response`): 200,
+    its `description`, the bytes of the file."""
+    return {200: {"description": description,
+                  "content": {"application/octet-stream": {
+                      "schema": {"type": "string", "format": "binary"}}}}}
+
+
 class Page(BaseModel):
     items: list[dict[str, Any]]
     total: int

@@ -106,6 +106,26 @@ def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisa
 
 # -- organisations ---------------------------------------------------------------------------------
 
+# The options of an organisation's headcount and the forms of its name the documents' sentences
+# need, shared by `org add` and `org set`: each says what it does when left out (add) or given
+# empty (set).
+_GENITIVE = {"ru": ("Russian", "\"в деятельности …\""), "kk": ("Kazakh", "\"… қызметінде\"")}
+
+
+def _headcount(unset: str) -> Any:
+    """The `--headcount` option; `unset`: what its help says after "Its staff (a whole
+    number)"."""
+    return option("--headcount", "N", "Its staff (a whole number)" + unset)
+
+
+def _genitive(language: str, *, adding: bool) -> Any:
+    """The `--name-LANGUAGE-genitive` option of `org add` (`adding`) or of `org set`."""
+    name, sentence = _GENITIVE[language]
+    shown = (f"Its {name} name in the genitive, as {sentence} needs it (default: proposed from "
+             "its name)." if adding
+             else f"Its {name} name in the genitive ({sentence}); empty (\"\"): the proposal.")
+    return option(f"--name-{language}-genitive", "NAME", shown)
+
 
 @org_app.command("add")
 def org_add(code: str = typer.Argument(..., help="Short unique code, e.g. MF-KGD."),
@@ -119,14 +139,10 @@ def org_add(code: str = typer.Argument(..., help="Short unique code, e.g. MF-KGD
             parent: str = option("--parent", "CODE", "Code of the parent."),
             name_kk: str = option("--name-kk", "NAME", "Its name in Kazakh."),
             name_ru: str = option("--name-ru", "NAME", "Its name in Russian."),
-            headcount: str = option("--headcount", "N", "Its staff (a whole number): what a consolidated "
-                                                        "share counts for it when it recorded no figures."),
-            name_ru_genitive: str = option("--name-ru-genitive", "NAME",
-                                           "Its Russian name in the genitive, as \"в деятельности "
-                                           "…\" needs it (default: proposed from its name)."),
-            name_kk_genitive: str = option("--name-kk-genitive", "NAME",
-                                           "Its Kazakh name in the genitive, as \"… қызметінде\" "
-                                           "needs it (default: proposed from its name)."),
+            headcount: str = _headcount(": what a consolidated share counts for it when it "
+                                        "recorded no figures."),
+            name_ru_genitive: str = _genitive("ru", adding=True),
+            name_kk_genitive: str = _genitive("kk", adding=True),
             as_json: Json = False) -> None:
     """Add an organisation under PARENT."""
     from workflow.imports.organisations import grouped
@@ -144,14 +160,9 @@ def org_add(code: str = typer.Argument(..., help="Short unique code, e.g. MF-KGD
 
 @org_app.command("set")
 def org_set(code: str = typer.Argument(..., help="The organisation's code."),
-            headcount: str = option("--headcount", "N", "Its staff (a whole number); empty (\"\") clears "
-                                                        "it."),
-            name_ru_genitive: str = option("--name-ru-genitive", "NAME",
-                                           "Its Russian name in the genitive (\"в деятельности "
-                                           "…\"); empty (\"\"): the proposal."),
-            name_kk_genitive: str = option("--name-kk-genitive", "NAME",
-                                           "Its Kazakh name in the genitive (\"… қызметінде\"); "
-                                           "empty (\"\"): the proposal."),
+            headcount: str = _headcount("; empty (\"\") clears it."),
+            name_ru_genitive: str = _genitive("ru", adding=False),
+            name_kk_genitive: str = _genitive("kk", adding=False),
             as_json: Json = False) -> None:
     """Set an organisation's headcount (its staff), for the consolidated shares, or the forms
     of its name the documents' sentences need; all checked before any is stored."""

@@ -244,53 +244,56 @@ def _para(doc, text: str, bold: bool = False, center: bool = False, right: bool 
     return p
 
 
-def _table(doc, columns: list[str], loop: str, cells: list[str],
-           widths: tuple[float, ...]) -> None:
-    """A table: its header row (repeated on every page), a row per item of `loop`, its
-    columns `widths` (cm) wide."""
+def _rows_table(doc, widths: tuple[float, ...], loop: str, header_repeats: bool = False):
+    """A four-row table: a header row, the `{%tr for loop %}` row, the row repeated per item
+    (left for the caller to fill) and the `{%tr endfor %}` row; its columns `widths` (cm) wide,
+    no row split across pages, the header row repeated on every page if `header_repeats`."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    from docx.shared import Cm
 
-    table = doc.add_table(rows=4, cols=len(columns))
+    table = doc.add_table(rows=4, cols=len(widths))
     table.style = "Table Grid"
     table.autofit = False
     for column, width in zip(table.columns, widths, strict=True):
         column.width = Cm(width)
         for cell in column.cells:
             cell.width = Cm(width)
-    for cell, text in zip(table.rows[0].cells, columns, strict=True):
-        run = cell.paragraphs[0].add_run(text)
-        run.bold, run.font.size = True, Pt(TABLE_POINTS)
-    mark = OxmlElement("w:tblHeader")  # the header row repeats on each page
-    mark.set(qn("w:val"), "true")
-    table.rows[0]._tr.get_or_add_trPr().append(mark)
+    if header_repeats:
+        mark = OxmlElement("w:tblHeader")  # the header row repeats on each page
+        mark.set(qn("w:val"), "true")
+        table.rows[0]._tr.get_or_add_trPr().append(mark)
     for row in table.rows:  # a row is never split across pages: a page never ends with the
         whole = OxmlElement("w:cantSplit")  # repeated header and the tail of one cell
         whole.set(qn("w:val"), "true")
         row._tr.get_or_add_trPr().append(whole)
     table.rows[1].cells[0].text = "{%tr for " + loop + " %}"
+    table.rows[3].cells[0].text = "{%tr endfor %}"
+    return table
+
+
+def _table(doc, columns: list[str], loop: str, cells: list[str],
+           widths: tuple[float, ...]) -> None:
+    """A table: its header row (repeated on every page), a row per item of `loop`, its
+    columns `widths` (cm) wide."""
+    from docx.shared import Pt
+
+    table = _rows_table(doc, widths, loop, header_repeats=True)
+    for cell, text in zip(table.rows[0].cells, columns, strict=True):
+        run = cell.paragraphs[0].add_run(text)
+        run.bold, run.font.size = True, Pt(TABLE_POINTS)
     for cell, text in zip(table.rows[2].cells, cells, strict=True):
         cell.paragraphs[0].add_run(text).font.size = Pt(TABLE_POINTS)
-    table.rows[3].cells[0].text = "{%tr endfor %}"
 
 
 def _grid(doc, corner: str) -> None:
     """The risk map as a table: a column per consequence grade (`{%tc for %}`: as many as the
     criteria file has), a row per likelihood grade, each cell shaded by its level and holding
     its risks' numbers."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    from docx.shared import Pt
 
     widths = (4.5, 4.0, 4.0, 4.0)  # the loop's three cells become the grades' columns
-    table = doc.add_table(rows=4, cols=4)
-    table.style = "Table Grid"
-    table.autofit = False
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = Cm(width)
-        for cell in column.cells:
-            cell.width = Cm(width)
+    table = _rows_table(doc, widths, "g in risk_map.rows")
     header = ("{%tc for c in risk_map.consequence %}", "{{ c }}", "{%tc endfor %}")
     body = ("{%tc for c in g.cells %}", "{{ c.risks }}{% cellbg c.fill %}", "{%tc endfor %}")
     for row, texts in ((table.rows[0], (corner, *header)), (table.rows[2], ("{{ g.name }}", *body))):
@@ -298,12 +301,15 @@ def _grid(doc, corner: str) -> None:
             run = cell.paragraphs[0].add_run(text)
             run.font.size = Pt(TABLE_POINTS)
             run.bold = row is table.rows[0] or cell is row.cells[0] or None
-    for row in table.rows:
-        whole = OxmlElement("w:cantSplit")
-        whole.set(qn("w:val"), "true")
-        row._tr.get_or_add_trPr().append(whole)
-    table.rows[1].cells[0].text = "{%tr for g in risk_map.rows %}"
-    table.rows[3].cells[0].text = "{%tr endfor %}"
+
+
+def _approval(doc, w: dict[str, Any], dated: str = "{{ own.date }}") -> None:
+    """The approval block at the top right: "УТВЕРЖДАЮ", the signer, the recorded date (and
+    number, as `dated` writes them)."""
+    _para(doc, w["approve"], bold=True, right=True)
+    _para(doc, "{{ signer.position }}", right=True)
+    _para(doc, "________________  {{ signer.name }}", right=True)
+    _para(doc, dated, right=True)
 
 
 def _signer(doc, w: dict[str, Any]) -> None:
@@ -394,10 +400,7 @@ def analytic_note(language: str):
 def action_plan(language: str):
     w = WORDS[language]
     doc = _new(language)
-    _para(doc, w["approve"], bold=True, right=True)
-    _para(doc, "{{ signer.position }}", right=True)
-    _para(doc, "________________  {{ signer.name }}", right=True)
-    _para(doc, w["number"].replace(" " * 40, "  "), right=True)  # the plan's own (D-1)
+    _approval(doc, w, w["number"].replace(" " * 40, "  "))  # the plan's own (D-1)
     _org(doc)
     _para(doc, w["plan_title"], bold=True, center=True, keep=True)
     _para(doc, w["object"], keep=True)
@@ -637,15 +640,6 @@ def words(language: str) -> dict[str, Any]:
     """Every fixed text of the shipped templates in `language`, by its key."""
     return {**WORDS[language], **POSITIONS[language], **SCHEDULE[language],
             **PAPERS[language], **RISK_LEVELS[language]}
-
-
-def _approval(doc, w: dict[str, Any], dated: str = "{{ own.date }}") -> None:
-    """The approval block at the top right: "УТВЕРЖДАЮ", the signer, the recorded date (and
-    number, as `dated` writes them)."""
-    _para(doc, w["approve"], bold=True, right=True)
-    _para(doc, "{{ signer.position }}", right=True)
-    _para(doc, "________________  {{ signer.name }}", right=True)
-    _para(doc, dated, right=True)
 
 
 def discussion_minutes(language: str):

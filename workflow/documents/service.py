@@ -12,7 +12,7 @@ Every date is written as the case's page and `merzim status` write it in the lan
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -165,14 +165,25 @@ def draft(s: Session, ctx: Context, case_id: int | str, stage: str,
     language = check_language(language, ctx.language)
     org = s.get(Organisation, case.subject_id)
     assert org is not None
-    path = texts.template_file(doc.template, language, org.code, folder)
     view = case_view(s, dataclasses.replace(ctx, language=language), case)
-    facts = _facts(s, ctx, case, doc, stage, language, view)
+    drafted = _drafted(doc, language, org, folder,
+                       lambda: _facts(s, ctx, case, doc, stage, language, view), case.id, stage,
+                       filename(doc.name(language), org.code, case.id, ctx.today,
+                                _period_of(doc, stage)))
+    return dataclasses.replace(drafted, warnings=tuple(view.warnings or ()))
+
+
+def _drafted(doc: Document, language: str, org: Organisation, folder: Path | None,
+             facts_of: Callable[[], dict[str, Any]], case_id: int | None, stage: str,
+             name: str) -> Drafted:
+    """`doc` drafted for `org` in `language` as the download `name`: its template (the
+    organisation's, the installation's or the shipped one, found before `facts_of` gathers the
+    facts) rendered from the facts."""
+    path = texts.template_file(doc.template, language, org.code, folder)
+    facts = facts_of()
     content = texts.render(path, facts, name=texts.shown(path, folder), language=language)
-    return Drafted(case.id, doc.key, doc.name(language), stage, language,
-                   filename(doc.name(language), org.code, case.id, ctx.today,
-                            _period_of(doc, stage)), content,
-                   texts.origin(path, folder), facts, tuple(view.warnings or ()))
+    return Drafted(case_id, doc.key, doc.name(language), stage, language, name, content,
+                   texts.origin(path, folder), facts)
 
 
 def filename(name: str, org_code: str, case_id: int, day: date, period: str = "") -> str:
@@ -180,11 +191,16 @@ def filename(name: str, org_code: str, case_id: int, day: date, period: str = ""
     case ("№12"), a period's document its period ("2025N1"), then the day it was drafted —
     so the four periods' reports of a case, or two cases' documents, never share a name:
     `Отчёт_о_мониторинге_MF-KGD-ALM_№12_2025N1_2026-01-20.docx`."""
-    clean = "".join(c for c in name if c.isalnum() or c in " -_").strip().replace(" ", "_")
-    parts = [clean, _safe(org_code), f"№{case_id}"]
+    parts = [_clean(name), _safe(org_code), f"№{case_id}"]
     if period:
         parts.append(_safe(period))
     return "_".join([*parts, day.isoformat()]) + ".docx"
+
+
+def _clean(name: str) -> str:
+    """A document's name as the start of its download name: letters, digits, "-" and "_",
+    its spaces as "_"."""
+    return "".join(c for c in name if c.isalnum() or c in " -_").strip().replace(" ", "_")
 
 
 def _safe(text: str) -> str:
@@ -232,13 +248,9 @@ def draft_schedule(s: Session, ctx: Context, programme_id: int | str,
     language = check_language(language, ctx.language)
     org = s.get(Organisation, prog.subject_id)
     assert org is not None
-    path = texts.template_file(doc.template, language, org.code, folder)
-    facts = _schedule_facts(s, ctx, prog, org, doc, language)
-    content = texts.render(path, facts, name=texts.shown(path, folder), language=language)
-    clean = "".join(c for c in doc.name(language) if c.isalnum() or c in " -_").strip()
-    return Drafted(None, doc.key, doc.name(language), doc.stage, language,
-                   f"{clean.replace(' ', '_')}_{org.code}_{prog.year}.docx", content,
-                   texts.origin(path, folder), facts)
+    return _drafted(doc, language, org, folder,
+                    lambda: _schedule_facts(s, ctx, prog, org, doc, language), None, doc.stage,
+                    f"{_clean(doc.name(language))}_{org.code}_{prog.year}.docx")
 
 
 def _schedule_facts(s: Session, ctx: Context, prog: Programme, org: Organisation,
@@ -373,7 +385,7 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
     owner = s.get(User, case.responsible_id) if case.responsible_id else None
     responsible = {"name": owner.full_name if owner is not None else texts.BLANK,
                    "position": (owner.position if owner is not None else None) or texts.BLANK}
-    standing = _standing(view)
+    standing = view.standing()
     risks, recommendations = _risks(s, case)
     numbers = {r.id: n for n, r in enumerate(risks, start=1)}
     rec_numbers = {r.id: n for n, r in enumerate(recommendations, start=1)}
@@ -543,14 +555,6 @@ def _basis(defn: Definition, stage: str, language: str, t: Translator) -> str:
     names = ", ".join(name_in(defn.dates[a].names, language, a) if a in defn.dates else a
                       for a in anchors)
     return t.n(f"document.basis_{rule.direction}", rule.offset, anchor=names)
-
-
-def _standing(view: CaseView) -> dict[str, CaseRecord]:
-    out: dict[str, CaseRecord] = {}
-    for r in view.records:
-        if r.kind == EVENT and not r.void:
-            out[r.event] = r
-    return out
 
 
 def _signer(s: Session, org: Organisation, standing: dict[str, CaseRecord], doc: Document,

@@ -33,7 +33,7 @@ from web.kit.access import (
     visible_org,
     visible_programme,
 )
-from web.kit.api import ApiContext, api_routes
+from web.kit.api import ApiContext, api_routes, file_answer
 from web.kit.deps import PageContext
 from web.kit.page import attachment, audited_refusal, check_csrf, page, render, secure
 from web.kit.parts import Parts
@@ -370,11 +370,8 @@ def api_documents(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
 
 
 @api_router.get("/cases/{case_id}/documents/{stage}", response_class=Response,
-                responses={200: {"description": "The document as a Word (DOCX) file, as an "
-                                                "attachment named after the document, the "
-                                                "organisation and the day.",
-                                 "content": {"application/octet-stream": {
-                                     "schema": {"type": "string", "format": "binary"}}}}})
+                responses=file_answer("The document as a Word (DOCX) file, as an attachment "
+                                      "named after the document, the organisation and the day."))
 def api_document(request: Request, case_id: int, stage: str,
                  a: ApiContext = Depends()) -> Response:
     """The document confirming a stage, drafted from the case in ?lang= (kk, ru, en)."""
@@ -466,11 +463,8 @@ def schedule_docx(request: Request, programme_id: str, pc: PageContext = Depends
 
 
 @api_router.get("/programmes/{programme_id}/schedule", response_class=Response,
-                responses={200: {"description": "The schedule as a Word (DOCX) file, as an "
-                                                "attachment named after the document, the "
-                                                "subject and the year.",
-                                 "content": {"application/octet-stream": {
-                                     "schema": {"type": "string", "format": "binary"}}}}})
+                responses=file_answer("The schedule as a Word (DOCX) file, as an attachment "
+                                      "named after the document, the subject and the year."))
 def api_schedule(request: Request, programme_id: int, a: ApiContext = Depends()) -> Response:
     """The schedule of a programme's analyses (each object with its period; 1.1.1), drafted
     in ?lang= (kk, ru, en); 404 for a programme the caller may not see."""

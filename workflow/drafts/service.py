@@ -34,7 +34,7 @@ from workflow.services.lookup import get_case
 from workflow.services.organisations import org_name
 from workflow.services.processes import definition_of
 from workflow.services.views import CaseRecord, CaseView
-from workflow.storage.models import EVENT, Case, Organisation, Recommendation, Risk, User
+from workflow.storage.models import Case, Organisation, Recommendation, Risk, User
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def write_draft(s: Session, ctx: Context, case_id: int | str, stage: str,
     language = check_language(language, ctx.language)
     given = _given(defn, spec, values or {})
     view = case_view(s, dataclasses.replace(ctx, language=language), case)
-    standing = _standing(view)
+    standing = view.standing()
     record = standing.get(spec.event)
     recorded = (record.evidence if record else None) or {}
     asked = {k: given.get(k) or recorded.get(k) or "" for k in spec.asks}
@@ -146,15 +146,6 @@ def _given(defn: Definition, spec: Draft, values: dict[str, str]) -> dict[str, s
     if problems:
         raise defn.name_keys(problems[0])
     return cleaned
-
-
-def _standing(view: CaseView) -> dict[str, CaseRecord]:
-    """The last record of each event that stands (not voided)."""
-    out: dict[str, CaseRecord] = {}
-    for r in view.records:
-        if r.kind == EVENT and not r.void:
-            out[r.event] = r
-    return out
 
 
 def _facts(s: Session, defn: Definition, case: Case, view: CaseView,

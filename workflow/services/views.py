@@ -16,6 +16,8 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from typing import Any
 
+from workflow.storage.models import EVENT
+
 
 class View:
     """A view the adapters show: `as_dict()` gives its fields in order, nested views as dicts."""
@@ -202,6 +204,10 @@ class CaseView:
 
     def stage(self, key: str) -> CaseStage | None:
         return next((st for st in self.stages if st.key == key), None)
+
+    def standing(self) -> dict[str, CaseRecord]:
+        """The last record of each event that stands (not voided), by its event."""
+        return {r.event: r for r in self.records if r.kind == EVENT and not r.void}
 
     def values_of(self, record: int | None) -> tuple[Labelled, ...]:
         """A record's evidence in words (its history line's): none when hidden or unknown."""
