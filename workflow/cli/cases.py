@@ -185,6 +185,12 @@ def case_import(process: str = PROCESS_KEY,
                                                        "(a column's key or its label in any "
                                                        "language; empty: ignore it). "
                                                        "Repeatable."),
+                every: list[str] = typer.Option(None, "--every", metavar="COLUMN=VALUE",
+                                                help="A column the file does not have, given "
+                                                     "one value for every row (the column by "
+                                                     "its key or label, the value as a cell "
+                                                     "of it: an event's name, a choice, a "
+                                                     "date). Repeatable; kept with --map."),
                 org: str = option("--org", "CODE", "The organisation whose remembered column names "
                                                    "are used, and keep the --map given."),
                 as_json: Json = False) -> None:
@@ -213,7 +219,7 @@ def case_import(process: str = PROCESS_KEY,
         return
     if file is None:
         raise UsageError("a file is required", key="error.import_file_required")
-    given = usecase.parse_mapping(mapping or [])
+    given = usecase.parse_mapping(mapping or [], every or [])
     rows = read_table(file, (), as_written=True)  # headers in any language: `import_cells`
     tty = sys.stderr.isatty()
 
