@@ -41,8 +41,9 @@ ALSO = {"subject": ("Подразделение", "Структурное под
 def applicable(defn: Definition) -> tuple[str, ...]:
     """The columns of the register's template: those of its file that apply to it (an
     object, a person, an event's evidence only where the register has them)."""
-    used = {k for e in defn.events.values() for k in (*e.requires, *e.optional,
-                                                      *(x for g in e.evidence_any for x in g))}
+    used = {k for e in defn.events.values()  # what its record requires, its stage's too
+            for k in (*defn.requirements(e), *e.optional,
+                      *(x for g in defn.evidence_groups(e) for x in g))}
     out = []
     for key in columns(defn):
         if key == "object" and defn.parties.object == "none":
