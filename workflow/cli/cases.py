@@ -196,9 +196,10 @@ def case_import(process: str = PROCESS_KEY,
                 as_json: Json = False) -> None:
     """Open a case for every row of a register file; nothing is stored if any row is refused.
     The file is checked whole, then written 500 rows a transaction (other users wait for one
-    batch at most); an interrupted import shows nothing until resumed (--resume ID) or rolled
-    back (--rollback ID). A sheet of done work records its rows on the periods already opened,
-    in the same batches; rolled back, its records are voided."""
+    batch at most); an interrupted import's cases show nowhere until resumed (--resume ID) or
+    rolled back (--rollback ID). A sheet of done work records its rows on the periods already
+    opened, in the same batches: interrupted, the events its finished batches recorded stand
+    and count (lists, score) until it is resumed, or voided by --rollback ID."""
     import sys
 
     from workflow.imports import registers as bulk_import

@@ -269,6 +269,7 @@ def write(s: Session, ctx: Context, who: Importer, process: str, rows: list[dict
     if resume:
         if not import_id:
             raise UsageError("no import to resume", key="notfound.import", id="")
+        out.records = import_progress.is_records(s, import_id)  # (events, not cases)
         out.done = bulk_import.resume(s, ctx, process, got.rows, import_id, progress, sink)
     elif bulk_import.in_bulk(defn, ctx):
         registers.check_columns(defn, list(got.rows[0]) if got.rows else [])
