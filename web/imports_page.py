@@ -246,11 +246,15 @@ def _previewed(request: Request, pc: PageContext, defn: Definition,
             staged.used(request, kept)
         raise
     refused = [] if unknown else found.refused
-    # kept where every node finds it; a refused or empty file is not: nothing to confirm
+    # the columns her file lacks that may be given one value for every row (a list's)
+    every = [] if unknown or not rows else _every_offered(defn, found, pc.t.language)
+    # kept where every node finds it; a refused or empty file is not, unless a value for
+    # every row of a column it lacks may still make it importable: nothing to confirm
     token = staged.keep(request, pc, _into(defn.key), path, sha256,
                         {"file": shown, "rows": len(rows), "refused": len(refused),
                          **({"unknown": unknown} if unknown else {})},
-                        wanted=bool(unknown) or (bool(rows) and not refused), kept=kept) or None
+                        wanted=bool(unknown) or (bool(rows) and (not refused or bool(every))),
+                        kept=kept) or None
     if unknown:
         return {"status": 200, "unknown": unknown, "file": shown, "token": token,
                 "fields": _targets(defn, pc.t.language, pc.t),
@@ -265,7 +269,29 @@ def _previewed(request: Request, pc: PageContext, defn: Definition,
             "refusals": _refusal_lines(defn, refused, pc.t), "refused": len(refused),
             "more_refused": max(0, len(refused) - bulk_import.MAX_NAMED),
             "ignored": found.ignored, "mapping": sorted((mapping or {}).items()),
+            "every": every, "every_given": _every_given(defn, found.mapped, pc.t.language),
             "token": token, "batched": batched, "records": found.records}
+
+
+def _every_offered(defn: Definition, found: usecase.Preview, lang: str
+                   ) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The columns her file lacks that a refusal asks for (a row of done work naming no event,
+    a required field missing) and that one value for every row may give (a list's)."""
+    asked: set[str] = set()
+    for r in found.refused:
+        params = getattr(r.error, "params", {}) or {}
+        if getattr(r.error, "key", "") == "import.error_done_no_event":
+            asked.add("event")
+        asked.update(str(v) for k, v in params.items() if k in ("field", "column", "name"))
+    return [c for c in import_cells.every_choices(defn, set(found.present), lang)
+            if c[0] in asked]
+
+
+def _every_given(defn: Definition, mapped: dict[str, str], lang: str) -> list[tuple[str, str]]:
+    """The columns given one value for every row, as the preview names them: (the column's
+    label, the value as the reader reads it)."""
+    return [(import_cells.label_in(defn, key, lang), import_cells.shown(defn, key, value, lang))
+            for key, value in sorted(import_cells.every_of(mapped).items())]
 
 
 @router.post("/registers/{process}/import/map", response_class=HTMLResponse)

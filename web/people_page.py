@@ -210,7 +210,7 @@ async def people_import_confirm(request: Request, pc: PageContext = Depends(page
     await run_in_threadpool(check_csrf, pc, csrf if isinstance(csrf, str) else None)
     form = {k: v for k, v in data.items() if k in ("token", "file") and isinstance(v, str)}
     return await run_in_threadpool(_confirm, request, pc, form, chosen_roles(data),
-                                   data.get("existing") == "1")
+                                   data.get("existing") == "1", chosen_logins(data))
 
 
 # The preview's roles. The page's script sends the rows whose role she changed as one field,
@@ -244,18 +244,50 @@ def chosen_roles(data: Any) -> dict[int, str]:
     return roles
 
 
+# The preview's logins, proposed from the e-mails (or the file's), each a field she may change:
+# the script sends the rows whose login she changed as one field, `logins` ("row:login" a line:
+# a login has no space), and a list short enough for a field a row besides its role
+# (`NAMED_LOGINS` rows) sends each row's, `login_N`, without it.
+LOGINS_FIELD = "logins"
+NAMED_LOGINS = NAMED_ROLES // 2
+
+
+def _row_number(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+def chosen_logins(data: Any) -> dict[int, str]:
+    """The logins chosen in the preview, by row: each `login_N` sent (no script), then the
+    `logins` field's lines over them; a row number that is not one is left out (a login that
+    cannot be one is refused by the import, naming its row)."""
+    logins: dict[int, str] = {}
+    for name, value in data.items():
+        n = _row_number(name[6:]) if name.startswith("login_") else None
+        if n is not None and isinstance(value, str):
+            logins[n] = value.strip()[:200]
+    packed = data.get(LOGINS_FIELD)
+    for line in (packed.splitlines() if isinstance(packed, str) else ()):
+        number, colon, login = line.partition(":")
+        n = _row_number(number)
+        if colon and n is not None:
+            logins[n] = login.strip()[:200]
+    return logins
+
+
 def _into(pc: PageContext) -> Into:
     """An administrator's import of people, as its preview's record names it."""
     return Into("people", pc.viewer.org.code)
 
 
 def _import(request: Request, pc: PageContext, rows: list[dict], update: bool, *,
-            roles: dict[int, str] | None = None, write: bool) -> bulk_people.ImportResult:
+            roles: dict[int, str] | None = None, logins: dict[int, str] | None = None,
+            write: bool) -> bulk_people.ImportResult:
     """The one import of a list of people, as this administrator makes it."""
     return bulk_people.import_people(
         pc.s, pc.ctx, rows, update=update, base_url=_base(request),
         days=request.app.state.settings.invitation_days, allowed=_administered(pc),
-        roles=roles, write=write)
+        roles=roles, logins=logins, write=write)
 
 
 def _preview(request: Request, pc: PageContext, upload: UploadFile | None,
@@ -278,11 +310,12 @@ def _preview(request: Request, pc: PageContext, upload: UploadFile | None,
                for r in found.planned]
     return render(request, pc, "people_import_preview.html", planned=planned,
                   note=found.note(pc.t), roles=bulk_people.ROLES, token=token, file=shown,
-                  existing=update, named=len(planned) <= NAMED_ROLES, roles_field=ROLES_FIELD)
+                  existing=update, named=len(planned) <= NAMED_ROLES, roles_field=ROLES_FIELD,
+                  named_logins=len(planned) <= NAMED_LOGINS, logins_field=LOGINS_FIELD)
 
 
 def _confirm(request: Request, pc: PageContext, form: dict[str, str], roles: dict[int, str],
-             update: bool) -> HTMLResponse:
+             update: bool, logins: dict[int, str] | None = None) -> HTMLResponse:
     path = None
     try:
         # sent with an idempotency key: the key committed first, "in progress", for the
@@ -291,7 +324,8 @@ def _confirm(request: Request, pc: PageContext, form: dict[str, str], roles: dic
         idempotency.under_way(pc.s)
         path, kept = staged.found(request, pc, _into(pc), form.get("token", ""))
         rows = staged.file_rows(request, path, form.get("file", "") or "file")
-        done = _import(request, pc, rows, update, roles=roles, write=True)  # a batch a commit
+        done = _import(request, pc, rows, update, roles=roles, logins=logins,
+                       write=True)  # a batch a commit
     except MerzimError as exc:
         return _import_refused(request, pc, exc)
     finally:

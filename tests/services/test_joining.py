@@ -22,7 +22,7 @@ from tests.support.databases import dump_tables
 from workflow import services as svc
 from workflow.core.joining import BEFORE_JOINING, DEFAULT_CONFIRM_DAYS
 from workflow.definitions import load_registry
-from workflow.i18n import Translator
+from workflow.i18n import Translator, period_name
 from workflow.services import joining, obligations, overview, search
 from workflow.storage.models import Case, Organisation, Stage
 from workflow.storage.queries import joining as joining_queries
@@ -177,8 +177,9 @@ def test_a_row_matching_no_opened_period_refuses_the_whole_sheet(cli, db, tmp_pa
             {"subject": "AK-D7", "event": "meeting_held", "on": "2026-02-10"}]), lang=lang)
         assert code != 0 and "Traceback" not in err
         t = Translator(lang)
-        assert t("import.error_no_period", process=MEETING, org=DISTRICT,
-                 period="2025Q4") in err, err
+        said = err.replace("\n", " ")  # the unit, the period in words, how to open its year
+        assert period_name("2025Q4", lang) in said and t("backfill.web_title") in said, err
+        assert f"obligations sync --from 2025-01-01 --org {DISTRICT}" in said, err
         assert "AK-D7" in err, err
         assert dump_tables(db) == before, lang
 

@@ -67,7 +67,7 @@ def test_ten_thousand_people_are_previewed_and_confirmed_with_the_roles_she_chan
     assert 'data-testid="people-roles-need-script"' in preview.text
     assert '<script src="/static/people-import.js" defer></script>' in preview.text
     fields = confirm_fields(preview.text)
-    assert set(fields) == {"csrf", "token", "file", "roles"}
+    assert set(fields) == {"csrf", "token", "file", "roles", "logins"}
     changed = {2: "manager", 5001: "admin", 10_001: "manager"}  # file rows: the first, last
     fields["roles"] = ",".join(f"{n}:{role}" for n, role in changed.items())
     done = erlan.post("/people/import/confirm", data=fields)

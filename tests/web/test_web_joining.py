@@ -16,7 +16,7 @@ from tests.support.databases import BACKENDS
 from tests.support.import_helpers import but_kept, confirm, csv_of, upload
 from tests.support.web_helpers import TODAY, Web, csrf_of, synced_demo
 from workflow import services as svc
-from workflow.i18n import Translator
+from workflow.i18n import Translator, period_name
 from workflow.storage.models import Case, Organisation, Stage
 
 MEETING = "akim_commission_meeting"
@@ -98,8 +98,9 @@ def test_her_sheet_of_done_work_is_recorded_from_the_web(web: Web):
                                     f"{ORG},{TODAY.year - 1}-10-01,meeting_held,"
                                     f"{TODAY.year - 1}-12-20"), "done.csv", form)
     assert refused.status_code == 409 and "Traceback" not in refused.text
-    assert Translator("en")("import.error_no_period", process=MEETING, org=ORG,
-                            period=f"{TODAY.year - 1}Q4") in refused.text.replace("&#39;", "'")
+    said = refused.text.replace("&#39;", "'")  # the unit, the period in words, its year
+    assert period_name(f"{TODAY.year - 1}Q4", "en") in said and "The year so far" in said
+    assert f"obligations sync --from {TODAY.year - 1}-01-01 --org {ORG}" in said
     assert but_kept(web.dump()) == but_kept(before)
     with Session(web.engine) as s:
         cases = s.exec(select(func.count()).select_from(Case)).one()

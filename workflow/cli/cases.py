@@ -185,14 +185,21 @@ def case_import(process: str = PROCESS_KEY,
                                                        "(a column's key or its label in any "
                                                        "language; empty: ignore it). "
                                                        "Repeatable."),
+                every: list[str] = typer.Option(None, "--every", metavar="COLUMN=VALUE",
+                                                help="A column the file does not have, given "
+                                                     "one value for every row (the column by "
+                                                     "its key or label, the value as a cell "
+                                                     "of it: an event's name, a choice, a "
+                                                     "date). Repeatable; kept with --map."),
                 org: str = option("--org", "CODE", "The organisation whose remembered column names "
                                                    "are used, and keep the --map given."),
                 as_json: Json = False) -> None:
     """Open a case for every row of a register file; nothing is stored if any row is refused.
     The file is checked whole, then written 500 rows a transaction (other users wait for one
-    batch at most); an interrupted import shows nothing until resumed (--resume ID) or rolled
-    back (--rollback ID). A sheet of done work records its rows on the periods already opened,
-    in the same batches; rolled back, its records are voided."""
+    batch at most); an interrupted import's cases show nowhere until resumed (--resume ID) or
+    rolled back (--rollback ID). A sheet of done work records its rows on the periods already
+    opened, in the same batches: interrupted, the events its finished batches recorded stand
+    and count (lists, score) until it is resumed, or voided by --rollback ID."""
     import sys
 
     from workflow.imports import registers as bulk_import
@@ -213,7 +220,7 @@ def case_import(process: str = PROCESS_KEY,
         return
     if file is None:
         raise UsageError("a file is required", key="error.import_file_required")
-    given = usecase.parse_mapping(mapping or [])
+    given = usecase.parse_mapping(mapping or [], every or [])
     rows = read_table(file, (), as_written=True)  # headers in any language: `import_cells`
     tty = sys.stderr.isatty()
 

@@ -32,13 +32,18 @@ PARTY_LABELS = {"subject": "cases.subject", "object": "cases.object", "person": 
                 "event": "import.col_event_done", "on": "import.col_on"}
 # Earlier labels of these columns, still read as headers.
 ALIASES = {"responsible": "import.col_responsible", "event": "import.col_event"}
+# Headings offices write for a column, in any language (compared folded): a sheet of an
+# organisation's units names each row's unit under "Подразделение".
+ALSO = {"subject": ("Подразделение", "Структурное подразделение", "Бөлімше",
+                    "Құрылымдық бөлімше", "Unit", "Subdivision")}
 
 
 def applicable(defn: Definition) -> tuple[str, ...]:
     """The columns of the register's template: those of its file that apply to it (an
     object, a person, an event's evidence only where the register has them)."""
-    used = {k for e in defn.events.values() for k in (*e.requires, *e.optional,
-                                                      *(x for g in e.evidence_any for x in g))}
+    used = {k for e in defn.events.values()  # what its record requires, its stage's too
+            for k in (*defn.requirements(e), *e.optional,
+                      *(x for g in defn.evidence_groups(e) for x in g))}
     out = []
     for key in columns(defn):
         if key == "object" and defn.parties.object == "none":
@@ -106,6 +111,9 @@ def header_keys(defn: Definition) -> dict[str, str]:
             out.setdefault(_fold(label_in(defn, key, lang)), key)
             if key in ALIASES:
                 out.setdefault(_fold(Translator(lang)(ALIASES[key])), key)
+    for key, headings in ALSO.items():
+        for heading in headings:
+            out.setdefault(_fold(heading), key)
     out.update({_fold(key): key for key in columns(defn)})
     return out
 
@@ -203,6 +211,56 @@ def _cell(defn: Definition, key: str, text: str, index: _Index,
 
 
 IGNORE = ""  # a header she chose to ignore (in a mapping: header folded → field or IGNORE)
+# A column given one value for every row (a sheet of events held has no "event" column: every
+# row is one): in a mapping, EVERY + the column's key → the value. `columns.fold` drops
+# punctuation, so no header of a file folds to a key that begins with it.
+EVERY = "*"
+
+
+def every_of(chosen: dict[str, str] | None) -> dict[str, str]:
+    """The columns a mapping gives one value for every row: column → value."""
+    return {k[len(EVERY):]: v for k, v in (chosen or {}).items() if k.startswith(EVERY)}
+
+
+def every_value(s: Session, defn: Definition, column: str, text: str, language: str
+                ) -> tuple[str, str]:
+    """One value for every row of a column, as she gives it (the column by its key or its
+    label in any language; the value as a cell of it is written: a choice or an event by its
+    name in any language or its key, a date, a number, an organisation): (the column's key,
+    the value read). A column that is not one her header may be mapped to, or a value the
+    column cannot take, is refused naming both, nothing read or kept."""
+    key = header_keys(defn).get(_fold(column), column)
+    if key not in targets(defn):
+        if key in columns(defn) and not mappable(defn, key):
+            raise protected(defn, column, key, language)
+        raise UsageError(f"no column {column!r}", key="import.every_unknown_field",
+                         field=column, known=", ".join(label_in(defn, k, language)
+                                                       for k in targets(defn)))
+    names = choice_names(defn, key)
+    lists = {key: _choices(names)} if names else {}
+    try:
+        return key, _cell(defn, key, text.strip(), _Index(s), lists) if text.strip() else ""
+    except CellRefused as exc:
+        refusal = UsageError(f"{key}: {text!r} for every row", key="import.every_refused",
+                             column=key, value=text, rule=exc.params.get("rule", ""))
+        refusal.labels["column"] = label_of(defn, key)
+        refusal.labels["rule"] = exc.labels.get("rule", "")
+        raise refusal from None
+
+
+def every_choices(defn: Definition, present: set[str], language: str
+                  ) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The columns a file lacks that the preview offers one value for every row of: those
+    with a list (the event, a choice field or evidence) her header may be mapped to, each
+    (key, label, [(choice, its name)]) in the reader's language."""
+    out = []
+    for key in targets(defn):
+        names = choice_names(defn, key)
+        if key in present or not names:
+            continue
+        out.append((key, label_in(defn, key, language),
+                    [(c, by.get(language) or by.get("en") or c) for c, by in names.items()]))
+    return out
 
 
 class UnknownColumns(UsageError):
@@ -312,7 +370,10 @@ def read_cells(s: Session, defn: Definition, rows: list[dict[str, Any]], languag
     from row to row), so that a large file is held once and small."""
     if not rows:
         return rows, []
-    mapping = map_header(defn, [h for h in rows[0] if h != "_row"], language, required, chosen)
+    every = every_of(chosen)
+    mapping = map_header(defn, [h for h in rows[0] if h != "_row"], language,
+                         tuple(k for k in required if k not in every), chosen)
+    every = {k: v for k, v in every.items() if k not in mapping.values() and v}
     lists = {key: _choices(names) for key in set(mapping.values())
              if (names := choice_names(defn, key))}
     index = _Index(s)
@@ -333,6 +394,7 @@ def read_cells(s: Session, defn: Definition, rows: list[dict[str, Any]], languag
             except CellRefused as exc:
                 clean[key] = text  # as written: shown marked, never imported
                 refused.append(RowRefused(n, exc))
+        clean.update(every)  # (the columns her file lacks, one value for every row)
         clean["_row"] = n
         rows[i - 2] = clean
     return rows, refused

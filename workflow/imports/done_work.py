@@ -20,8 +20,11 @@ every row is matched to the case already opened for its procedure, organisation 
   each batch under the writers' lock (`write`).
 
 A file is such a sheet when it is of a recurring obligation and one of its rows names an
-organisation that joined mid-year or matches an opened period (`applies`); a file none of whose
-rows does opens its cases as before. The register import (`workflow/imports/registers.py`)
+organisation that joined mid-year or matches an opened period, or none of its rows gives a
+`period_start` (no row could open a period's case) (`applies`); any other file opens its cases
+as before. A row whose unit has no opened case for its period is refused naming the unit, the
+period and the obligation in words, and how to open the unit's year so far (`no_period`).
+The register import (`workflow/imports/registers.py`)
 asks `applies` and uses a `Recorder` as the planner of such a file: checked whole, then written
 by the register import's batches (`BATCH` rows a transaction, the same lease, progress, resume
 and roll-back). What differs is what a batch leaves for the import to undo: it opens no case
@@ -41,8 +44,9 @@ from sqlmodel import Session
 from workflow.core import periods
 from workflow.core.dates import parse_day
 from workflow.core.definition import Definition
-from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
+from workflow.core.errors import KeyList, MerzimError, NotFound, RuleViolation, UsageError
 from workflow.core.machine import clean_evidence
+from workflow.i18n import LANGUAGES, period_name
 from workflow.services.bulk import RowRefused
 from workflow.services.context import Context
 from workflow.services.lookup import find_org
@@ -60,6 +64,8 @@ def applies(s: Session, defn: Definition, rows: list[dict[str, Any]]) -> bool:
     refused); a file of an obligation none of whose rows does opens its cases as before."""
     if defn.recurrence is None or not rows:
         return False
+    if not any(cell_text(row, "period_start") for row in rows):
+        return True  # (no row can open a period's case: each is recorded on an opened one)
     orgs: dict[str, Any] = {}
     for row in rows:
         code = cell_text(row, "subject")
@@ -92,6 +98,31 @@ def row_period(defn: Definition, dates: dict[str, date], on: str | None) -> peri
     if on is None:
         raise UsageError("no period_start and no event date", key="import.error_done_no_event")
     return periods.period_of(parse_day(on, "on"), kind)
+
+
+def no_period(defn: Definition, org: Any, period: periods.Period) -> UsageError:
+    """The refusal of a row whose unit has no opened case for its period: the unit by its
+    name, the period and the obligation in words of the reader's language, and how to open
+    the unit's year so far (the web's "The year so far", `obligations sync --from --org`)."""
+    kinds = defn.recurrence.applies_to if defn.recurrence is not None else ()
+    if kinds and org.kind not in kinds:  # never opened for it: its year would not help
+        refusal = UsageError(f"{defn.key} does not apply to {org.code} ({org.kind})",
+                             key="import.error_unit_not_obliged", process=defn.key,
+                             org=org.code, period=period.label, kind=org.kind,
+                             kinds=", ".join(kinds))
+        refusal.labels.update(kind=f"org_kind.{org.kind}", kinds=KeyList(
+            refusal.params["kinds"], {k: f"org_kind.{k}" for k in kinds}))
+    else:
+        refusal = UsageError(f"no open case of {defn.key} for {org.code} in {period.label}",
+                             key="import.error_no_period", process=defn.key, org=org.code,
+                             period=period.label, code=org.code,
+                             since=date(period.start.year, 1, 1).isoformat())
+    refusal.labels["org"] = {"en": org.name or org.code,
+                             "ru": org.name_ru or org.name or org.code,
+                             "kk": org.name_kk or org.name or org.code}
+    refusal.labels["period"] = {lang: period_name(period.label, lang) for lang in LANGUAGES}
+    refusal.labels["process"] = dict(defn.names)
+    return refusal
 
 
 class Refused(RowRefused):
@@ -159,9 +190,7 @@ class Recorder:
                 None if case is None or case.withdrawn_at is not None else _columns(case))
         found = cases[(org.id, period.label)]
         if found is None:
-            raise UsageError(f"no open case of {defn.key} for {org.code} in {period.label}",
-                             key="import.error_no_period", process=defn.key, org=org.code,
-                             period=period.label)
+            raise no_period(defn, org, period)
         return _Item(c, org, found)
 
     def write(self, s: Session, ctx: Context, planned: _Planned, start: int, stop: int,

@@ -212,6 +212,26 @@ def _propose_logins(s: Session, checked: list[tuple[int, dict[str, Any]]],
         proposed.add(n)
 
 
+def _chosen_logins(checked: list[tuple[int, dict[str, Any]]], logins: dict[int, str],
+                   proposed: set[int]) -> list[Problem]:
+    """The logins chosen in the preview put over the rows' (a row's chosen login is no longer
+    a proposed one); a chosen login empty, too long or with a space is a problem of its row."""
+    problems = []
+    for n, values in checked:
+        login = logins.get(n)
+        if login is None or login == values["login"]:
+            continue
+        login = login.strip()
+        if not login:
+            problems.append(Problem(n, "login", "", "accounts.rule_required"))
+        elif len(login) > limits.LOGIN or any(c.isspace() for c in login):
+            problems.append(Problem(n, "login", login, "accounts.rule_login",
+                                    {"n": limits.LOGIN}))
+        values["login"] = login
+        proposed.discard(n)
+    return problems
+
+
 def _against_stored(checked: list[tuple[int, dict[str, Any]]], existing: dict[str, User],
                     update: bool, allowed: set[int] | None) -> list[Problem]:
     """The rows' problems with the people stored: a login taken (unless changing them), a
@@ -230,12 +250,15 @@ def _against_stored(checked: list[tuple[int, dict[str, Any]]], existing: dict[st
 
 def import_people(s: Session, ctx: Context, rows: list[dict[str, Any]], *, update: bool,
                   base_url: str, days: int, allowed: set[int] | None = None,
-                  roles: dict[int, str] | None = None, write: bool = True) -> ImportResult:
+                  roles: dict[int, str] | None = None, logins: dict[int, str] | None = None,
+                  write: bool = True) -> ImportResult:
     """Add (and with `update`, change) the people of an office's list; each new one gets an
     invitation by e-mail. Without `write`, nothing is stored: the preview (`--dry-run`), each
     row's person as she would be stored. `rows` are `workflow.tabular.read_rows`'s; `allowed`:
     the organisations the importer administers (None: any, the command line's operator);
-    `roles`: a role chosen for a row in the preview (by the row's number), over the file's.
+    `roles`: a role chosen for a row in the preview (by the row's number), over the file's;
+    `logins`: a login chosen for a row in the preview, over the file's or the one proposed
+    (checked as a login of the file is: its length, no space, not twice, not taken).
 
     Headers in any of the three languages' labels, an office's own headings (`ALSO`: "ФИО",
     "Подразделение", "E-mail", "Должность"…) or the keys, read folded; a column never a field
@@ -275,6 +298,7 @@ def import_people(s: Session, ctx: Context, rows: list[dict[str, Any]], *, updat
         checked.append((n, values))
     proposed: set[int] = set()
     _propose_logins(s, checked, proposed)
+    problems += _chosen_logins(checked, logins or {}, proposed)
     seen: dict[str, int] = {}
     for n, values in checked:
         login = values["login"]

@@ -237,10 +237,13 @@ class ImportUnfinished(MerzimError):
     exit_code = 1
 
     def __init__(self, import_id: str, process: str, written: int, total: int,
-                 error: Exception):
+                 error: Exception, records: bool = False):
         detail = error.message if isinstance(error, MerzimError) else str(error)
+        # a sheet of done work's finished batches stand recorded (on opened cases, never
+        # hidden): the message says so, and what undoes them
         super().__init__(f"import {import_id} unfinished ({written}/{total} rows): {detail}",
-                         key="error.import_unfinished", id=import_id, process=process,
+                         key="error.import_unfinished_records" if records
+                         else "error.import_unfinished", id=import_id, process=process,
                          written=written, total=total, detail=detail)
         self.error = error
         if isinstance(error, MerzimError):
@@ -896,7 +899,8 @@ def _write_batches(s: Session, ctx: Context, checked: Checked, progress: Progres
             s.rollback()
             if not begun or one:
                 raise
-            raise ImportUnfinished(import_id or "", defn.key, start, total, exc) from exc
+            raise ImportUnfinished(import_id or "", defn.key, start, total, exc,
+                                   records=checked.records) from exc
         begun = True
         written += [cast(int, d.case.id) for d in done]
         if sink is not None:

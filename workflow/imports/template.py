@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 from workflow.core.definition import Definition
+from workflow.core.kinds import APPROVER_ROLES
 from workflow.core.names import name_in
 from workflow.imports import cells as import_cells
 
@@ -22,7 +23,7 @@ def headers(defn: Definition, lang: str) -> list[tuple[str, str]]:
             for key in import_cells.applicable(defn)]
 
 
-def _choices(defn: Definition, key: str) -> tuple[str, ...]:
+def listed(defn: Definition, key: str) -> tuple[str, ...]:
     """The values a column accepts from a list: a choice field's or evidence's, the events."""
     if key in defn.fields and defn.fields[key].type == "choice":
         return defn.fields[key].choices
@@ -31,6 +32,8 @@ def _choices(defn: Definition, key: str) -> tuple[str, ...]:
     spec = defn.evidence.get(key)
     if spec is not None and spec.type == "choice":
         return spec.choices
+    if spec is not None and spec.type == "role":  # an approver's role (the record's check)
+        return APPROVER_ROLES
     return ()
 
 
@@ -65,7 +68,7 @@ def template_xlsx(defn: Definition, lang: str, t) -> bytes:
         ws.cell(row=1, column=i).font = Font(bold=True)
         ws.column_dimensions[letter].width = min(max(12, len(label) + 2), 40)
         names = import_cells.choice_names(defn, key)
-        choices = [name_in(names.get(c) or None, lang, c) for c in _choices(defn, key)]
+        choices = [name_in(names.get(c) or None, lang, c) for c in listed(defn, key)]
         values = ""
         if choices:
             n_lists += 1

@@ -68,6 +68,7 @@ class Read:
     refused: list[RowRefused]
     ignored: list[str]
     mapped: dict[str, str]
+    present: frozenset[str] = frozenset()  # the columns her file has (or is given for every row)
 
 
 @dataclass
@@ -81,6 +82,7 @@ class Preview:
     checked: bulk_import.Checked | None
     ignored: list[str]
     mapped: dict[str, str]
+    present: frozenset[str] = frozenset()  # the columns her file has (or is given for every row)
 
     @property
     def batched(self) -> bool:
@@ -107,15 +109,22 @@ class Written:
     records: bool = False  # a sheet of done work: recorded on opened periods, none opened
 
 
-def parse_mapping(pairs: list[str]) -> dict[str, str]:
-    """`Her header=column` pairs (the command line's `--map`) → header → column; a pair
-    without "=" is refused."""
+def parse_mapping(pairs: list[str], every: list[str] | None = None) -> dict[str, str]:
+    """`Her header=column` pairs (the command line's `--map`) → header → column, and
+    `column=value` pairs (`--every`: the column given one value for every row) → EVERY +
+    column → value; a pair without "=" is refused."""
     out: dict[str, str] = {}
     for pair in pairs:
         header, sep, key = pair.partition("=")
         if not sep or not header.strip():
             raise UsageError(f"not HEADER=COLUMN: {pair!r}", key="import.map_pair", value=pair)
         out[header.strip()] = key.strip()
+    for pair in every or []:
+        column, sep, value = pair.partition("=")
+        if not sep or not column.strip() or not value.strip():
+            raise UsageError(f"not COLUMN=VALUE: {pair!r}", key="import.every_pair",
+                             value=pair)
+        out[import_cells.EVERY + column.strip()] = value.strip()
     return out
 
 
@@ -132,10 +141,17 @@ def _chosen(s: Session, who: Importer, defn: Definition,
     register declares it mappable: given now, refused before anything is read or kept;
     remembered (kept before), left out, so that the header is asked about again."""
     known = import_cells.header_keys(defn)
+    every = import_cells.EVERY
     chosen = {h: k for h, k in remembered(s, who, defn.key).items()
-              if k == import_cells.IGNORE
-              or import_cells.mappable(defn, known.get(spreadsheet.fold(k), k))}
+              if (import_cells.mappable(defn, h[len(every):]) if h.startswith(every)
+                  else k == import_cells.IGNORE
+                  or import_cells.mappable(defn, known.get(spreadsheet.fold(k), k)))}
     for header, key in (mapping or {}).items():
+        if header.startswith(every):  # a column given one value for every row
+            column, value = import_cells.every_value(s, defn, header[len(every):], key or "",
+                                                     language)
+            chosen[every + column] = value
+            continue
         key = known.get(spreadsheet.fold(key), key) if key else key
         if key and not import_cells.mappable(defn, key):
             raise import_cells.protected(defn, header, key, language)
@@ -155,12 +171,16 @@ def read(s: Session, ctx: Context, who: Importer, defn: Definition,
     mapped = {f: chosen[f] for h in header
               if (f := spreadsheet.fold(h)) not in known and f in chosen
               and not spreadsheet.not_a_field(h)}
+    present = set(named.found.values())
+    mapped.update({import_cells.EVERY + k: v for k, v in import_cells.every_of(chosen).items()
+                   if k not in present and v})
     required = ("subject",) if who.role != "officer" else ()
     rows, refused = import_cells.read_cells(s, defn, rows, language, required, chosen)
     rows = _own(who, rows)
     bad = {r.row for r in refused}
     refused += _unseen(s, who, [row for row in rows if row["_row"] not in bad])
-    return Read(rows, refused, named.ignored, mapped)
+    return Read(rows, refused, named.ignored, mapped,
+                frozenset(present | set(import_cells.every_of(mapped))))
 
 
 def _own(who: Importer, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -227,7 +247,7 @@ def preview(s: Session, ctx: Context, who: Importer, process: str,
     defn = ctx.registry.get(process)
     got = read(s, ctx, who, defn, rows, language, mapping)
     checked, refused = _check(s, ctx, defn, got)
-    return Preview(defn, got.rows, refused, checked, got.ignored, got.mapped)
+    return Preview(defn, got.rows, refused, checked, got.ignored, got.mapped, got.present)
 
 
 def write(s: Session, ctx: Context, who: Importer, process: str, rows: list[dict[str, Any]],
@@ -249,6 +269,7 @@ def write(s: Session, ctx: Context, who: Importer, process: str, rows: list[dict
     if resume:
         if not import_id:
             raise UsageError("no import to resume", key="notfound.import", id="")
+        out.records = import_progress.is_records(s, import_id)  # (events, not cases)
         out.done = bulk_import.resume(s, ctx, process, got.rows, import_id, progress, sink)
     elif bulk_import.in_bulk(defn, ctx):
         registers.check_columns(defn, list(got.rows[0]) if got.rows else [])

@@ -32,6 +32,7 @@ from workflow.core.errors import RuleViolation
 from workflow.core.facts import SECOND, FactRule, fact_key, fact_of_key
 from workflow.storage import audit
 from workflow.storage.models import Case, CaseLink
+from workflow.storage.queries.imports import pending_of
 
 FACT_INDEX, SOURCE_INDEX = "fact_key", "fact_source"  # what a refusal names (both backends)
 
@@ -148,9 +149,18 @@ def _holder(s: Session, process: str, key: str | None, source: int | None,
     return found
 
 
-def refusal(case_id: int | None, holder: Case | int | None, name: str) -> RuleViolation:
-    """`rule.fact_standing`: the entry would be a second standing entry of one fact."""
+def refusal(case_id: int | None, holder: Case | int | None, name: str,
+            pending: tuple[str, str] | None = None) -> RuleViolation:
+    """`rule.fact_standing`: the entry would be a second standing entry of one fact; or
+    (`pending`: the unfinished import that wrote the holder, hidden from every list) the
+    refusal naming that import and how to finish or roll it back."""
     entry = holder.id if isinstance(holder, Case) else holder
+    if pending is not None:
+        return RuleViolation(f"case {case_id or '—'}: entry {entry} of unfinished import "
+                             f"{pending[0]} stands for this fact already",
+                             key="rule.fact_pending_import", id=case_id or "—",
+                             entry=entry or "—", name=name, process=pending[1],
+                             **{"import": pending[0]})
     return RuleViolation(f"case {case_id or '—'}: entry {entry} stands for this fact already",
                          key="rule.fact_standing", id=case_id or "—", entry=entry or "—",
                          name=name)
@@ -162,7 +172,7 @@ def check_free(s: Session, case: Case, name: str) -> None:
     holder = _holder(s, case.process, case.fact_key, None, case.id) or \
         _holder(s, case.process, None, case.fact_source, case.id)
     if holder is not None:
-        raise refusal(case.id, holder, name)
+        raise refusal(case.id, holder, name, pending_of(s, int(holder.id or 0)))
 
 
 def standing_flush(s: Session, cases: Iterable[Case], name: str) -> None:
@@ -196,5 +206,5 @@ def _refused(s: Session, held: list[tuple], name: str) -> RuleViolation:
                     col(Case.withdrawn_at).is_(None),
                     col(Case.id) != (case_id or 0))).first()
                 if found is not None:
-                    return refusal(case_id, found[0], name)
+                    return refusal(case_id, found[0], name, pending_of(conn, int(found[0])))
     return refusal(held[0][0] if held else None, None, name)

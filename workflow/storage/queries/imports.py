@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import select as rows_of
 from sqlmodel import Session, col, select
 
-from workflow.storage.models import EVENT, AuditRecord, Case, EventRecord, ImportMapping
+from workflow.storage.models import (
+    EVENT,
+    AuditRecord,
+    Case,
+    EventRecord,
+    ImportMapping,
+    ImportPending,
+)
 
 CHUNK = 500  # ids per IN list
 
@@ -94,3 +101,14 @@ def import_payloads(s: Session, import_id: str, action: str) -> list[dict[str, A
 def chunks(values: list[int], size: int = CHUNK) -> list[list[int]]:
     """`values` in lists of at most `size` (a statement's bound parameters stay few)."""
     return [values[i:i + size] for i in range(0, len(values), size)]
+
+
+def pending_of(s: Any, case_id: int) -> tuple[str, str] | None:
+    """The unfinished import that has written the case `case_id` (hidden from every reader
+    until it ends): (its id, its register), or None. `s`: a session or a connection."""
+    found = s.execute(rows_of(col(ImportPending.import_id)).where(
+        col(ImportPending.low) <= case_id, col(ImportPending.high) >= case_id)).first()
+    if found is None:
+        return None
+    process = s.execute(rows_of(col(Case.process)).where(col(Case.id) == case_id)).first()
+    return str(found[0]), str(process[0]) if process is not None else ""
