@@ -98,11 +98,10 @@ def test_a_comment_alone_covers_no_stage(db, world):
 
 def test_what_a_rolled_back_savepoint_wrote_is_forgotten(db, world):
     with open_session(db) as s:
-        with pytest.raises(RuntimeError, match="item refused"):
-            with s.begin_nested():
-                _stage(s, world["first"]).due_date = date(2026, 12, 31)
-                s.flush()
-                raise RuntimeError("item refused")
+        with pytest.raises(RuntimeError, match="item refused"), s.begin_nested():
+            _stage(s, world["first"]).due_date = date(2026, 12, 31)
+            s.flush()
+            raise RuntimeError("item refused")
         s.commit()  # nothing of the savepoint stands: nothing to name
     with open_session(db) as s:
         assert _stage(s, world["first"]).due_date != date(2026, 12, 31)
