@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import select
 
 from workflow.storage.bulkinsert import insert_rows
+from workflow.storage import audit
 from workflow.storage.db import session as open_session
 from workflow.storage.models import Organisation, Stage
 
@@ -48,6 +49,7 @@ def test_bulk_rows_store_what_the_orm_stores(db):
         written = insert_rows(s.connection(), Stage.__table__, COLUMNS, [
             (None, None, "b" + v[2][1:], *v[3:]) for v in
             (_values(i, text, org_id) for i, text in enumerate(AWKWARD))])
+        audit.append(s, "test", "stage.write", "organisation", org_id, {})  # (storage/audited.py)
         s.commit()
     assert written == len(AWKWARD)
     with open_session(db) as s:

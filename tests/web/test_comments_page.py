@@ -12,7 +12,8 @@ from __future__ import annotations
 import html
 import json
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from tests.support.cli_runner import Merzim, ok_json
 from tests.support.features import needs
@@ -40,9 +41,8 @@ def _officer(web: Web, login: str = "zhanar") -> None:
 
 def _unassigned(web: Web, case_id: int) -> None:
     with Session(web.engine) as s:
-        case = s.get(Case, case_id)
-        case.responsible_id = None
-        s.add(case)
+        # a direct write, past the services (no audit record: storage/audited.py)
+        s.execute(update(Case).where(col(Case.id) == case_id).values(responsible_id=None))
         s.commit()
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import html
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from tests.support.register_rows import context
 from tests.support.web_helpers import Web
@@ -22,9 +23,8 @@ def _staffless(web: Web) -> int:
     deactivated: a case nobody can be handed."""
     case_id = web.analyses["edu"]
     with Session(web.engine) as s:
-        case = s.get(Case, case_id)
-        case.responsible_id = None
-        s.add(case)
+        # a direct write, past the services (no audit record: storage/audited.py)
+        s.execute(update(Case).where(col(Case.id) == case_id).values(responsible_id=None))
         asel = svc.get_user(s, "asel")
         asel.active = False
         s.add(asel)
@@ -90,9 +90,7 @@ def test_one_who_may_not_hand_the_case_over_is_told_why(web: Web, tmp_path):
                      load_registry())
     w = Web(web.engine, app, {**web.analyses, **ids}, web.programmes, _passwords=web._passwords)
     with Session(w.engine) as s:
-        case = s.get(Case, ids["wb"])
-        case.responsible_id = None
-        s.add(case)
+        s.execute(update(Case).where(col(Case.id) == ids["wb"]).values(responsible_id=None))
         s.commit()
     page = html.unescape(w.browser("nurlan").get(f"/cases/{ids['wb']}").text)
     assert 'data-testid="assign-form"' not in page

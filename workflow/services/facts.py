@@ -32,7 +32,6 @@ from workflow.core.errors import RuleViolation
 from workflow.core.facts import SECOND, FactRule, fact_key, fact_of_key
 from workflow.storage import audit
 from workflow.storage.models import Case, CaseLink
-from workflow.storage.queries.imports import pending_of
 
 FACT_INDEX, SOURCE_INDEX = "fact_key", "fact_source"  # what a refusal names (both backends)
 
@@ -172,6 +171,8 @@ def check_free(s: Session, case: Case, name: str) -> None:
     holder = _holder(s, case.process, case.fact_key, None, case.id) or \
         _holder(s, case.process, None, case.fact_source, case.id)
     if holder is not None:
+        from workflow.storage.queries.imports import pending_of  # (a refusal's: not status's)
+
         raise refusal(case.id, holder, name, pending_of(s, int(holder.id or 0)))
 
 
@@ -195,6 +196,8 @@ def standing_flush(s: Session, cases: Iterable[Case], name: str) -> None:
 
 
 def _refused(s: Session, held: list[tuple], name: str) -> RuleViolation:
+    from workflow.storage.queries.imports import pending_of
+
     engine: Engine = s.get_bind().engine
     with engine.connect() as conn:
         for case_id, process, key, source in held:
