@@ -9,8 +9,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from workflow.storage.bulkinsert import insert_rows
 from workflow.storage import audit
+from workflow.storage.bulkinsert import insert_rows
 from workflow.storage.db import session as open_session
 from workflow.storage.models import Organisation, Stage
 
