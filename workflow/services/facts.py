@@ -4,6 +4,9 @@
   of the entry's register; None: the register has no fact identity). **The one definition
   of a repeat**: the opening duplicate rule (`case_opening.repeat_key`), the confirmation of
   a linked entry (`links.same_entries`) and the register import's fingerprint compare it.
+* `probable`: a probable repeat (B-26: the name differs by initials, word order, a missing
+  patronymic or Kazakh letters), asked by the same paths beside `identity`: shown beside the
+  standing entry, linked or kept with a reason, never merged.
 * `keep`: the entry's stored identity (`fact_key`) from its current columns and state: none in
   a cancelling state (entered by mistake), a second's distinguishing part kept.
 * `lock_sources`: the row lock every write that can make an entry stand or fall takes on the
@@ -48,6 +51,15 @@ def identity(defn: Definition, person: str | None, fields: dict[str, Any] | None
     year."""
     rule = rule_of(defn)
     return rule.fact(person, fields, dates) if rule is not None else None
+
+
+def probable(defn: Definition, person: str | None, fields: dict[str, Any] | None,
+             dates: dict[str, Any] | None, other: Case) -> bool:
+    """Whether `other` is a probable repeat of an entry of `defn` with these values (B-26:
+    the same kind and year, the person's name probably the same; core/facts.py)."""
+    rule = rule_of(defn)
+    return rule is not None and rule.probable(person, fields, dates, other.person_name,
+                                              other.fields, other.dates)
 
 
 def cancelling(defn: Definition) -> set[str]:

@@ -35,7 +35,7 @@ from workflow.core.case_links import OUTCOME_DAY, LinkSpec
 from workflow.core.decide import decide_void
 from workflow.core.definition import Definition
 from workflow.core.errors import RuleViolation, UsageError
-from workflow.core.facts import person_key
+from workflow.core.facts import person_key, probable_same
 from workflow.core.machine import MAX_TEXT
 from workflow.core.names import name_in
 from workflow.services import facts
@@ -202,7 +202,9 @@ def same_entries(s: Session, ctx: Context, case, spec: LinkSpec,
     identity, the organisation, person, kind and counting year, whatever dates were typed,
     B-23; else the person and the dates it carries) with the link's fixed values, neither
     cancelled nor linked to another case — the same fact, entered already (by hand, or from a
-    case withdrawn since)."""
+    case withdrawn since); then the probable repeats (B-26, `facts.probable`: the person's
+    name differing by initials, word order, a missing patronymic or Kazakh letters), shown
+    beside it the same way."""
     target = ctx.registry.get(spec.opens)
     cancelled = cancelled_states(target)
     person = _person(case.person_name)
@@ -214,7 +216,10 @@ def same_entries(s: Session, ctx: Context, case, spec: LinkSpec,
         if other.state in cancelled or not _fits(spec, other):
             continue
         if fact is not None:
-            if repeat_key(other.dates, other.person_name, other.fields, target) != fact:
+            if repeat_key(other.dates, other.person_name, other.fields, target) != fact \
+                    and not facts.probable(target, case.person_name,
+                                           {**(fields or {}), **spec.values},
+                                           {k: v.isoformat() for k, v in dates.items()}, other):
                 continue
         elif _person(other.person_name) != person \
                 or any(other.given().get(k) != v for k, v in dates.items()):
@@ -222,7 +227,7 @@ def same_entries(s: Session, ctx: Context, case, spec: LinkSpec,
         if [c for c in _standing_other(s, other.id) if c.id != case.id]:
             continue
         out.append(other)
-    return out
+    return sorted(out, key=lambda c: _person(c.person_name) != person)  # the same fact first
 
 
 def _carried(defn: Definition, target: Definition, case, spec: LinkSpec, record
@@ -307,6 +312,12 @@ def open_linked(s: Session, ctx: Context, case_id: int | str, process: str | Non
     reason = _duplicate_reason(duplicate_reason)
     same = [c.id for c in same_entries(s, ctx, case, spec, dates, fields)]
     if same and reason is None:
+        first = s.get(Case, same[0])
+        if first is not None and _person(first.person_name) != _person(case.person_name):
+            raise RuleViolation(f"case {case.id}: entry {same[0]} is probably this fact",
+                                key="rule.link_probable", id=case.id, entry=same[0],
+                                name=target_defn.name(ctx.language),
+                                person=first.person_name or "")
         raise RuleViolation(f"case {case.id}: entry {same[0]} is this fact already",
                             key="rule.link_duplicate", id=case.id, entry=same[0],
                             name=target_defn.name(ctx.language))
@@ -414,7 +425,8 @@ def link_cases(s: Session, ctx: Context, first: int | str, second: int | str) ->
         raise RuleViolation(f"cases {a.id} and {b.id} are of different organisations",
                             key="rule.link_subject", first=a.id, second=b.id)
     _check_kind(s, ctx, source, target, ds, dt)
-    if source.person_name and _person(source.person_name) != _person(target.person_name):
+    # the same person, or probably (B-26): linking is how the officer says it is one person
+    if source.person_name and not probable_same(source.person_name, target.person_name):
         raise RuleViolation(f"cases {a.id} and {b.id} are about different persons",
                             key="rule.link_person", first=source.id, second=target.id)
     taken = _taken(s, source, target)
