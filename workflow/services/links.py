@@ -25,7 +25,7 @@ the record that opened an entry names the entry (`opened_by_record`; withdrawal.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -187,7 +187,7 @@ def offers(s: Session, ctx: Context, case) -> list[Offer]:
                 or any(o.process == spec.opens for o in out):
             continue
         target = ctx.registry.get(spec.opens)
-        _fields, dates = _carried(defn, target, case, spec, record)
+        _fields, dates = _carried(defn, target, case, spec, record, fact_day_of(ctx, defn))
         same = tuple(c.id or 0 for c in same_entries(s, ctx, case, spec, dates, _fields))
         out.append(Offer(spec.opens, target.name(ctx.language), spec.on,
                          name_in(defn.events[spec.on].names, ctx.language, spec.on),
@@ -230,13 +230,19 @@ def same_entries(s: Session, ctx: Context, case, spec: LinkSpec,
     return sorted(out, key=lambda c: _person(c.person_name) != person)  # the same fact first
 
 
-def _carried(defn: Definition, target: Definition, case, spec: LinkSpec, record
-             ) -> tuple[dict[str, str], dict[str, date]]:
+def _carried(defn: Definition, target: Definition, case, spec: LinkSpec, record,
+             fact_day: str | None = None) -> tuple[dict[str, str], dict[str, date]]:
     """The entry's fields and dates: the fixed values, then what is carried from the case (a
-    named date given or set, a field, the outcome record's evidence, or the outcome's day)."""
+    named date given or set, a field, the outcome record's evidence, or the outcome's day).
+    The counting date of a register with a fact identity is the procedure's fact's day
+    (B-27, `[process] fact_day`, `fact_day_of`), whatever the case's version carried."""
     fields = dict(spec.values)
     dates: dict[str, date] = {}
     given = case.given()
+    rule = facts.rule_of(target)
+    day = fact_day or defn.fact_day
+    if rule is not None and day is not None and given.get(day) is not None:
+        spec = replace(spec, carry={**spec.carry, rule.year_of: (day,)})
     for key, names in spec.carry.items():
         value: Any = None
         for mine in names:  # the first the case has
@@ -257,6 +263,16 @@ def _carried(defn: Definition, target: Definition, case, spec: LinkSpec, record
         else:
             fields[key] = value.isoformat() if isinstance(value, date) else str(value)
     return fields, dates
+
+
+def fact_day_of(ctx: Context, defn: Definition) -> str | None:
+    """The named date a procedure's fact occurred on (B-27): its version's `[process]
+    fact_day`, else the current file's (a case opened before the day was declared counts by
+    it all the same)."""
+    if defn.fact_day is not None:
+        return defn.fact_day
+    current = ctx.registry.get(defn.key) if defn.key in ctx.registry.loaded else None
+    return current.fact_day if current is not None else None
 
 
 def _audit_pair(s: Session, ctx: Context, source, target, role: str,
@@ -308,7 +324,7 @@ def open_linked(s: Session, ctx: Context, case_id: int | str, process: str | Non
             raise UsageError(f"{key} comes with the case", key="error.link_field_set",
                              field=name_in(target_defn.fields[key].names, ctx.language, key)
                              if key in target_defn.fields else key)
-    carried, dates = _carried(defn, target_defn, case, spec, record)
+    carried, dates = _carried(defn, target_defn, case, spec, record, fact_day_of(ctx, defn))
     reason = _duplicate_reason(duplicate_reason)
     same = [c.id for c in same_entries(s, ctx, case, spec, dates, fields)]
     if same and reason is None:
