@@ -362,7 +362,8 @@ def possible_repeats(s: Session, ctx: Context, case: Case) -> list[int]:
     later = [c.id for c in case_queries.same_parties(s, case.process, case.subject_id,
                                                      case.object_id)
              if c.id is not None and c.id > (case.id or 0) and c.state not in cancelled
-             and repeat_key(c.dates, c.person_name, c.fields, defn) == key]
+             and (repeat_key(c.dates, c.person_name, c.fields, defn) == key
+                  or facts.probable(defn, case.person_name, case.fields, case.dates, c))]
     out = []
     for other in later:
         for record in trail_of(s, "case", str(other), ("case.open",)):
