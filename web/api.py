@@ -174,7 +174,10 @@ class CaseIn(BaseModel):
         description="The reason to open it although a case repeats it: an analysis of the "
                     "same subject and object overlapping its period, or a case of the same "
                     "process, subject, object, person and dates (refused without it, 409 "
-                    "rule.duplicate_analysis / rule.duplicate_case naming the first). A case "
+                    "rule.duplicate_analysis / rule.duplicate_case naming the first; an entry of "
+                    "the same kind and year whose person's name differs only by initials, "
+                    "word order, a missing patronymic or Kazakh letters: 409 "
+                    "rule.probable_repeat naming it). A case "
                     "whose person the caller may not see is never named nor a reason to "
                     "refuse: the case is opened, and shown as a possible repeat to those who "
                     "see that person.")

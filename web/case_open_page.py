@@ -53,9 +53,14 @@ def _open_form(request: Request, pc: PageContext, process: str,
                                                    if d.given != "none"])
 
 
+# the refusals of a repeat, offered to open the first or confirm a second with a reason: an
+# analysis's, a case's, a probable repeat of a register entry (B-26)
+REPEATS = ("rule.duplicate_analysis", "rule.duplicate_case", "rule.probable_repeat")
+
+
 def _named_parties(pc: PageContext, exc: MerzimError) -> None:
     """A duplicate's organisations by their names in the reader's language, not their codes."""
-    if exc.key not in ("rule.duplicate_analysis", "rule.duplicate_case"):
+    if exc.key not in REPEATS:
         return
     for param in ("subject", "object"):
         code = exc.params.get(param)
@@ -157,6 +162,6 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
                           else 404 if isinstance(exc, NotFound)
                           else 409 if isinstance(exc, RuleViolation) else 422,
                           duplicate=exc.params.get("id")
-                          if exc.key in ("rule.duplicate_analysis", "rule.duplicate_case")
-                          else None, duplicate_case=exc.key == "rule.duplicate_case")
+                          if exc.key in REPEATS else None,
+                          duplicate_case=exc.key in REPEATS[1:])
     return RedirectResponse(f"/cases/{case.id}", status_code=303)

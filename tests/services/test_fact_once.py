@@ -23,12 +23,12 @@ from datetime import date
 import pytest
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
 
 from tests.support.bulk_helpers import commit
 from tests.support.cli_runner import wide_cli
 from tests.support.databases import refused_unchanged
-from tests.support.features import installed, needs
+from tests.support.fact_counts import counted, listed, opened, typed
+from tests.support.features import needs
 from tests.support.gift_world import (
     BREACH,
     NOT_HANDED,
@@ -42,66 +42,12 @@ from tests.support.gift_world import (
 from workflow import services as svc
 from workflow.core.facts import FactRule, person_key
 from workflow.i18n import Translator
-from workflow.registers.reader import read_entries
 from workflow.storage.db import session as open_session
-from workflow.storage.models import Case, Organisation
+from workflow.storage.models import Case
 
 # a register's kinds and counting year are the scorecard's tables (registers/spec): without
 # it a breach has no typed identity, only its procedure's (fact_source)
 pytestmark = needs("scorecard")
-
-def national(db) -> int | None:
-    """The national input's 2026 breaches of the gift kind for MF (None: no forms)."""
-    if not installed("forms"):
-        return None
-    from workflow.forms import national as nat
-    with open_session(db) as s:
-        data, *_ = nat.national_data(s, ctx_of(), "MF", 2026, "ru")
-    return data.figure("restriction_breaches.reward_or_gift").value
-
-
-def listed(db) -> list[int]:
-    """The register's entries of MF that are facts of 2026 (the register list's reading)."""
-    ctx = ctx_of()
-    with open_session(db) as s:
-        mf = s.exec(select(Organisation).where(Organisation.code == "MF")).one()
-        entries = read_entries(s, ctx.registry.all(), {mf.id: "MF"}, 2026, keys={BREACH})
-    return sorted(e.case.id for e in entries if e.case is not None and e.fact_of(2026))
-
-
-def counted(db, n: int, points: int = 3) -> None:
-    """The gift counted `n` times (0 or 1) in the score (`points` each: detected
-    independently), appendix 2, the national input and the register list."""
-    assert len(listed(db)) == n, listed(db)
-    if installed("scorecard"):
-        from workflow.scorecard import service as scoring
-        from workflow.scorecard.rules import ScoreSettings
-        with open_session(db) as s:
-            card = scoring.scorecards(s, ctx_of(), "MF", 2026, ScoreSettings())[0]
-        card_points = next(i["points"] for i in card["indicators"] if i["key"] == "2.5.4")
-        assert card_points == points * n
-    if installed("forms"):
-        from workflow.forms import service as forms
-        with open_session(db) as s:
-            data, _shown, _hidden = forms.form_data(s, ctx_of(), 2, "MF", 2026, "ru")
-        assert sum(1 for line in data.lines
-                   if line.person and person_key(PERSON) in person_key(line.person)) == n
-        assert national(db) == n
-
-
-def opened(db, gift: int) -> int:
-    return commit(db, lambda s: svc.open_linked(
-        s, ctx_of(), gift, fields={"detected_independently": "yes"}).id)
-
-
-def typed(db, person: str = PERSON, detected: date = RECEIVED, reason: str | None = None,
-          independently: str = "yes") -> svc.Planned:
-    """A breach HR types with the day it was detected (the gift's day of receipt)."""
-    return commit(db, lambda s: svc.open_checked(
-        s, ctx_of(), BREACH, "MF", person=person,
-        fields={"kind": "reward_or_gift", "detected_independently": independently},
-        dates={"detected": detected}, duplicate_reason=reason))
-
 
 # -- the identity ------------------------------------------------------------------------------
 

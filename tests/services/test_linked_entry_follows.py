@@ -25,7 +25,6 @@ from tests.support.features import module_of
 from tests.support.gift_world import (
     BREACH,
     GIFT,
-    NOT_HANDED,
     RECEIVED,
     TODAY,
     ctx_of,
@@ -90,9 +89,10 @@ def test_the_entry_takes_the_hand_over_after_the_void_and_every_reader_agrees(db
     ctx = ctx_of()
     entry = _entry(db, ids)
     before = _readers(db, entry)
-    assert (before["detected"], before["acts"], before["not_handed"]) == (NOT_HANDED, [], 1)
+    # the gift's day, whatever the outcome (B-27: the year of the procedure's fact)
+    assert (before["detected"], before["acts"], before["not_handed"]) == (RECEIVED, [], 1)
     commit(db, lambda s: svc.void_record(s, ctx, ids["gift"], "not_handed_over", "it was"))
-    assert _readers(db, entry)["detected"] == NOT_HANDED  # nothing moves on the void alone
+    assert _readers(db, entry)["detected"] == RECEIVED  # nothing moves on the void alone
     commit(db, lambda s: svc.record_event(s, ctx, ids["gift"], "handed_over", HANDED,
                                           {"receipt_act": "Act 7"}))
     got = _readers(db, entry)
@@ -105,8 +105,7 @@ def test_the_entry_takes_the_hand_over_after_the_void_and_every_reader_agrees(db
     assert (got["breaches"], got["handed"], got["not_handed"]) == (1, 1, 0)
     (mine,) = _history(db, entry)
     assert (mine["other"], mine["role"]) == (ids["gift"], "made_by")
-    assert [(c["field"], c["old"], c["new"]) for c in mine["changes"]] == [
-        ("detected", NOT_HANDED.isoformat(), RECEIVED.isoformat())]
+    assert mine["changes"] == []  # the day stays the gift's (B-27); the act is recorded
     (theirs,) = _history(db, ids["gift"])
     assert (theirs["other"], theirs["role"]) == (entry, "made")
     # voiding the hand-over now names the entry it backs (the link follows the outcome)
@@ -124,7 +123,7 @@ def test_the_other_way_round_the_hand_over_act_is_voided_on_the_entry(db, ids):
     commit(db, lambda s: svc.void_record(s, ctx, ids["gift"], "handed_over", "not in full"))
     not_handed_over(db, ids["gift"])
     got = _readers(db, entry)
-    assert (got["detected"], got["listed"], got["acts"]) == (NOT_HANDED, NOT_HANDED, [])
+    assert (got["detected"], got["listed"], got["acts"]) == (RECEIVED, RECEIVED, [])
     assert "gift_handed_over" not in got["line"] or not got["line"]["gift_handed_over"]
     assert (got["points"], got["breaches"], got["handed"], got["not_handed"]) == (3, 1, 0, 1)
 

@@ -25,6 +25,7 @@ from tests.support.gift_world import (
     CAL,
     GIFT,
     NOT_HANDED,
+    RECEIVED,
     REGISTRY,
     TODAY,
     ctx_of,
@@ -38,7 +39,7 @@ from tests.support.web_helpers import (
     web_fixture,  # noqa: F401 - the `web` fixture
 )
 from workflow import services as svc
-from workflow.core.case_links import OUTCOME_DAY, check_target
+from workflow.core.case_links import check_target
 from workflow.core.errors import ConfigError, NotFound, RuleViolation, UsageError
 from workflow.core.register_spec import Keys
 from workflow.definitions.schema import parse_case_links
@@ -62,8 +63,9 @@ def test_the_three_procedures_of_002_open_the_breach_register_by_data():
         # version 3 of the conflict asks the entry's circumstances (000:L1127-1129)
         assert defn.version >= 2
         (link,) = [sp for sp in defn.links if sp.on == event]
+        # B-27: the entry counts in the year of the procedure's fact, its declared day
         assert (link.on, link.opens, dict(link.values), dict(link.carry)) == (
-            event, BREACH, {"kind": kind}, {"detected": (OUTCOME_DAY,)})
+            event, BREACH, {"kind": kind}, {"detected": (defn.fact_day,)})
         assert link.ask == (("circumstances",) if key == "conflict_of_interest" else ())
         assert link.source.startswith("002:L")
         # every link of the procedure opens the same kind of fact
@@ -132,7 +134,7 @@ def test_a_gift_not_handed_over_opens_its_breach_with_one_confirmation(db, ids, 
         assert (entry.process, entry.person_name, entry.person_position) == (
             BREACH, "Erlan Sadykov", "Head of unit")
         assert entry.fields == {"kind": "reward_or_gift", "detected_independently": "yes"}
-        assert entry.given() == {"detected": NOT_HANDED}
+        assert entry.given() == {"detected": RECEIVED}  # the fact's day (B-27)
         (carried,) = files_service.list_files(s, entry)
         (original,) = files_service.list_files(s, svc.get_case(s, ids["gift"]))
         assert (carried["name"], carried["sha256"]) == (original["name"], original["sha256"])

@@ -596,16 +596,21 @@ def replan(as_json: Json = False) -> None:
 def audit_verify(as_json: Json = False) -> None:
     """Check the hash chain of the audit log; name the first bad record."""
     from workflow.cli.files import verify_files
+    from workflow.services.facts import verify as verify_facts
     from workflow.services.transactions import verify_audit
 
     with unit_of_work() as s:
         result = verify_audit(s)
         files = verify_files(s)  # every stored file, void ones too
+        facts = verify_facts(s, context())  # every standing entry's fact identity (B-23, B-26)
     file_problems = files.problems
     if as_json:
-        emit_json({"ok": result.ok and not file_problems, "checked": result.checked,
+        emit_json({"ok": result.ok and not file_problems and not facts,
+                   "checked": result.checked,
                    "first_bad_id": result.first_bad_id, "problem": result.problem,
                    "checkpoint": result.checkpoint,
+                   "facts": [{"process": f.process, "cases": list(f.cases),
+                              "expected": f.expected, "held": f.held} for f in facts],
                    "files": {"checked": files.checked, "voided": files.voided,
                              "void_content_removed": files.removed,
                              "problems": [p.__dict__ for p in file_problems]}})
@@ -621,6 +626,13 @@ def audit_verify(as_json: Json = False) -> None:
     if not result.ok:  # one line on stderr and exit 3, like every refusal
         raise RuleViolation(f"audit log broken at record {result.first_bad_id}", key="audit.bad",
                             id=result.first_bad_id, problem=result.problem)
+    if facts:  # each entry or doubled fact named (stdout), then the one line of the refusal
+        lines = [_fact_line(f) for f in facts]
+        if not as_json:
+            for line in lines:
+                say(line)
+        raise RuleViolation(f"{len(facts)} facts doubled or keys not as computed",
+                            key="facts.verify_bad", n=len(facts), first=lines[0])
     if file_problems:  # each file named (stdout), then the one line of the refusal
         from workflow.cli.files import problem_line
 
@@ -630,6 +642,16 @@ def audit_verify(as_json: Json = False) -> None:
         raise RuleViolation(f"{len(file_problems)} files changed or missing",
                             key="files.verify_bad", n=len(file_problems),
                             first=problem_line(file_problems[0]))
+
+
+def _fact_line(problem) -> str:
+    """One problem of the facts' identities in the operator's words."""
+    cases = ", ".join(f"#{c}" for c in problem.cases)
+    if len(problem.cases) > 1:
+        return STATE.t("facts.verify_doubled", process=problem.process, cases=cases,
+                       fact=problem.expected or "")
+    return STATE.t("facts.verify_key", process=problem.process, cases=cases,
+                   expected=problem.expected or "—", held=problem.held or "—")
 
 
 @audit_app.command("recount")

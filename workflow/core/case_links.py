@@ -102,9 +102,29 @@ def check_target(spec: LinkSpec, definition: Definition, target: Definition,
     if missing:
         raise refused(f"{where} opens", f"{target.key} needs {', '.join(missing)}", "link_needs",
                       process=target.key, keys=", ".join(missing), n=len(missing))
+    _check_fact_day(spec, definition, target, where)
     if target.parties.person == "required" and definition.parties.person == "none":
         raise refused(f"{where} opens", f"{target.key} needs a person, {definition.key} has "
                       f"none", "link_person", process=target.key)
+
+
+def _check_fact_day(spec: LinkSpec, definition: Definition, target: Definition,
+                    where: str) -> None:
+    """B-27: an entry of a register with a fact identity (core/facts.py) counts in the year
+    its procedure's fact occurred, not the day its outcome was recorded: the link carries the
+    procedure's declared `[process] fact_day` into the register's counting date, and nothing
+    else."""
+    from workflow.core.facts import FactRule
+
+    rule = FactRule.of(target)
+    if rule is None:
+        return
+    if definition.fact_day is None or spec.carry.get(rule.year_of) != (definition.fact_day,):
+        raise refused(f"{where} carry.{rule.year_of}",
+                      f"{target.key} counts in the year of the fact: carry "
+                      f"{rule.year_of} = [process] fact_day", "link_fact_day",
+                      process=target.key, date=rule.year_of,
+                      fact_day=definition.fact_day or "—")
 
 
 def _check_record(spec: LinkSpec, target: Definition, where: str) -> None:

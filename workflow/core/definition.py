@@ -230,6 +230,9 @@ class Definition:
     # `[process] applies_to`: the kinds of organisation a case may be opened for (every kind
     # when empty); a recurring obligation's own is its [recurrence]'s
     applies_to: tuple[str, ...] = ()
+    # `[process] fact_day`: the named date the procedure's fact occurred on (B-27): a register
+    # entry its `[[link]]` opens counts in that date's year (core/case_links.check_target)
+    fact_day: str | None = None
 
     def opens_for(self, kind: str | None) -> bool:
         """Whether a case may be opened for a subject of `kind` (`[process] applies_to`; a

@@ -1,7 +1,9 @@
 """The identity of the fact a register entry records (B-23, P-22): one rule, one normaliser.
 
 A **repeat of a fact** is an entry of the same register, organisation, person (compared
-without letter case, spacing or punctuation: `person_key`) and kind (the field the register's
+after one normalisation, B-26: `person_text` -- NFKC, invisible characters removed, Latin
+look-alikes in a Cyrillic name read as Cyrillic, ё as е, letter case aside -- then without
+spacing or punctuation: `person_key`) and kind (the field the register's
 `[scorecard.fields]` names `kind`) counting in the same year, whatever dates were typed: HR
 types the day a gift was detected or a conflict notified, a procedure's outcome carries its
 own day, and both count in one year.
@@ -27,6 +29,12 @@ An entry opened from, or linked to, a procedure's case also carries that case
 (`process_case.fact_source`, its own partial unique index): one standing entry of a register
 per procedure's case, whatever its person or dates.
 
+A **probable repeat** (B-26, `probable_same`, `FactRule.probable`): the same kind and year, a
+name that differs only by initials for given names, word order, a missing patronymic or
+Kazakh letters against their Russian look-alikes. It is not the identity: every path shows it
+beside the standing entry (the duplicate rule's refusal names it), to be linked or kept with a
+reason, never merged silently.
+
 Pure: the services keep the columns (services/facts.py), the migration back-fills them with
 `FactRule.of_table` from the stored definition texts.
 """
@@ -47,13 +55,99 @@ KIND_ROLE = "kind"  # the [scorecard.fields] role naming the field that is the f
 SECOND = "#"  # before a second's distinguishing part
 
 
+# Latin letters that look Cyrillic, read as the Cyrillic ones in a name written in Cyrillic
+# (after casefold: "A", "a" are both "a"): a, b (В), c, e, h (Н), i (і), k, m, o, p, t, x, y
+_LOOKALIKES = str.maketrans("abcehikmoptxy", "авсенікмортху")
+# Kazakh letters against their Russian look-alikes: a name differing only by them is a
+# probable repeat (B-26), never the same identity
+_KAZAKH = str.maketrans("ұүқғңіөәһ", "уукгниоах")
+
+
+def person_text(name: str | None) -> str:
+    """A person's name as one person is written (B-26): NFKC; soft hyphens, zero-width
+    characters and other invisible format characters removed; letter case aside; ё as е;
+    in a name written in Cyrillic, Latin letters that look Cyrillic read as Cyrillic;
+    spaces collapsed. The one normaliser every path that compares people asks."""
+    text = unicodedata.normalize("NFKC", name or "")
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf").casefold()
+    text = text.replace("ё", "е")
+    if any("\u0400" <= ch <= "\u04ff" for ch in text):
+        text = text.translate(_LOOKALIKES)
+    return " ".join(text.split())
+
+
 def person_key(name: str | None) -> str:
-    """A person's name as facts compare it: letter case, spacing and punctuation aside
-    ("Ахметов  А.Б." and "ахметов а б" are one person)."""
-    text = unicodedata.normalize("NFKC", name or "").casefold()
-    return "".join(ch for ch in text
+    """A person's name as facts compare it, the identity (B-23, B-26): `person_text`, then
+    spacing and punctuation aside ("Ахметов  А.Б." and "ахметов а б" are one person)."""
+    return "".join(ch for ch in person_text(name)
                    if not ch.isspace() and not unicodedata.category(ch).startswith(("P", "S"))
                    and ch != SECOND and ch != "|")
+
+
+def person_words(name: str | None) -> tuple[str, ...]:
+    """A name's words as a probable repeat compares them: `person_text`, punctuation as a
+    space (the initials "А.Б." are two words), Kazakh letters as their Russian look-alikes."""
+    text = "".join(ch if not unicodedata.category(ch).startswith(("P", "S")) else " "
+                   for ch in person_text(name))
+    return tuple(text.translate(_KAZAKH).split())
+
+
+def _fits(word: str, other: str) -> bool:
+    return word == other or (len(word) == 1 and word.isalpha() and other.startswith(word)) \
+        or (len(other) == 1 and other.isalpha() and word.startswith(other))
+
+
+def _matched(short: list[str], long: list[str], full: bool) -> bool:
+    """Every word of `short` fits a word of its own in `long` (equal, or an initial of it),
+    at most one word of `long` left over (a missing patronymic: a word of letters), one full
+    word equal."""
+    if not short:
+        return full and (not long or (len(long) == 1 and len(long[0]) > 1
+                                      and long[0].isalpha()))
+    head, rest = short[0], short[1:]
+    for i, word in enumerate(long):
+        if _fits(head, word) and _matched(
+                rest, long[:i] + long[i + 1:],
+            full or (head == word and len(head) > 1 and head.isalpha())):
+            return True
+    return False
+
+
+def probable_keys(name: str | None) -> frozenset[tuple[str, ...]]:
+    """Keys two names that are a probable repeat share at least one of (`probable_same`
+    decides; these find the candidates among many at once, as an import must): the name's
+    words in any order, with one word dropped (a name of three words or more), each with every
+    word but one full word reduced to its initial."""
+    words = person_words(name)
+    groups = [words, *((words[:i] + words[i + 1:] for i in range(len(words)))
+                       if len(words) >= 3 else ())]
+    out: set[tuple[str, ...]] = set()
+    for group in groups:
+        out.add(tuple(sorted(group)))
+        for i, kept in enumerate(group):
+            if len(kept) > 1 and kept.isalpha():
+                out.add(tuple(sorted([kept, *(w[0] if w.isalpha() else w
+                                              for j, w in enumerate(group) if j != i)])))
+    return frozenset(out)
+
+
+def probable_same(one: str | None, other: str | None) -> bool:
+    """Whether two names are a **probable repeat** of one person (B-26): the same identity
+    (`person_key`), or names differing only by initials for given names, word order, a
+    missing patronymic, or Kazakh letters against their Russian look-alikes. Never the
+    identity: the caller shows it beside the standing entry, to be linked or kept with a
+    reason."""
+    if not person_key(one) or not person_key(other):
+        return False
+    if person_key(one) == person_key(other):
+        return True
+    a, b = person_words(one), person_words(other)
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if sorted(short) == sorted(long):
+        return True
+    if len(short) < 2 or len(long) - len(short) > 1:
+        return False
+    return _matched(list(short), list(long), False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,16 +192,35 @@ class FactRule:
             return None
         return (value if isinstance(value, date) else date.fromisoformat(str(value)[:10])).year
 
+    def kind_year(self, fields: Mapping[str, Any] | None,
+                  dates: Mapping[str, Any] | None) -> str | None:
+        """What a fact is beside its person: its kind and counting year (None: no year)."""
+        year = self.year(dates or {})
+        if year is None:
+            return None
+        kind = str((fields or {}).get(self.kind) or "") if self.kind else ""
+        return f"{kind}|{year}"
+
     def fact(self, person: str | None, fields: Mapping[str, Any] | None,
              dates: Mapping[str, Any] | None) -> str | None:
         """The fact an entry records, its organisation aside: person, kind and year (None:
         no person or no year, no identity)."""
         who = person_key(person)
-        year = self.year(dates or {})
-        if not who or year is None:
+        rest = self.kind_year(fields, dates)
+        if not who or rest is None:
             return None
-        kind = str((fields or {}).get(self.kind) or "") if self.kind else ""
-        return f"{who}|{kind}|{year}"
+        return f"{who}|{rest}"
+
+    def probable(self, person: str | None, fields: Mapping[str, Any] | None,
+                 dates: Mapping[str, Any] | None, other_person: str | None,
+                 other_fields: Mapping[str, Any] | None,
+                 other_dates: Mapping[str, Any] | None) -> bool:
+        """Whether two entries are a **probable repeat** (B-26): the same kind and counting
+        year, their persons' names probably one person's but not the same identity."""
+        mine = self.kind_year(fields, dates)
+        return mine is not None and mine == self.kind_year(other_fields, other_dates) \
+            and person_key(person) != person_key(other_person) \
+            and probable_same(person, other_person)
 
 
 def second_part(reason: str | None) -> str:

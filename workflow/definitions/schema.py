@@ -350,6 +350,10 @@ class ProcessTable(Table):
     final_states: Keys = ()
     applies_to: SomeKinds | None = None
     """The kinds of organisation a case may be opened for (default: every kind)."""
+    fact_day: Key | None = None
+    """The named date on which the procedure's fact occurred (a gift received or notified, a
+    conflict notified): the register entry a `[[link]]` opens counts in its year (B-27), so
+    the link carries it into the register's counting date."""
 
 
 class PartiesTable(Table):
@@ -669,6 +673,8 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
     evidence = _evidence(t, source)
     recurrence = _recurrence(t.recurrence, source, defaults)
     dates = _dates(t, recurrence is not None, source, defaults)
+    if p.fact_day is not None and p.fact_day not in dates:
+        raise unknown(f"{source}: [process] fact_day", "date", p.fact_day)
     d = Definition(
         p.key, p.version, p.names.as_dict(), p.initial_state, states, {},
         _stages(t.stage, "stage", source, dates, defaults, evidence),
@@ -680,7 +686,8 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
         _fields(t, source), evidence, tuple(Timer(x.on, x.source, x.dest) for x in t.timer),
         recurrence, dict(t.interpretation_sources),
         {k: v for k, v in doc.items() if k not in DefinitionTables.model_fields},
-        shown={k: v.names.as_dict() for k, v in t.shown.items()}, applies_to=p.applies_to or ())
+        shown={k: v.names.as_dict() for k, v in t.shown.items()}, applies_to=p.applies_to or (),
+        fact_day=p.fact_day)
     for i, e in enumerate(t.event):
         where = f"{source}: event[{i}] ({e.key})"
         if e.key in d.events:

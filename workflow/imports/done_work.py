@@ -45,6 +45,7 @@ from workflow.core import periods
 from workflow.core.dates import parse_day
 from workflow.core.definition import Definition
 from workflow.core.errors import KeyList, MerzimError, NotFound, RuleViolation, UsageError
+from workflow.core.facts import person_text, probable_same
 from workflow.core.machine import clean_evidence
 from workflow.i18n import LANGUAGES, period_name
 from workflow.services.bulk import RowRefused
@@ -220,33 +221,72 @@ def _identity(item: _Item) -> tuple:
     return (item.case["id"], c.event, on, _details(c.evidence))
 
 
+def _cleaned(evidence: Any) -> dict[str, str]:
+    """A record's details as compared: blank ones dropped, the rest as text written as one
+    person writes it (B-26, `person_text`: invisible characters, letter case, ё, Latin
+    look-alikes and spacing aside)."""
+    return {k: person_text(str(v)) for k, v in clean_evidence(
+        {k: None if v is None else str(v) for k, v in dict(evidence or {}).items()}).items()}
+
+
 def _details(evidence: Any) -> str:
-    """A record's details as compared (blank ones dropped, the rest as text, stripped)."""
-    return audit.canonical(clean_evidence({k: None if v is None else str(v)
-                                           for k, v in dict(evidence or {}).items()}))
+    """A record's details as compared (`_cleaned`), as one text."""
+    return audit.canonical(_cleaned(evidence))
+
+
+def _alike(one: tuple, other: tuple) -> bool:
+    """Whether two records (case, event, day, details) are probably one (B-26): of one case
+    and event, a day apart at most, each detail the same or naming probably the same person
+    (initials, word order, a missing patronymic, Kazakh letters: `probable_same`)."""
+    (case, event, on, details), (case2, event2, on2, details2) = one, other
+    if case != case2 or event != event2 or set(details) != set(details2):
+        return False
+    if not isinstance(on, date) or not isinstance(on2, date) or abs((on - on2).days) > 1:
+        return False
+    return all(v == details2[k] or probable_same(v, details2[k]) for k, v in details.items())
 
 
 def _repeated(s: Session, items: list[_Item], within: bool = True,
               own: frozenset[int] = frozenset()) -> list[RowRefused]:
     """The rows whose event already stands on their case on the same day with the same
-    details (naming the record; not one of `own`), and (`within`) those repeating an earlier
-    row."""
-    stored = {(r.case_id, r.event, r.on, _details(r.evidence)): r.id
-              for r in standing_events(s, [int(i.case["id"]) for i in items])
-              if r.id not in own}
+    details (naming the record; not one of `own`), or probably so (`_alike`: the servant's
+    name typed differently, the day a day off), and (`within`) those repeating an earlier
+    row, or probably so."""
+    records = [r for r in standing_events(s, [int(i.case["id"]) for i in items])
+               if r.id not in own]
+    stored = {(r.case_id, r.event, r.on, _details(r.evidence)): r.id for r in records}
+    alike: dict[tuple, list[tuple[tuple, int]]] = {}  # (case, event) → its records
+    for r in records:
+        alike.setdefault((r.case_id, r.event), []).append(
+            ((r.case_id, r.event, r.on, _cleaned(r.evidence)), r.id))
     seen: dict[tuple, int] = {}
+    rows: dict[tuple, list[tuple[tuple, int]]] = {}  # (case, event) → the earlier rows
     out = []
     for item in items:
         key = _identity(item)
+        c = item.row
+        plain = (key[0], key[1], key[2], _cleaned(c.evidence))
+        like = next((rid for other, rid in alike.get(key[:2], []) if _alike(plain, other)),
+                    None)
+        row = next((n for other, n in rows.get(key[:2], []) if _alike(plain, other)),
+                   None) if within else None
         if key in stored:
-            out.append(RowRefused(item.row.row, RuleViolation(
+            out.append(RowRefused(c.row, RuleViolation(
                 f"already recorded on case #{key[0]} (record #{stored[key]})",
                 key="import.error_done_recorded", id=key[0], record=stored[key])))
         elif within and key in seen:
-            out.append(RowRefused(item.row.row, RuleViolation(
+            out.append(RowRefused(c.row, RuleViolation(
                 f"repeats row {seen[key]}", key="import.error_done_twice", row=seen[key])))
+        elif like is not None:
+            out.append(RowRefused(c.row, RuleViolation(
+                f"probably recorded on case #{key[0]} (record #{like})",
+                key="import.error_done_probable", id=key[0], record=like)))
+        elif row is not None:
+            out.append(RowRefused(c.row, RuleViolation(
+                f"probably repeats row {row}", key="import.error_done_probable_row", row=row)))
         else:
-            seen.setdefault(key, item.row.row)
+            seen.setdefault(key, c.row)
+            rows.setdefault(key[:2], []).append((plain, c.row))
     return out
 
 

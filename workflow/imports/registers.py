@@ -67,12 +67,13 @@ from workflow.core.dates import parse_day
 from workflow.core.deadlines import Facts, Record, StagePlan, without_dues
 from workflow.core.definition import BUILTIN_EVIDENCE, Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
+from workflow.core.facts import probable_keys
 from workflow.core.machine import clean_evidence
 from workflow.imports import cells as import_cells
 from workflow.imports import done_work
-from workflow.services import bulk, hooks
+from workflow.services import bulk, facts, hooks
 from workflow.services.bulk import RowRefused, chunks, first_plan, new_ids, stage_tuples
-from workflow.services.case_opening import POSSIBLE_REPEAT
+from workflow.services.case_opening import POSSIBLE_REPEAT, probable_refusal
 from workflow.services.cases import (
     Opening,
     cancelled_states,
@@ -152,6 +153,9 @@ class Columns:
         return f"Columns(id={self._columns.get('id')!r})"
 
 
+PEOPLE = "people"  # `earlier`'s key of a subject's rows with a fact identity (B-26)
+
+
 def pending_reason(import_id: str) -> str:
     return f"import {import_id} not finished"
 
@@ -171,6 +175,10 @@ class _Known:
     stored: dict[int, dict[bytes, int]] = field(default_factory=dict)
     # subject id → repeats whose person the importer may not see (never named: `repeats`)
     hidden: dict[int, dict[bytes, list[int]]] = field(default_factory=dict)
+    # subject id → (kind and year, a key of `probable_keys`) → the standing entries of a
+    # register with a fact identity whose person the importer sees: a row's probable
+    # repeats (B-26) among them
+    people: dict[int, dict[tuple, list[Any]]] = field(default_factory=dict)
     # the newest case and audit record when the cases were read: a batch reads again only the
     # cases of the subjects another writer touched after them (`_catch_up`)
     case_mark: int = 0
@@ -350,6 +358,10 @@ def _read_cases(s: Session, defn: Definition, subject_ids: list[int], known: _Kn
             mark = _fingerprint((case.subject_id, case.object_id, key))
             if ctx is None or ctx.shows_person(case, defn):
                 known.stored.setdefault(case.subject_id, {}).setdefault(mark, case.id)
+                if key[0] == "fact":
+                    mine = known.people.setdefault(case.subject_id, {})
+                    for near in _near(defn, case.person_name, case.fields, case.dates):
+                        mine.setdefault(near, []).append(case)
             else:  # the duplicate rule's: never named to one who may not see the person
                 known.hidden.setdefault(case.subject_id, {}).setdefault(mark, []).append(
                     case.id)
@@ -372,6 +384,7 @@ def _catch_up(s: Session, ctx: Context, checked: Checked) -> None:
         for i in touched:
             known.stored[i] = again.stored.get(i, {})
             known.hidden[i] = again.hidden.get(i, {})
+            known.people[i] = again.people.get(i, {})
 
 
 def _org(known: _Known, code: str):
@@ -383,7 +396,7 @@ def _org(known: _Known, code: str):
 
 def _check_rows(s: Session, ctx: Context, defn: Definition, cells: list[Cells],
                 known: _Known, refused: list[RowRefused], keep: bool = True,
-                plans: dict | None = None, earlier: dict[bytes, int] | None = None
+                plans: dict | None = None, earlier: dict[Any, Any] | None = None
                 ) -> list[_Ready]:
     """Each row through the checks of one-by-one opening, in the same order; refused rows are
     added to `refused` (a refused row is no earlier row for the duplicate check). `keep`
@@ -412,6 +425,15 @@ def _plan(ctx: Context, defn: Definition, plans: dict, facts: Facts):
     return plans[key]
 
 
+def _near(defn: Definition, person: str | None, fields: dict[str, Any] | None,
+          dates: dict[str, Any] | None) -> list[tuple]:
+    """Where an entry's probable repeats are looked for (B-26): its kind and year with each of
+    its name's `probable_keys` (`facts.probable` decides among those found)."""
+    rule = facts.rule_of(defn)
+    counted = rule.kind_year(fields, dates) if rule is not None else None
+    return [] if counted is None else [(counted, k) for k in probable_keys(person)]
+
+
 def _fingerprint(parts: tuple) -> bytes:
     """A (subject, object, repeat key) as 16 bytes (BLAKE2b of its text; the key holds only
     ids and strings, so equal keys have equal texts): what a row is compared with the stored
@@ -421,7 +443,7 @@ def _fingerprint(parts: tuple) -> bytes:
 
 
 def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Known,
-               plans: dict, earlier: dict[bytes, int], cancelled: set[str],
+               plans: dict, earlier: dict[Any, Any], cancelled: set[str],
                keep: bool = True) -> _Ready | None:
     # `open_checked` → `duplicate_cases`: the organisations, the definition, the repeats
     subject = _org(known, c.subject)
@@ -439,6 +461,19 @@ def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Kno
         if row is not None:
             raise RuleViolation(f"repeats row {row}", key="rule.duplicate_register_row",
                                 row=row, subject=subject.code)
+        if key[0] == "fact":  # a probable repeat (B-26): named as the duplicate rule names it
+            given = {k: v.isoformat() for k, v in opening.dates.items()}
+            nears = _near(defn, opening.person, opening.values, given)
+            stored = known.people.get(subject.id, {})
+            for other in (o for near in nears for o in stored.get(near, ())):
+                if facts.probable(defn, opening.person, opening.values, given, other):
+                    raise probable_refusal(other, defn.key, subject.code)
+            for row, other in (o for near in nears
+                               for o in earlier.get((PEOPLE, subject.id, near), ())):
+                if facts.probable(defn, opening.person, opening.values, given, other):
+                    raise RuleViolation(f"probably repeats row {row}",
+                                        key="rule.probable_register_row", row=row,
+                                        subject=subject.code, person=other.person_name or "")
     # `open_case`: the responsible officer
     owner = responsible_among(known.users, known.officers, c.responsible, subject)
     stages, state = _plan(ctx, defn, plans, Facts(dict(opening.dates)))
@@ -447,6 +482,11 @@ def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Kno
         dict(opening.dates), (Record(event[0], event[1], event[2].get("period")),)))[1]
     if key is not None and after not in cancelled:
         earlier.setdefault(mark, c.row)
+        if key[0] == "fact":
+            mine = SimpleNamespace(person_name=opening.person, fields=opening.values,
+                                   dates={k: v.isoformat() for k, v in opening.dates.items()})
+            for near in _near(defn, mine.person_name, mine.fields, mine.dates):
+                earlier.setdefault((PEOPLE, subject.id, near), []).append((c.row, mine))
     if not keep:  # checked: the case row and its audit payload are built when it is written
         return None
     hidden = known.hidden.get(subject.id, {}).get(mark) if key is not None else None
@@ -555,7 +595,7 @@ def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]
     names = _names_of(defn, rows)
     known = _read_known(s, defn, names, ctx)
     plans: dict[tuple, Any] = {}
-    earlier: dict[bytes, int] = {}
+    earlier: dict[Any, Any] = {}
     for start in range(0, len(rows), BATCH):
         cells = _cells(defn, rows[start:start + BATCH], 2 + start, refused)
         _check_rows(s, ctx, defn, cells, known, refused, False, plans, earlier)
@@ -761,7 +801,7 @@ def _merge(old: _Known, new: _Known) -> _Known:
     """Phase 1's facts (their repeats as caught up since) with those read again for a
     batch."""
     return _Known({**old.orgs, **new.orgs}, {**old.users, **new.users},
-                  {**old.officers, **new.officers}, old.stored, old.hidden)
+                  {**old.officers, **new.officers}, old.stored, old.hidden, old.people)
 
 
 def _lease(import_id: str) -> str:

@@ -306,15 +306,34 @@ def repeats(s: Session, ctx: Context, process: str, subject_code: str,
         return Repeats([], [])
     cancelled = cancelled_states(defn)
     audit.serialise(s)
-    same = [c for c in case_queries.same_parties(s, defn.key, subject.id,
-                                                 obj.id if obj else None)
-            if c.id is not None and c.state not in cancelled
-            and repeat_key(c.dates, c.person_name, c.fields, defn) == key]
+    parties = [c for c in case_queries.same_parties(s, defn.key, subject.id,
+                                                    obj.id if obj else None)
+               if c.id is not None and c.state not in cancelled]
+    same = [c for c in parties if repeat_key(c.dates, c.person_name, c.fields, defn) == key]
     shown = [int(c.id or 0) for c in same if ctx.shows_person(c, defn)]
     if shown and not reason:
         raise RuleViolation(f"repeats case #{shown[0]}", key="rule.duplicate_case",
                             id=shown[0], process=defn.key, subject=subject.code)
-    return Repeats(shown, [int(c.id or 0) for c in same if c.id not in shown])
+    # a probable repeat (B-26: the name differs by initials, word order, a missing
+    # patronymic or Kazakh letters): shown beside the standing entry the same way
+    given = {k: v.isoformat() for k, v in opening.dates.items()}
+    exact = {c.id for c in same}
+    likely = [c for c in parties if c.id not in exact
+              and facts.probable(defn, opening.person, opening.values, given, c)]
+    seen = [c for c in likely if ctx.shows_person(c, defn)]
+    if seen and not reason:
+        raise probable_refusal(seen[0], defn.key, subject.code)
+    shown += [int(c.id or 0) for c in seen]
+    return Repeats(shown, [int(c.id or 0) for c in [*same, *likely]
+                           if int(c.id or 0) not in shown])
+
+
+def probable_refusal(entry: Case, process: str, subject: str) -> RuleViolation:
+    """`rule.probable_repeat`: the standing entry a new one probably repeats (B-26), named
+    with its person as written, to be opened and linked or confirmed with a reason."""
+    return RuleViolation(f"probably repeats case #{entry.id} ({entry.person_name})",
+                         key="rule.probable_repeat", id=entry.id, process=process,
+                         subject=subject, person=entry.person_name or "")
 
 
 def duplicate_cases(s: Session, ctx: Context, process: str, subject_code: str,
@@ -343,7 +362,8 @@ def possible_repeats(s: Session, ctx: Context, case: Case) -> list[int]:
     later = [c.id for c in case_queries.same_parties(s, case.process, case.subject_id,
                                                      case.object_id)
              if c.id is not None and c.id > (case.id or 0) and c.state not in cancelled
-             and repeat_key(c.dates, c.person_name, c.fields, defn) == key]
+             and (repeat_key(c.dates, c.person_name, c.fields, defn) == key
+                  or facts.probable(defn, case.person_name, case.fields, case.dates, c))]
     out = []
     for other in later:
         for record in trail_of(s, "case", str(other), ("case.open",)):

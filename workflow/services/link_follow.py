@@ -29,7 +29,14 @@ from workflow.services.case_opening import cancelled_states
 from workflow.services.case_plan import records_of, sync
 from workflow.services.context import Context
 from workflow.services.hooks import Moved, StageRow
-from workflow.services.links import _carried, _fits, _specs_to, guard_linked_edit, links_for
+from workflow.services.links import (
+    _carried,
+    _fits,
+    _specs_to,
+    fact_day_of,
+    guard_linked_edit,
+    links_for,
+)
 from workflow.services.processes import definition_of
 from workflow.storage import audit
 from workflow.storage.models import EVENT, Case, CaseLink, EventRecord
@@ -75,7 +82,7 @@ def _take(s: Session, ctx: Context, case: Case, entry: Case, target: Definition,
     from workflow.services.recording import record_event, replanned, stage_dues, void_record
 
     defn = definition_of(s, ctx, case)
-    fields, dates = _carried(defn, target, case, spec, record)
+    fields, dates = _carried(defn, target, case, spec, record, fact_day_of(ctx, defn))
     old: dict[str, dict[str, Any]] = {"fields": {}, "dates": {}}
     new: dict[str, dict[str, Any]] = {"fields": {}, "dates": {}}
     mine = dict(entry.fields or {})

@@ -25,7 +25,7 @@ the record that opened an entry names the entry (`opened_by_record`; withdrawal.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -35,7 +35,7 @@ from workflow.core.case_links import OUTCOME_DAY, LinkSpec
 from workflow.core.decide import decide_void
 from workflow.core.definition import Definition
 from workflow.core.errors import RuleViolation, UsageError
-from workflow.core.facts import person_key
+from workflow.core.facts import person_key, probable_same
 from workflow.core.machine import MAX_TEXT
 from workflow.core.names import name_in
 from workflow.services import facts
@@ -187,7 +187,7 @@ def offers(s: Session, ctx: Context, case) -> list[Offer]:
                 or any(o.process == spec.opens for o in out):
             continue
         target = ctx.registry.get(spec.opens)
-        _fields, dates = _carried(defn, target, case, spec, record)
+        _fields, dates = _carried(defn, target, case, spec, record, fact_day_of(ctx, defn))
         same = tuple(c.id or 0 for c in same_entries(s, ctx, case, spec, dates, _fields))
         out.append(Offer(spec.opens, target.name(ctx.language), spec.on,
                          name_in(defn.events[spec.on].names, ctx.language, spec.on),
@@ -202,7 +202,9 @@ def same_entries(s: Session, ctx: Context, case, spec: LinkSpec,
     identity, the organisation, person, kind and counting year, whatever dates were typed,
     B-23; else the person and the dates it carries) with the link's fixed values, neither
     cancelled nor linked to another case — the same fact, entered already (by hand, or from a
-    case withdrawn since)."""
+    case withdrawn since); then the probable repeats (B-26, `facts.probable`: the person's
+    name differing by initials, word order, a missing patronymic or Kazakh letters), shown
+    beside it the same way."""
     target = ctx.registry.get(spec.opens)
     cancelled = cancelled_states(target)
     person = _person(case.person_name)
@@ -214,7 +216,10 @@ def same_entries(s: Session, ctx: Context, case, spec: LinkSpec,
         if other.state in cancelled or not _fits(spec, other):
             continue
         if fact is not None:
-            if repeat_key(other.dates, other.person_name, other.fields, target) != fact:
+            if repeat_key(other.dates, other.person_name, other.fields, target) != fact \
+                    and not facts.probable(target, case.person_name,
+                                           {**(fields or {}), **spec.values},
+                                           {k: v.isoformat() for k, v in dates.items()}, other):
                 continue
         elif _person(other.person_name) != person \
                 or any(other.given().get(k) != v for k, v in dates.items()):
@@ -222,16 +227,22 @@ def same_entries(s: Session, ctx: Context, case, spec: LinkSpec,
         if [c for c in _standing_other(s, other.id) if c.id != case.id]:
             continue
         out.append(other)
-    return out
+    return sorted(out, key=lambda c: _person(c.person_name) != person)  # the same fact first
 
 
-def _carried(defn: Definition, target: Definition, case, spec: LinkSpec, record
-             ) -> tuple[dict[str, str], dict[str, date]]:
+def _carried(defn: Definition, target: Definition, case, spec: LinkSpec, record,
+             fact_day: str | None = None) -> tuple[dict[str, str], dict[str, date]]:
     """The entry's fields and dates: the fixed values, then what is carried from the case (a
-    named date given or set, a field, the outcome record's evidence, or the outcome's day)."""
+    named date given or set, a field, the outcome record's evidence, or the outcome's day).
+    The counting date of a register with a fact identity is the procedure's fact's day
+    (B-27, `[process] fact_day`, `fact_day_of`), whatever the case's version carried."""
     fields = dict(spec.values)
     dates: dict[str, date] = {}
     given = case.given()
+    rule = facts.rule_of(target)
+    day = fact_day or defn.fact_day
+    if rule is not None and day is not None and given.get(day) is not None:
+        spec = replace(spec, carry={**spec.carry, rule.year_of: (day,)})
     for key, names in spec.carry.items():
         value: Any = None
         for mine in names:  # the first the case has
@@ -252,6 +263,16 @@ def _carried(defn: Definition, target: Definition, case, spec: LinkSpec, record
         else:
             fields[key] = value.isoformat() if isinstance(value, date) else str(value)
     return fields, dates
+
+
+def fact_day_of(ctx: Context, defn: Definition) -> str | None:
+    """The named date a procedure's fact occurred on (B-27): its version's `[process]
+    fact_day`, else the current file's (a case opened before the day was declared counts by
+    it all the same)."""
+    if defn.fact_day is not None:
+        return defn.fact_day
+    current = ctx.registry.get(defn.key) if defn.key in ctx.registry.loaded else None
+    return current.fact_day if current is not None else None
 
 
 def _audit_pair(s: Session, ctx: Context, source, target, role: str,
@@ -303,10 +324,16 @@ def open_linked(s: Session, ctx: Context, case_id: int | str, process: str | Non
             raise UsageError(f"{key} comes with the case", key="error.link_field_set",
                              field=name_in(target_defn.fields[key].names, ctx.language, key)
                              if key in target_defn.fields else key)
-    carried, dates = _carried(defn, target_defn, case, spec, record)
+    carried, dates = _carried(defn, target_defn, case, spec, record, fact_day_of(ctx, defn))
     reason = _duplicate_reason(duplicate_reason)
     same = [c.id for c in same_entries(s, ctx, case, spec, dates, fields)]
     if same and reason is None:
+        first = s.get(Case, same[0])
+        if first is not None and _person(first.person_name) != _person(case.person_name):
+            raise RuleViolation(f"case {case.id}: entry {same[0]} is probably this fact",
+                                key="rule.link_probable", id=case.id, entry=same[0],
+                                name=target_defn.name(ctx.language),
+                                person=first.person_name or "")
         raise RuleViolation(f"case {case.id}: entry {same[0]} is this fact already",
                             key="rule.link_duplicate", id=case.id, entry=same[0],
                             name=target_defn.name(ctx.language))
@@ -414,7 +441,8 @@ def link_cases(s: Session, ctx: Context, first: int | str, second: int | str) ->
         raise RuleViolation(f"cases {a.id} and {b.id} are of different organisations",
                             key="rule.link_subject", first=a.id, second=b.id)
     _check_kind(s, ctx, source, target, ds, dt)
-    if source.person_name and _person(source.person_name) != _person(target.person_name):
+    # the same person, or probably (B-26): linking is how the officer says it is one person
+    if source.person_name and not probable_same(source.person_name, target.person_name):
         raise RuleViolation(f"cases {a.id} and {b.id} are about different persons",
                             key="rule.link_person", first=source.id, second=target.id)
     taken = _taken(s, source, target)

@@ -44,7 +44,7 @@ from workflow.services import case_trail
 from workflow.services import files as files_service
 from workflow.services.cases import guard_standing, records_of, stages_of, sync
 from workflow.services.context import Context
-from workflow.services.facts import lock_sources, standing_flush
+from workflow.services.facts import check_restore, lock_sources, standing_flush
 from workflow.services.lookup import get_case
 from workflow.services.processes import definition_of
 from workflow.storage import audit
@@ -194,8 +194,12 @@ of withdrawals, restorings and confirmations, on any node)."""
     undone = {"at": case.withdrawn_at, "by": case.withdrawn_by, "reason": case.withdrawn_reason}
     case.withdrawn_at = case.withdrawn_by = case.withdrawn_reason = None
     s.add(case)
-    # standing again, it records its fact again: refused while another entry does (B-23)
-    standing_flush(s, [case], definition_of(s, ctx, case).name(ctx.language))
+    # standing again, it records its fact again: refused while another entry does (B-23),
+    # and a second while another second does, whatever the reasons' words
+    name = definition_of(s, ctx, case).name(ctx.language)
+    with s.no_autoflush:
+        check_restore(s, case, name)
+    standing_flush(s, [case], name)
     moved = sync(s, ctx, case)
     audit.append(s, ctx.actor, RESTORE, "case", case.id,
                  {"reason": text, "process": case.process, "state": case.state,
