@@ -468,3 +468,11 @@ def standing_case(s: Session, case_id: int) -> Case | None:
     if case is not None:
         known.add(case_id)
     return case
+
+
+def unanswered(s: Session, organisation_id: int) -> list[int]:
+    """The ids of the organisation's live cases nobody answers for (no responsible officer)
+    and about no person, by id."""
+    return list(s.exec(select(Case.id).where(
+        Case.subject_id == organisation_id, col(Case.responsible_id).is_(None),
+        col(Case.person_name).is_(None), live_case()).order_by(col(Case.id))))
