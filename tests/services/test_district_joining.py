@@ -154,12 +154,37 @@ def test_a_district_with_its_units_joins_on_one_day(region, db, merzim_db):
         n = sum(1 for o, *_ in stages if o == UNITS[0])
         assert Translator(lang).n("joining.count", n) in listed.stdout
 
-    # after the days to confirm, what is still open is overdue, for the units too
+    # a week later, within the days to confirm: no digest line, no escalation to the
+    # district's manager (his escalations reach its units)
+    ids = {c for _o, c, _k, _d in stages}
+    week = CAL.add_working_days(JOINED, 5)
     ordinary = CAL.add_working_days(JOINED, DEFAULT_CONFIRM_DAYS)
+    with Session(db) as s:
+        svc.add_user(s, ctx_on(JOINED), "manager9", "Manager Nine", "manager", DISTRICT,
+                     "manager9@example.kz", "en")
+        s.commit()
+
+    def escalated(day: date) -> set[int]:
+        with Session(db) as s:
+            manager = svc.get_user(s, "manager9")
+            return {i.case for i in notices.items(s, ctx_on(day), manager, (3,))
+                    if i.kind == "escalated"} & ids
+
+    with Session(db) as s:
+        assert not [i for i in planner.open_items(s, ctx_on(week), week)
+                    if i.analysis_id in ids]
+    assert escalated(week) == set()
+    # after the days to confirm, what is still open is overdue, for the units too, and
+    # escalated
     with Session(db) as s:
         late = {r.organisation for r in svc.overdue(s, ctx_on(ordinary), DISTRICT)
                 if r.due < JOINED}
+        assert {i.analysis_id for i in planner.open_items(s, ctx_on(ordinary), ordinary)
+                } & ids
     assert late == {DISTRICT, *UNITS}
+    later = escalated(CAL.add_working_days(ordinary, 2))
+    with Session(db) as s:
+        assert {s.get(Organisation, s.get(Case, c).subject_id).code for c in later} & set(UNITS)
 
 
 def test_a_second_run_joins_nothing_twice_and_says_it_joined(region, db, merzim_db):
