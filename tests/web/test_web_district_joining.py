@@ -6,17 +6,21 @@ opened again, the page says the district joined already. On SQLite and PostgreSQ
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from sqlmodel import Session, select
 
 from tests.support.databases import BACKENDS
+from tests.support.import_helpers import but_kept
 from tests.support.web_helpers import TODAY, Web, csrf_of, synced_demo
 from workflow import services as svc
 from workflow.i18n import Translator, date_text
-from workflow.storage.models import Organisation
+from workflow.services import obligations
+from workflow.storage.models import Case, Organisation
 
 ORG = "AK-ALM-NEW"  # a district joining today, under AK-ALM, which nurlan manages
 UNITS = ("AK-ALM-NEW-EDU", "AK-ALM-NEW-ZKH", "AK-ALM-NEW-GKP")
@@ -79,3 +83,25 @@ def test_the_district_joins_with_its_units_and_its_pages_say_so(web: Web):
     none = again.text[again.text.index('data-testid="backfill-none"'):]
     assert Translator("en")("backfill.joined_already", org="New district",
                             day=date_text(TODAY, "en")) in none
+
+
+def test_a_hand_over_where_nobody_can_answer_says_why(web: Web):
+    """The district's back-filled cases have no responsible officer until its units get one:
+    handing one of the education department's over from the overdue page is refused with the
+    reason (no active officer there yet), nothing changed."""
+    with Session(web.engine) as s:
+        ctx = svc.Context(web.app.state.calendar, web.app.state.registry, TODAY,
+                          actor="test")
+        obligations.open_year_so_far(s, ctx, ORG, date(TODAY.year, 1, 1))
+        s.commit()
+        case = s.exec(select(Case.id).join(Organisation, Organisation.id == Case.subject_id)
+                      .where(Organisation.code == UNITS[0])).first()
+    nurlan = web.browser("nurlan")
+    csrf = csrf_of(nurlan.get("/overdue").text)
+    before = web.dump()
+    r = nurlan.post("/bulk", data={"csrf": csrf, "action": "assign", "back": "/overdue",
+                                   "item": [str(case)], "login": "Someone"},
+                    files={"files": ("", b"")})
+    assert r.status_code == 409, r.text[-2000:]
+    assert Translator("en")("rule.responsible_none", subject=UNITS[0]) in html.unescape(r.text)
+    assert but_kept(web.dump()) == but_kept(before)

@@ -568,29 +568,29 @@ def obligations_sync(through: str = option("--through", "DATE", "Also open perio
     until = parse_date(through, "--through") if through else None
     first = parse_date(since, "--from") if since else None
     day = parse_date(joined, "--joined") if joined else None
-    joined = None
+    together: tuple[date | None, list[str]] | None = None
     with unit_of_work() as s:
         if first is not None and org is not None and until is None:
             opened = obl.open_year_so_far(s, ctx, org, first, user=_as_user(s, as_user),
                                           joined_on=day)
-            joined = joining.joined_together(s, org)
+            together = joining.joined_together(s, org)
         else:
             opened = obl.sync(s, ctx, until, since=first, org_code=org)
     if as_json:
         emit_json({"as_of": ctx.today, "through": until, "from": first, "org": org,
                    "opened": opened, "per_period": obl.opened_by_period(ctx, opened),
-                   **({"joined_on": joined[0], "joined_with_it": joined[1]}
-                      if joined is not None else {})})
+                   **({"joined_on": together[0], "joined_with_it": together[1]}
+                      if together is not None else {})})
         return
     if first is None and org is None:
         say(STATE.t("obligations.synced", n=len(opened)))
         return
     _print_backfilled(ctx, opened, first)
-    if joined is not None and not opened:  # (a second writer, or a second run: said so)
-        say(STATE.t("backfill.joined_already", org=org, day=shown_day(joined[0])))
-    if joined is not None and joined[1]:
-        say(STATE.t("backfill.units_joined", org=org, day=shown_day(joined[0]),
-                    codes=", ".join(joined[1])))
+    if together is not None and not opened:  # (a second writer, or a second run: said so)
+        say(STATE.t("backfill.joined_already", org=org, day=shown_day(together[0])))
+    if together is not None and together[1]:
+        say(STATE.t("backfill.units_joined", org=org, day=shown_day(together[0]),
+                    codes=", ".join(together[1])))
 
 
 def _print_backfilled(ctx, opened: list[dict], first: date | None) -> None:

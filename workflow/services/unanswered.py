@@ -63,3 +63,12 @@ def _tell(s: Session, ctx: Context, officer: User, org: Organisation | None, n: 
     for channel, address in channels_of(s, officer):
         enqueue(s, officer.id, channel, ctx.today, f"unanswered:{org.id if org else 0}",
                 address, subject[:500], text, html)
+
+
+def staffless(s: Session, case_ids: Iterable[int]) -> list[str]:
+    """The codes of the organisations of the cases `case_ids` that have no active officer (a
+    case of theirs can be handed to nobody yet), in code order."""
+    codes = case_queries.subject_codes(s, sorted(set(case_ids)))
+    from workflow.services.people import without_officer
+
+    return sorted(without_officer(s, codes))

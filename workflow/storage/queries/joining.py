@@ -61,14 +61,14 @@ def backfilled_under(s: Session, org: Organisation, day: date, previous: date | 
     earlier = aliased(Case)
     backfilled = aliased(Case)
     had_before = exists().where(
-        earlier.subject_id == backfilled.subject_id, col(earlier.period).is_not(None),
+        col(earlier.subject_id) == col(backfilled.subject_id), col(earlier.period).is_not(None),
         or_(col(earlier.typed_on).is_(None), col(earlier.typed_on) < day),
         col(earlier.case_date) <= col(backfilled.case_date))
     opened_now = exists().where(
-        backfilled.subject_id == Organisation.id, col(backfilled.period).is_not(None),
+        col(backfilled.subject_id) == col(Organisation.id), col(backfilled.period).is_not(None),
         col(backfilled.typed_on).is_not(None), col(backfilled.typed_on) >= day,
         col(backfilled.case_date) < day, ~had_before)
-    own = col(Organisation.joined_on).is_(None)
+    own: Any = col(Organisation.joined_on).is_(None)
     if previous is not None:
         own = or_(own, col(Organisation.joined_on) == previous)
     return list(s.exec(select(Organisation).where(
