@@ -563,7 +563,8 @@ def obligations_sync(through: str = option("--through", "DATE", "Also open perio
     with its own period's due dates, its reminders starting today; running it again opens
     nothing twice. With --from and --org, the organisation joins merzim mid-year: the day it
     joined (--joined, default today) is kept, and its earlier open stages are "before joining
-    -- to confirm" for a while rather than overdue."""
+    -- to confirm" for a while rather than overdue; the organisations under it whose year so
+    far it opened join with it on that day."""
     ctx = context()
     until = parse_date(through, "--through") if through else None
     first = parse_date(since, "--from") if since else None
