@@ -360,9 +360,10 @@ def _batch(s: Session, ctx: Context, part: list[tuple[int, dict[str, Any]]],
     result.added += [user for user, *_ in added]
     result.invited += len(added)
     # the officers now there are handed their organisations' cases nobody answers for
-    hand_to_officers(s, ctx, {u.organisation_id for u in (*(a[0] for a in added),
-                                                           *result.updated)
-                              if u.role == "officer" and u.active})
+    hand_to_officers(s, ctx, {u.organisation_id for u in (
+        *(a[0] for a in added), *(existing[v["login"]] for _n, v in part
+                                  if v["login"] in existing))
+        if u.role == "officer" and u.active})
 
 
 def _new_user(ctx: Context, values: dict[str, Any]) -> User:
