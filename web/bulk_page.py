@@ -29,7 +29,7 @@ from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageErro
 from workflow.core.machine import builtin_evidence
 from workflow.services import bulk_actions as bulk
 from workflow.services import transactions as tx
-from workflow.services import visibility
+from workflow.services import unanswered, visibility
 
 router = APIRouter(include_in_schema=False)
 api_router = api_routes()
@@ -120,6 +120,10 @@ def _bulk(request: Request, pc: PageContext, form: dict[str, str], values: list[
                 raise UsageError(key="error.empty_field", field=t("bulk.assign_to"))
             found = views.assignees_named(pc.s, pc.viewer, form.get("org") or None, typed)
             if not found:
+                nobody = unanswered.staffless(pc.s, [i.case for i in items])
+                if nobody:  # no officer there at all: said so, and how one comes
+                    raise RuleViolation(f"{', '.join(nobody)}: no active officer",
+                                        key="rule.responsible_none", subject=", ".join(nobody))
                 raise UsageError(f"no one to hand over to as {typed!r}",
                                  key="bulk.assign_nobody", name=typed[:200])
             if len(found) > 1:  # several of that name: she chooses, nothing is changed

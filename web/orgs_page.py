@@ -66,6 +66,9 @@ def _shown(request: Request, pc: PageContext, org: Any, status: int = 200,  # no
                   admin=pc.viewer.role == "admin", error=error,
                   may_open_year=obligations.may_open_year(s, pc.viewer.user, org),
                   confirm_until=joining.confirm_until(pc.ctx, org), joined=joined,
+                  # who joined when (B-25): its day, who made it join, the one it joined with,
+                  # and those under it that joined (`joining.joining_of`)
+                  joining=_joining_shown(s, pc, org),
                   typed=typed if typed is not None else
                   ("" if org.headcount is None else str(org.headcount)),
                   saved=request.query_params.get("saved") == "1",
@@ -84,6 +87,23 @@ def _shown(request: Request, pc: PageContext, org: Any, status: int = 200,  # no
                   # the features' links (web/kit/parts.py `org_links`: the risk map)
                   org_links=[link for part in request.app.state.parts.org_links
                              for link in part.links(request, pc, org)])
+
+
+def _joining_shown(s: Session, pc: PageContext, org: Any) -> dict[str, Any] | None:
+    """`joining.joining_of` as the page names it: who made it join by her name, the one it
+    joined with and those under it by their names (a link where the reader sees them)."""
+    found = joining.joining_of(s, org)
+    if found is None:
+        return None
+    by = found["by"]
+    if by is not None:
+        by = svc.display_names(s, [by]).get(by, by)
+    with_org = svc.get_org(s, found["with"]) if found["with"] else None
+    return {"on": found["on"], "by": by,
+            "with": (with_org, svc.org_name(with_org, pc.t.language),
+                     pc.viewer.sees_org(with_org)) if with_org is not None else None,
+            "under": [(o, svc.org_name(o, pc.t.language), day, pc.viewer.sees_org(o))
+                      for o, day in found["under"]]}
 
 
 @router.get("/orgs", response_class=HTMLResponse)

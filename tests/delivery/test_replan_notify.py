@@ -26,7 +26,7 @@ from workflow import services as svc
 from workflow.definitions import load_definition
 from workflow.reminders import planner as reminders
 from workflow.settings import NotifySettings, load_notify_settings, load_settings
-from workflow.storage.models import OutboxMessage, Stage, User
+from workflow.storage.models import Case, OutboxMessage, Stage, User
 
 planning_svc = module_of("planning", "service")  # the analyses are planned by it
 
@@ -67,12 +67,15 @@ def world(db, make_ctx):
                      "kk")
         edu = planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", date(2026, 3, 2), date(2026, 4, 10),
                                 responsible="aigerim").analysis.id
-        # Planned before the department had officers: no owner is named.
-        hlth = planning_svc.plan_analysis(s, ctx, "AK-HLTH", "AK-HLTH", date(2026, 3, 2)).analysis.id
         svc.add_user(s, ctx, "marat", "Marat Ospanov", "officer", "AK-HLTH", "marat@example.kz",
                      "ru")
         svc.add_user(s, ctx, "dina", "Dina Karimova", "officer", "AK-HLTH", "dina@example.kz",
                      "en")
+        # No owner named (its first officer's, then left unassigned): both officers own it.
+        # (A case planned before the department had officers is handed to the first one when
+        # she arrives: services/unanswered.py.)
+        hlth = planning_svc.plan_analysis(s, ctx, "AK-HLTH", "AK-HLTH", date(2026, 3, 2)).analysis.id
+        s.get(Case, hlth).responsible_id = None
         later = planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", date(2026, 6, 1), date(2026, 7, 10),
                                   responsible="asel").analysis.id
         s.commit()

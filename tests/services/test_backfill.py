@@ -23,7 +23,7 @@ from tests.support.databases import dump_tables
 from tests.support.features import installed
 from workflow import services as svc
 from workflow.definitions import load_registry
-from workflow.i18n import Translator, period_name
+from workflow.i18n import Translator, date_text, period_name
 from workflow.reminders import planner as reminders
 from workflow.settings import load_notify_settings, load_settings
 from workflow.storage.models import Case, Organisation, User
@@ -109,7 +109,10 @@ def test_the_year_so_far_is_opened_once_and_counts(cli, db):
     assert again["opened"] == [] and dump_tables(db) == before
     code, out, _err = cli("obligations", "sync", "--from", "2026-01-01", "--org", DISTRICT,
                           lang="ru")
-    assert code == 0 and out.strip() == Translator("ru")("backfill.cli_none")
+    ru = Translator("ru")  # and says when it joined
+    assert code == 0 and out.strip().splitlines() == [
+        ru("backfill.cli_none"), ru("backfill.joined_already", org=DISTRICT,
+                                    day=date_text(date.fromisoformat(JOINED), "ru"))]
     # facts recorded for those periods count: the district's meetings of the first two
     # quarters (4.1.1 of the region), March's explanatory events (4.2.3 of the district)
     ids = {(o["process"], o["period"]): o["id"] for o in done["opened"]}

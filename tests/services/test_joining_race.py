@@ -3,7 +3,8 @@ officer and her manager both open a joining district's year so far, released tog
 barrier, with sessions of their own (`obligations.open_year_so_far`, what the web's "open the
 year so far" and `merzim obligations sync --from --org` call), repeated. Each try ends with
 one back-fill (each obligation's period opened once, as one writer alone opens it), neither
-writer refused, one `obligations.sync` record and one `organisation.joined` record."""
+writer refused, one `obligations.sync` record and one `organisation.joined` record for the
+district and one for its department, which joins with it."""
 
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ def test_the_year_so_far_opened_twice_at_once_is_opened_once(db):
         code = f"AK-D{n}"
         with Session(db) as s:
             svc.add_org(s, ctx(), code, f"District {n}", "district_akimat", "AK")
+            svc.add_org(s, ctx(), f"{code}-EDU", f"Department {n}", "district_department",
+                        code)
             s.commit()
         def open_year(s, actor: str, code: str = code) -> None:
             obligations.open_year_so_far(s, ctx(actor), code, date(2026, 1, 1))
@@ -66,4 +69,12 @@ def test_the_year_so_far_opened_twice_at_once_is_opened_once(db):
         assert (opened, periods) == (alone, alone), n
         assert org.joined_on == JOINED
         assert joined == 1, n
+        with Session(db) as s:  # its department joined with it, once
+            unit = s.exec(select(Organisation).where(Organisation.code == f"{code}-EDU")).one()
+            unit_joined = s.exec(select(func.count()).select_from(AuditRecord).where(
+                AuditRecord.action == "organisation.joined",
+                AuditRecord.entity_id == f"{code}-EDU")).one()
+            unit_cases = s.exec(select(func.count()).select_from(Case).where(
+                Case.subject_id == unit.id)).one()
+        assert unit.joined_on == JOINED and unit_joined == 1 and unit_cases > 0, n
         assert len(synced) == 1, synced

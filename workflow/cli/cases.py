@@ -31,6 +31,7 @@ from workflow.core.errors import NotFound, UsageError
 
 svc = lazy("workflow.services")
 obl = lazy("workflow.services.obligations")
+joining = lazy("workflow.services.joining")
 words = lazy("workflow.i18n.describe")
 schema = lazy("workflow.definitions.schema")
 
@@ -569,25 +570,35 @@ def obligations_sync(through: str = option("--through", "DATE", "Also open perio
     with its own period's due dates, its reminders starting today; running it again opens
     nothing twice. With --from and --org, the organisation joins merzim mid-year: the day it
     joined (--joined, default today) is kept, and its earlier open stages are "before joining
-    -- to confirm" for a while rather than overdue."""
+    -- to confirm" for a while rather than overdue; the organisations under it whose year so
+    far it opened join with it on that day."""
     ctx = context()
     until = parse_date(through, "--through") if through else None
     first = parse_date(since, "--from") if since else None
     day = parse_date(joined, "--joined") if joined else None
+    together: tuple[date | None, list[str]] | None = None
     with unit_of_work() as s:
         if first is not None and org is not None and until is None:
             opened = obl.open_year_so_far(s, ctx, org, first, user=_as_user(s, as_user),
                                           joined_on=day)
+            together = joining.joined_together(s, org)
         else:
             opened = obl.sync(s, ctx, until, since=first, org_code=org)
     if as_json:
         emit_json({"as_of": ctx.today, "through": until, "from": first, "org": org,
-                   "opened": opened, "per_period": obl.opened_by_period(ctx, opened)})
+                   "opened": opened, "per_period": obl.opened_by_period(ctx, opened),
+                   **({"joined_on": together[0], "joined_with_it": together[1]}
+                      if together is not None else {})})
         return
     if first is None and org is None:
         say(STATE.t("obligations.synced", n=len(opened)))
         return
     _print_backfilled(ctx, opened, first)
+    if together is not None and not opened:  # (a second writer, or a second run: said so)
+        say(STATE.t("backfill.joined_already", org=org, day=shown_day(together[0])))
+    if together is not None and together[1]:
+        say(STATE.t("backfill.units_joined", org=org, day=shown_day(together[0]),
+                    codes=", ".join(together[1])))
 
 
 def _print_backfilled(ctx, opened: list[dict], first: date | None) -> None:

@@ -17,6 +17,7 @@ from workflow.i18n import Translator
 from workflow.imports.columns import fold, number
 from workflow.imports.headers import Header, ignored_note, names, read_header
 from workflow.imports.proposals import code_for
+from workflow.services import joining
 from workflow.services.context import Context
 from workflow.services.file_rows import Problem, cell_checker
 from workflow.services.organisations import (
@@ -298,5 +299,6 @@ def _insert_orgs(s: Session, ctx: Context, planned: list[dict[str, Any]],
                 ((o.id, o.code, o.name, o.name_kk, o.name_ru, o.kind, o.parent_id, o.path,
                   o.headcount, o.name_ru_genitive, o.name_kk_genitive) for o in added))
     audit.append_many(s, ctx.actor, records)
+    joining.join_on_addition(s, ctx, added)  # under one confirming its year so far (B-25)
     return added
 

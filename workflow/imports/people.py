@@ -25,6 +25,7 @@ from workflow.services.accounts import digest
 from workflow.services.context import Context
 from workflow.services.file_rows import Problem, cell_checker
 from workflow.services.invitations import DAY, invitation_message, inviter_name
+from workflow.services.unanswered import hand_to_officers
 from workflow.storage import audit
 from workflow.storage.models import ROLES, Invitation, Organisation, User
 from workflow.storage.queries import accounts as queries
@@ -382,6 +383,11 @@ def _batch(s: Session, ctx: Context, part: list[tuple[int, dict[str, Any]]],
     audit.append_many(s, ctx.actor, records)
     result.added += [user for user, *_ in added]
     result.invited += len(added)
+    # the officers now there are handed their organisations' cases nobody answers for
+    hand_to_officers(s, ctx, {u.organisation_id for u in (
+        *(a[0] for a in added), *(existing[v["login"]] for _n, v in part
+                                  if v["login"] in existing))
+        if u.role == "officer" and u.active})
 
 
 def _new_user(ctx: Context, values: dict[str, Any]) -> User:

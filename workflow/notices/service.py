@@ -50,6 +50,7 @@ from workflow.notices.rules import Item
 from workflow.services import joining, scopes
 from workflow.services.context import Context
 from workflow.services.lookup import get_case
+from workflow.services.unanswered import UNANSWERED
 from workflow.storage import audit, versions
 from workflow.storage.models import (
     HANDOVER,
@@ -67,6 +68,8 @@ from workflow.storage.models import (
     User,
 )
 from workflow.storage.queries import live_case, select_columns, standing, subtree_range
+
+UNANSWERED_JSON = f'"{UNANSWERED}":true'  # (as storage/audit.py `canonical` writes it)
 
 
 def own(actor: str, login: str) -> bool:
@@ -178,7 +181,10 @@ def _build(role: str, bounded: bool) -> Any:
             # used only for a condition that names its own
             AuditRecord.action == literal(HANDOVER, literal_execute=True),
             col(AuditRecord.at) >= since,
-            col(AuditRecord.payload).contains(bindparam("login_json")))
+            col(AuditRecord.payload).contains(bindparam("login_json")),
+            # nobody's cases handed to her on arrival: told once, in one message
+            # (services/unanswered.py), not here one by one
+            ~col(AuditRecord.payload).contains(UNANSWERED_JSON))
         .order_by(col(AuditRecord.id).desc()).limit(rules.MAX_ITEMS),
         # the comments that mention her (each mention found by its user's index)
         _part(_MENTIONED, case_id=col(CaseComment.case_id), row_id=col(CaseComment.id),

@@ -232,7 +232,9 @@ def assign_responsible(s: Session, ctx: Context, case_id: int | str, login: str,
     hand it over (services/visibility.py `handover_refusal`, P-26: a case whose person only
     its responsible officer sees is handed over by her alone or, when she has left, by an
     administrator). Refused, nothing stored, for a user of another organisation, an inactive
-    account or one that is not an officer. A protected case's hand-over is audited as a
+    account or one that is not an officer; when its organisation has no active officer at
+    all, the refusal says so (the one it gets is handed its cases nobody answers for:
+    services/unanswered.py). A protected case's hand-over is audited as a
     disclosure naming who now sees the person, and its previous responsible officer is told
     (never the person's name)."""
     case = get_case(s, case_id)
@@ -244,8 +246,11 @@ def assign_responsible(s: Session, ctx: Context, case_id: int | str, login: str,
         refusal = visibility.handover_refusal(by, case, defn, previous)
         if refusal is not None:
             raise refusal
-    user = get_user(s, login)
     subject = org_of(s, case.subject_id)
+    if case_queries.first_officer(s, subject.id) is None:  # said so, whoever was named
+        raise RuleViolation(f"{subject.code} has no active officer",
+                            key="rule.responsible_none", subject=subject.code)
+    user = get_user(s, login)
     if user.organisation_id != subject.id or user.role != "officer":
         raise RuleViolation("responsible officer of another organisation",
                             key="rule.responsible_elsewhere", login=user.login,

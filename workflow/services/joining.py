@@ -1,25 +1,33 @@
 """Joining mid-year (B-25) for the use cases: the day an organisation joined (set when its
-year so far is opened) and, from the one rule (`workflow/core/joining.py`, its SQL in
+year so far is opened, for it and for the organisations under it whose year so far the same
+back-fill opened; for one added later under an organisation still confirming, the day it is
+added) and, from the one rule (`workflow/core/joining.py`, its SQL in
 `workflow/storage/queries/joining.py`), which of its stages are "before joining -- to
 confirm" today. The lists, the overview, the case page and the work page ask here."""
 
 from __future__ import annotations
 
+import json
 import threading
 import weakref
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from workflow.core import joining as rule
 from workflow.services.context import Context
+from workflow.services.lookup import get_org
 from workflow.services.scopes import scoped_versions
-from workflow.storage import versions
+from workflow.storage import audit, versions
 from workflow.storage.models import Case, Organisation, Stage
 from workflow.storage.queries import joining as queries
+from workflow.storage.queries.audit import trail_of
 
 _MEMO = "merzim.joining"
+JOINED = "organisation.joined"  # the audit log's action of an organisation's day of joining
+SHOWN_UNDER = 50  # the organisations under one that joined, named on its page at most
 
 
 # who confirms her year so far, per database (engine), kept across requests by the version of
@@ -100,3 +108,87 @@ def mark_joined(s: Session, org: Organisation, day: date) -> bool:
     s.add(org)
     forget(s)
     return True
+
+
+def join(s: Session, ctx: Context, org: Organisation, day: date, since: date
+         ) -> list[Organisation]:
+    """`org` joins on `day` (its year so far opened from `since`), and with it every
+    organisation under it whose year so far the same back-fill opened (a case of a period
+    that began before `day`, opened on or after it: `queries.backfilled_under`) and that has
+    no day of its own, or the one it had joined with `org` before (a day given anew moves
+    them together). Each change audited (`organisation.joined`, naming the one it joined
+    with), in the caller's transaction; the organisations whose day changed."""
+    previous = org.joined_on
+    changed = []
+    if mark_joined(s, org, day):
+        changed.append(org)
+        audit.append(s, ctx.actor, JOINED, "organisation", org.code,
+                     {"joined_on": day, "from": since})
+    for unit in queries.backfilled_under(s, org, day, previous):
+        if mark_joined(s, unit, day):
+            changed.append(unit)
+            audit.append(s, ctx.actor, JOINED, "organisation", unit.code,
+                         {"joined_on": day, "from": since, "with": org.code})
+    return changed
+
+
+def confirming_above(s: Session, ctx: Context, path: str) -> Organisation | None:
+    """The nearest organisation above the one at `path` that joined mid-year, when it is
+    still confirming its year so far today; else None."""
+    above = queries.confirming_above(s, path)
+    if above and rule.confirming(ctx.calendar, above[0].joined_on, ctx.today,
+                                 ctx.joining_confirm_days):
+        return above[0]
+    return None
+
+
+def join_on_addition(s: Session, ctx: Context, orgs: list[Organisation]) -> list[str]:
+    """The organisations just added (stored, their paths set) that lie under one still
+    confirming its year so far (`confirming_above`) join too, on the day they are added:
+    their own earlier periods, opened afterwards, could be recorded in merzim no sooner, and
+    their days to confirm count from then (B-25). One statement, each audited
+    (`organisation.joined`, naming the one above it joined under); their codes."""
+    above_of: dict[str, Organisation | None] = {}
+    records, ids = [], []
+    for org in orgs:
+        parent = org.path[:org.path[:-1].rfind("/") + 1]
+        if parent not in above_of:
+            above_of[parent] = confirming_above(s, ctx, org.path)
+        above = above_of[parent]
+        if above is None:
+            continue
+        ids.append(org.id)
+        org.joined_on = ctx.today
+        records.append((JOINED, "organisation", org.code, audit.canonical(
+            {"joined_on": ctx.today, "with": above.code})))
+    if ids:
+        s.execute(update(Organisation).where(col(Organisation.id).in_(ids))
+                  .values(joined_on=ctx.today))
+        forget(s)
+        audit.append_many(s, ctx.actor, records)
+    return [code for _a, _e, code, _p in records]
+
+
+def joining_of(s: Session, org: Organisation) -> dict[str, Any] | None:
+    """Who joined when, for the organisation's page: the day it joined, who made it join (the
+    audit record's actor), the organisation it joined with (its code, or None), and the
+    organisations under it that joined (each with its day, the first `SHOWN_UNDER`); None when
+    neither it nor any under it joined mid-year."""
+    under = queries.joined_under(s, org, SHOWN_UNDER)
+    if org.joined_on is None and not under:
+        return None
+    record = None
+    if org.joined_on is not None:
+        records = trail_of(s, "organisation", org.code, (JOINED,))
+        record = records[-1] if records else None
+    payload = json.loads(record.payload) if record is not None else {}
+    return {"on": org.joined_on, "by": record.actor if record is not None else None,
+            "with": payload.get("with"), "under": [(o, o.joined_on) for o in under]}
+
+
+def joined_together(s: Session, code: str) -> tuple[date | None, list[str]]:
+    """The day the organisation `code` joined, and the codes of those under it that joined
+    on that day (with it), in the tree's order: what a back-fill answers."""
+    org = get_org(s, code)
+    under = queries.joined_under(s, org, SHOWN_UNDER)
+    return org.joined_on, [o.code for o in under if o.joined_on == org.joined_on]

@@ -186,11 +186,13 @@ def open_year_so_far(s: Session, ctx: Context, org_code: str, since: date,
     """The year so far of an organisation that joins merzim mid-year (B-25): every recurring
     obligation's case for every period due since `since`, for it and those under it (`sync`),
     and the day it joined (`joined_on`, else the one it has, else today), from which its
-    earlier open stages are "before joining -- to confirm" a while (workflow/core/joining.py).
-    `user` (None: the operator) must be one who may (`may_open_year`); a refusal stores
-    nothing. The day it joined is audited. The writers' lock is taken before the organisation
-    is read: two writers opening its year at once (on two nodes) open it once, and the second
-    finds the day the first set (one `organisation.joined` record)."""
+    earlier open stages are "before joining -- to confirm" a while (workflow/core/joining.py);
+    the organisations under it whose year so far this back-fill opened (a district's отделы,
+    its enterprises) join with it on that day (`joining.join`). `user` (None: the operator)
+    must be one who may (`may_open_year`); a refusal stores nothing. Each day joined is
+    audited. The writers' lock is taken before the organisation is read: two writers opening
+    its year at once (on two nodes) open it once, and the second finds the day the first set
+    (one `organisation.joined` record each)."""
     audit.serialise(s)
     org = get_org(s, org_code)  # notfound.org
     s.refresh(org)  # read under the lock, should this session have read it before
@@ -204,9 +206,7 @@ def open_year_so_far(s: Session, ctx: Context, org_code: str, since: date,
                          key="joining.error_bad_day", day=day.isoformat(),
                          since=since.isoformat(), today=ctx.today.isoformat())
     opened = sync(s, ctx, since=since, org_code=org.code)
-    if joining.mark_joined(s, org, day):
-        audit.append(s, ctx.actor, "organisation.joined", "organisation", org.code,
-                     {"joined_on": day, "from": since})
+    joining.join(s, ctx, org, day, since)
     return opened
 
 

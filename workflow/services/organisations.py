@@ -1,5 +1,7 @@
-"""Organisations: add, list, their headcount set, their names in the reader's language, and
-the forms of their names a document's sentence needs (kept, proposed, corrected)."""
+"""Organisations: add (one added under an organisation still confirming its year so far
+joins too: services/joining.py `join_on_addition`), list, their headcount set, their names
+in the reader's language, and the forms of their names a document's sentence needs (kept,
+proposed, corrected)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from workflow.core import limits
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.core.name_forms import kazakh, kk_genitive, ru_genitive, russian
 from workflow.core.names import name_in
+from workflow.services import joining
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.storage import audit
@@ -47,6 +50,7 @@ def add_org(s: Session, ctx: Context, code: str, name: str, kind: str,
     audit.append(s, ctx.actor, "org.add", "organisation", org.id,
                  {"code": code, "name": name, "kind": kind, "parent": parent_code,
                   **({"headcount": staff} if staff is not None else {})})
+    joining.join_on_addition(s, ctx, [org])
     return org
 
 

@@ -35,7 +35,17 @@ def add_user(s: Session, ctx: Context, login: str, full_name: str, role: str, or
     s.flush()
     audit.append(s, ctx.actor, "user.add", "user", user.id,
                  {"login": login, "role": role, "org": org_code, "email": email})
+    arrived(s, ctx, user)
     return user
+
+
+def arrived(s: Session, ctx: Context, user: User) -> None:
+    """An officer (added, invited, made one, moved or reactivated) is handed her
+    organisation's cases nobody answers for (services/unanswered.py)."""
+    if user.role == "officer" and user.active:
+        from workflow.services.unanswered import hand_to_officers
+
+        hand_to_officers(s, ctx, [user.organisation_id])
 
 
 def _check_user_fields(role: str | None, email: str | None, language: str | None,
@@ -101,6 +111,8 @@ def update_user(s: Session, ctx: Context, login: str, base_url: str | None = Non
     audit.append(s, ctx.actor, "user.set", "user", user.id, {"login": login, **applied})
     if applied.get("active") is False:  # a deactivated user is signed out everywhere
         revoke_all(s, user, ctx.actor)
+    if applied.keys() & {"role", "org", "active"}:
+        arrived(s, ctx, user)
     return user
 
 

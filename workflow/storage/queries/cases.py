@@ -468,3 +468,19 @@ def standing_case(s: Session, case_id: int) -> Case | None:
     if case is not None:
         known.add(case_id)
     return case
+
+
+def unanswered(s: Session, organisation_id: int) -> list[int]:
+    """The ids of the organisation's live cases nobody answers for (no responsible officer)
+    and about no person, by id."""
+    return list(s.exec(select(Case.id).where(
+        Case.subject_id == organisation_id, col(Case.responsible_id).is_(None),
+        col(Case.person_name).is_(None), live_case()).order_by(col(Case.id))))
+
+
+def subject_codes(s: Session, case_ids: Sequence[int]) -> set[str]:
+    """The codes of the organisations the cases `case_ids` are of."""
+    if not case_ids:
+        return set()
+    return set(s.exec(select(Organisation.code).join(
+        Case, col(Case.subject_id) == col(Organisation.id)).where(col(Case.id).in_(case_ids))))

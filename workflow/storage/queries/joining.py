@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, false, not_, or_
+from sqlalchemy import and_, exists, false, not_, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from calendars import KazakhstanCalendar
 from workflow.core.joining import confirming
 from workflow.storage.models import Case, Organisation, Stage
+from workflow.storage.queries import in_subtree
 
 
 def confirming_orgs(s: Session, cal: KazakhstanCalendar, today: date, days: int
@@ -46,3 +48,48 @@ def ordinary(orgs: dict[int, date]) -> Any:
     """The SQL condition "this stage is not before joining" (`before_joining` negated; every
     stage when no organisation is confirming)."""
     return not_(before_joining(orgs)) if orgs else ~false()
+
+
+def backfilled_under(s: Session, org: Organisation, day: date, previous: date | None
+                     ) -> list[Organisation]:
+    """The organisations under `org` (not itself) whose year so far was opened with its own:
+    each has a period's case opened on or after `day` (its `typed_on`) of a period that began
+    before it, and no case opened before `day` of that period or an earlier one (it did not
+    use merzim then: a unit that did keeps its overdue); and either no day of joining of its
+    own or `previous`, the day `org` had joined before (they joined with it). In the tree's
+    order."""
+    earlier = aliased(Case)
+    backfilled = aliased(Case)
+    had_before = exists().where(
+        col(earlier.subject_id) == col(backfilled.subject_id), col(earlier.period).is_not(None),
+        or_(col(earlier.typed_on).is_(None), col(earlier.typed_on) < day),
+        col(earlier.case_date) <= col(backfilled.case_date))
+    opened_now = exists().where(
+        col(backfilled.subject_id) == col(Organisation.id), col(backfilled.period).is_not(None),
+        col(backfilled.typed_on).is_not(None), col(backfilled.typed_on) >= day,
+        col(backfilled.case_date) < day, ~had_before)
+    own: Any = col(Organisation.joined_on).is_(None)
+    if previous is not None:
+        own = or_(own, col(Organisation.joined_on) == previous)
+    return list(s.exec(select(Organisation).where(
+        in_subtree(col(Organisation.path), org), Organisation.id != org.id, own, opened_now)
+        .order_by(col(Organisation.path))))
+
+
+def joined_under(s: Session, org: Organisation, limit: int) -> list[Organisation]:
+    """The first `limit` organisations under `org` (not itself) that joined mid-year, in the
+    tree's order."""
+    return list(s.exec(select(Organisation).where(
+        in_subtree(col(Organisation.path), org), Organisation.id != org.id,
+        col(Organisation.joined_on).is_not(None)).order_by(col(Organisation.path))
+        .limit(limit)))
+
+
+def confirming_above(s: Session, path: str) -> list[Organisation]:
+    """The organisations above the one at `path` that joined mid-year, nearest first."""
+    ids = [int(p) for p in path.strip("/").split("/")[:-1] if p.isdigit()]
+    if not ids:
+        return []
+    found = {o.id: o for o in s.exec(select(Organisation).where(
+        col(Organisation.id).in_(ids), col(Organisation.joined_on).is_not(None)))}
+    return [found[i] for i in reversed(ids) if i in found]
