@@ -28,8 +28,8 @@ from workflow.core.dates import not_in_future
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.core.machine import builtin_evidence
 from workflow.services import bulk_actions as bulk
+from workflow.services import people, visibility
 from workflow.services import transactions as tx
-from workflow.services import unanswered, visibility
 
 router = APIRouter(include_in_schema=False)
 api_router = api_routes()
@@ -120,7 +120,7 @@ def _bulk(request: Request, pc: PageContext, form: dict[str, str], values: list[
                 raise UsageError(key="error.empty_field", field=t("bulk.assign_to"))
             found = views.assignees_named(pc.s, pc.viewer, form.get("org") or None, typed)
             if not found:
-                nobody = unanswered.staffless(pc.s, [i.case for i in items])
+                nobody = people.staffless(pc.s, [i.case for i in items])
                 if nobody:  # no officer there at all: said so, and how one comes
                     raise RuleViolation(f"{', '.join(nobody)}: no active officer",
                                         key="rule.responsible_none", subject=", ".join(nobody))

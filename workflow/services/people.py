@@ -125,6 +125,15 @@ def administrators_of(s: Session, org: Organisation) -> list[tuple[str, str]]:
     return administrators_over(s, org)
 
 
+def staffless(s: Session, case_ids: Any) -> list[str]:
+    """The codes of the organisations of the cases `case_ids` that have no active officer (a
+    case of theirs can be handed to nobody yet), in code order."""
+    from workflow.storage.queries import cases as case_queries
+
+    codes = case_queries.subject_codes(s, sorted(set(case_ids)))
+    return sorted(without_officer(s, codes))
+
+
 def without_officer(s: Session, codes: Any) -> frozenset[str]:
     """Those of the organisations `codes` with no active officer: a case of theirs can be
     handed to nobody (`case_plan.assign_responsible` takes only an active officer of the

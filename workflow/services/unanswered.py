@@ -25,15 +25,16 @@ UNANSWERED = "unanswered"  # the hand-over's payload entry that says it was of n
 
 def hand_to_officers(s: Session, ctx: Context, organisation_ids: Iterable[int]
                      ) -> dict[str, list[int]]:
-    """For each organisation of `organisation_ids` that has an active officer now (the first:
-    `case_queries.first_officer`, who answers for a case opened without one), its cases
-    nobody answers for handed to her in one statement, audited, and she is told once; her
-    login -> the cases handed."""
+    """For each organisation of `organisation_ids` whose one active officer has just arrived
+    (it has exactly one: with several, a case nobody answers for stays every officer's, as
+    before), its cases nobody answers for handed to her in one statement, audited, and she
+    is told once; her login -> the cases handed."""
     handed: dict[str, list[int]] = {}
     for org_id in sorted(set(organisation_ids)):
-        officer = case_queries.first_officer(s, org_id)
-        if officer is None:
+        officers = case_queries.active_officers(s, org_id, most=2)
+        if len(officers) != 1:  # none yet; or several, whose unassigned cases stay everyone's
             continue
+        officer = officers[0]
         ids = case_queries.unanswered(s, org_id)
         if not ids:
             continue
@@ -63,12 +64,3 @@ def _tell(s: Session, ctx: Context, officer: User, org: Organisation | None, n: 
     for channel, address in channels_of(s, officer):
         enqueue(s, officer.id, channel, ctx.today, f"unanswered:{org.id if org else 0}",
                 address, subject[:500], text, html)
-
-
-def staffless(s: Session, case_ids: Iterable[int]) -> list[str]:
-    """The codes of the organisations of the cases `case_ids` that have no active officer (a
-    case of theirs can be handed to nobody yet), in code order."""
-    codes = case_queries.subject_codes(s, sorted(set(case_ids)))
-    from workflow.services.people import without_officer
-
-    return sorted(without_officer(s, codes))

@@ -63,6 +63,13 @@ def first_officer(s: Session, organisation_id: int | None) -> User | None:
                   .order_by(col(User.id))).first()
 
 
+def active_officers(s: Session, organisation_id: int | None, most: int) -> list[User]:
+    """The organisation's active officers (by id), at most `most` of them."""
+    return list(s.exec(select(User).where(User.organisation_id == organisation_id,
+                                          User.role == "officer", col(User.active))
+                       .order_by(col(User.id)).limit(most)))
+
+
 def same_parties(s: Session, process: str, subject_id: int | None,
                  object_id: int | None) -> list[Case]:
     """The cases of a process with this subject and object (none: without one) that are not
