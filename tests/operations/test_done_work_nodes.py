@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from datetime import date
 
 import httpx
@@ -18,7 +17,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from tests.support.done_work_sheets import ETHICS, REGISTRY, as_csv, sheet_rows
-from tests.support.processes import CSRF, start_node, terminate, wait_up
+from tests.support.processes import CSRF, start_node, terminate, together, wait_up
 from workflow import services as svc
 from workflow.services import accounts as auth
 from workflow.services import obligations
@@ -79,19 +78,7 @@ def _previewed(client: httpx.Client, data: bytes) -> dict[str, str]:
 
 
 def _together(*calls):
-    barrier = threading.Barrier(len(calls))
-    answers: list = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        answers[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return answers
+    return together(*calls, seconds=120)
 
 
 def _recorded(db, suffix: str) -> list[str]:

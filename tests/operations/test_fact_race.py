@@ -12,14 +12,13 @@ services/facts.py): two API clients released together by a barrier, repeated.
 from __future__ import annotations
 
 import json
-import threading
 from datetime import date
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from tests.support.processes import local, start_node, terminate, wait_up
+from tests.support.processes import local, start_node, terminate, together, wait_up
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.registers.reader import read_entries
@@ -68,20 +67,7 @@ def _gift(base: str, headers: dict, person: str) -> int:
 
 
 def _together(*calls):
-    """Run the calls at once (released by a barrier); their answers in order."""
-    barrier = threading.Barrier(len(calls))
-    answers: list = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        answers[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return answers
+    return together(*calls, seconds=60)
 
 
 def _entries(db, gift: int) -> list[tuple[int, bool]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import threading
 from collections import Counter
 from datetime import date
 
@@ -21,7 +20,7 @@ from sqlmodel import Session, func, select
 
 from calendars import KazakhstanCalendar
 from tests.support.deployment import sign_in
-from tests.support.processes import CSRF, local, start_node, terminate, wait_up
+from tests.support.processes import CSRF, local, start_node, terminate, together, wait_up
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.i18n import Translator, date_text
@@ -102,20 +101,7 @@ def _signed_in(base: str, login: str) -> httpx.Client:
 
 
 def _together(*calls):
-    """Run the calls at once (released by a barrier); their answers in order."""
-    barrier = threading.Barrier(len(calls))
-    answers: list = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        answers[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(180)
-    return answers
+    return together(*calls, seconds=180)
 
 
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)

@@ -19,7 +19,7 @@ import pytest
 from tests.support.cli_runner import SCRIPT, merzim_env
 
 __all__ = ["CSRF", "SCRIPT", "env_for", "free_port", "listening", "local", "start_node",
-           "terminate", "wait_answering", "wait_up"]
+           "terminate", "together", "wait_answering", "wait_up"]
 
 CSRF = re.compile(r'name="csrf" value="([^"]*)"')
 
@@ -102,3 +102,24 @@ def terminate(proc: subprocess.Popen, fail: str | None = None) -> None:
         proc.wait()
         if fail is not None:
             pytest.fail(fail)
+
+
+def together(*calls: Callable[[], object], seconds: float = 120) -> list:
+    """Run the calls at once, each in a thread of its own released by one barrier (two
+    writers on two nodes): their answers in order (None for one still running after
+    `seconds`)."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    answers: list = [None] * len(calls)
+
+    def run(i: int, call: Callable[[], object]) -> None:
+        barrier.wait()
+        answers[i] = call()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds)
+    return answers
