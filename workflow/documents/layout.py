@@ -269,6 +269,9 @@ def _rows_table(doc, widths: tuple[float, ...], loop: str, header_repeats: bool 
         row._tr.get_or_add_trPr().append(whole)
     table.rows[1].cells[0].text = "{%tr for " + loop + " %}"
     table.rows[3].cells[0].text = "{%tr endfor %}"
+    for cell in table.rows[0].cells:  # the header row never alone at the foot of a page
+        for paragraph in cell.paragraphs:
+            paragraph.paragraph_format.keep_with_next = True
     return table
 
 
@@ -296,11 +299,15 @@ def _grid(doc, corner: str) -> None:
     table = _rows_table(doc, widths, "g in risk_map.rows")
     header = ("{%tc for c in risk_map.consequence %}", "{{ c }}", "{%tc endfor %}")
     body = ("{%tc for c in g.cells %}", "{{ c.risks }}{% cellbg c.fill %}", "{%tc endfor %}")
-    for row, texts in ((table.rows[0], (corner, *header)), (table.rows[2], ("{{ g.name }}", *body))):
-        for cell, text in zip(row.cells, texts, strict=True):
+    for r, texts in ((0, (corner, *header)), (2, ("{{ g.name }}", *body))):
+        for c, (cell, text) in enumerate(zip(table.rows[r].cells, texts, strict=True)):
             run = cell.paragraphs[0].add_run(text)
             run.font.size = Pt(TABLE_POINTS)
-            run.bold = row is table.rows[0] or cell is row.cells[0] or None
+            run.bold = r == 0 or c == 0 or None  # the grades' names
+    for row in table.rows:  # the map is kept on one page with the levels' lines after it
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
 
 
 def _approval(doc, w: dict[str, Any], dated: str = "{{ own.date }}") -> None:
