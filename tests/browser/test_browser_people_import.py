@@ -40,7 +40,9 @@ def test_ten_thousand_people_confirmed_from_a_browser(page, server, tmp_path):
     pg.click("form[action='/people/import'] button[type=submit]")
     pg.wait_for_selector("[data-testid=people-import-confirm-form]", timeout=120_000)
     first, last = pg.locator("[data-testid=role-2]"), pg.locator(f"[data-testid=role-{ROWS + 1}]")
-    pg.wait_for_selector(f"[data-testid=role-{ROWS + 1}]:enabled")  # the script enabled them
+    # the script enables them once the page has loaded: 10,000 rows take a while on a loaded
+    # machine (a bound on the wait, never a measure)
+    pg.wait_for_selector(f"[data-testid=role-{ROWS + 1}]:enabled", timeout=120_000)
     first.select_option("manager")
     last.select_option("admin")
     with pg.expect_navigation(timeout=180_000):

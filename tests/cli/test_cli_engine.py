@@ -600,6 +600,7 @@ def test_officer_records_the_whole_analysis_then_the_audit_log_catches_an_edit(
     checkpoint = report.pop("checkpoint")  # the head file next to a SQLite database
     assert report.pop("files") == {"checked": 0, "problems": [], "voided": 0,
                                    "void_content_removed": 0}  # no evidence file
+    assert report.pop("facts") == []  # no register fact repeated or altered
     assert report == {"ok": True, "checked": count, "first_bad_id": None, "problem": None}
     assert (checkpoint or "").endswith(".audit-head") == (engine.dialect.name == "sqlite")
     with engine.begin() as conn:  # someone moves the planned end in the log, behind its back

@@ -219,8 +219,13 @@ class FactRule:
         year, their persons' names probably one person's but not the same identity."""
         mine = self.kind_year(fields, dates)
         return mine is not None and mine == self.kind_year(other_fields, other_dates) \
-            and person_key(person) != person_key(other_person) \
-            and probable_same(person, other_person)
+            and probable_person(person, other_person)
+
+
+def probable_person(one: str | None, other: str | None) -> bool:
+    """Whether two entries of one kind and year are a probable repeat by their persons' names:
+    probably one person (`probable_same`) but not the same identity (that is a repeat)."""
+    return person_key(one) != person_key(other) and probable_same(one, other)
 
 
 def second_part(reason: str | None) -> str:

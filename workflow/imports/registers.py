@@ -55,7 +55,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import delete, func, update
 from sqlalchemy import select as rows_of
@@ -67,7 +67,7 @@ from workflow.core.dates import parse_day
 from workflow.core.deadlines import Facts, Record, StagePlan, without_dues
 from workflow.core.definition import BUILTIN_EVIDENCE, Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
-from workflow.core.facts import probable_keys
+from workflow.core.facts import probable_keys, probable_person
 from workflow.core.machine import clean_evidence
 from workflow.imports import cells as import_cells
 from workflow.imports import done_work
@@ -163,6 +163,14 @@ def pending_reason(import_id: str) -> str:
 # -- phase 1: the whole file checked ---------------------------------------------------------
 
 
+class _Standing(NamedTuple):
+    """A standing entry a row may probably repeat: all a refusal names of it (the kind and
+    year it shares with the row are its key in `_Known.people`)."""
+
+    id: int
+    person_name: str | None
+
+
 @dataclass
 class _Known:
     """What the rows depend on in the database, as plain rows (compared again per batch)."""
@@ -176,9 +184,9 @@ class _Known:
     # subject id → repeats whose person the importer may not see (never named: `repeats`)
     hidden: dict[int, dict[bytes, list[int]]] = field(default_factory=dict)
     # subject id → (kind and year, a key of `probable_keys`) → the standing entries of a
-    # register with a fact identity whose person the importer sees: a row's probable
-    # repeats (B-26) among them
-    people: dict[int, dict[tuple, list[Any]]] = field(default_factory=dict)
+    # register with a fact identity whose person the importer sees, each its id and person
+    # as written (`_Standing`): a row's probable repeats (B-26) among them
+    people: dict[int, dict[tuple, list[_Standing]]] = field(default_factory=dict)
     # the newest case and audit record when the cases were read: a batch reads again only the
     # cases of the subjects another writer touched after them (`_catch_up`)
     case_mark: int = 0
@@ -360,8 +368,9 @@ def _read_cases(s: Session, defn: Definition, subject_ids: list[int], known: _Kn
                 known.stored.setdefault(case.subject_id, {}).setdefault(mark, case.id)
                 if key[0] == "fact":
                     mine = known.people.setdefault(case.subject_id, {})
+                    standing = _Standing(case.id, case.person_name)
                     for near in _near(defn, case.person_name, case.fields, case.dates):
-                        mine.setdefault(near, []).append(case)
+                        mine.setdefault(near, []).append(standing)
             else:  # the duplicate rule's: never named to one who may not see the person
                 known.hidden.setdefault(case.subject_id, {}).setdefault(mark, []).append(
                     case.id)
@@ -428,7 +437,7 @@ def _plan(ctx: Context, defn: Definition, plans: dict, facts: Facts):
 def _near(defn: Definition, person: str | None, fields: dict[str, Any] | None,
           dates: dict[str, Any] | None) -> list[tuple]:
     """Where an entry's probable repeats are looked for (B-26): its kind and year with each of
-    its name's `probable_keys` (`facts.probable` decides among those found)."""
+    its name's `probable_keys` (those found share its kind and year: `probable_person` decides)."""
     rule = facts.rule_of(defn)
     counted = rule.kind_year(fields, dates) if rule is not None else None
     return [] if counted is None else [(counted, k) for k in probable_keys(person)]
@@ -462,18 +471,19 @@ def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Kno
             raise RuleViolation(f"repeats row {row}", key="rule.duplicate_register_row",
                                 row=row, subject=subject.code)
         if key[0] == "fact":  # a probable repeat (B-26): named as the duplicate rule names it
-            given = {k: v.isoformat() for k, v in opening.dates.items()}
-            nears = _near(defn, opening.person, opening.values, given)
+            # (those found under a `_near` key share the row's kind and year: the names decide)
+            nears = _near(defn, opening.person, opening.values,
+                          {k: v.isoformat() for k, v in opening.dates.items()})
             stored = known.people.get(subject.id, {})
             for other in (o for near in nears for o in stored.get(near, ())):
-                if facts.probable(defn, opening.person, opening.values, given, other):
+                if probable_person(opening.person, other.person_name):
                     raise probable_refusal(other, defn.key, subject.code)
-            for row, other in (o for near in nears
-                               for o in earlier.get((PEOPLE, subject.id, near), ())):
-                if facts.probable(defn, opening.person, opening.values, given, other):
+            for row, person in (o for near in nears
+                                for o in earlier.get((PEOPLE, subject.id, near), ())):
+                if probable_person(opening.person, person):
                     raise RuleViolation(f"probably repeats row {row}",
                                         key="rule.probable_register_row", row=row,
-                                        subject=subject.code, person=other.person_name or "")
+                                        subject=subject.code, person=person or "")
     # `open_case`: the responsible officer
     owner = responsible_among(known.users, known.officers, c.responsible, subject)
     stages, state = _plan(ctx, defn, plans, Facts(dict(opening.dates)))
@@ -483,10 +493,11 @@ def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Kno
     if key is not None and after not in cancelled:
         earlier.setdefault(mark, c.row)
         if key[0] == "fact":
-            mine = SimpleNamespace(person_name=opening.person, fields=opening.values,
-                                   dates={k: v.isoformat() for k, v in opening.dates.items()})
-            for near in _near(defn, mine.person_name, mine.fields, mine.dates):
-                earlier.setdefault((PEOPLE, subject.id, near), []).append((c.row, mine))
+            # the row's number and person as read: held for every row of the file
+            mine = (c.row, opening.person)
+            for near in _near(defn, opening.person, opening.values,
+                              {k: v.isoformat() for k, v in opening.dates.items()}):
+                earlier.setdefault((PEOPLE, subject.id, near), []).append(mine)
     if not keep:  # checked: the case row and its audit payload are built when it is written
         return None
     hidden = known.hidden.get(subject.id, {}).get(mark) if key is not None else None

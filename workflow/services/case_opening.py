@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
@@ -328,7 +328,17 @@ def repeats(s: Session, ctx: Context, process: str, subject_code: str,
                            if int(c.id or 0) not in shown])
 
 
-def probable_refusal(entry: Case, process: str, subject: str) -> RuleViolation:
+class Named(Protocol):
+    """What a refusal names of a standing entry: a case, or an import's `_Standing`."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def person_name(self) -> str | None: ...
+
+
+def probable_refusal(entry: Named, process: str, subject: str) -> RuleViolation:
     """`rule.probable_repeat`: the standing entry a new one probably repeats (B-26), named
     with its person as written, to be opened and linked or confirmed with a reason."""
     return RuleViolation(f"probably repeats case #{entry.id} ({entry.person_name})",

@@ -135,10 +135,14 @@ def join(s: Session, ctx: Context, org: Organisation, day: date, since: date
 def confirming_above(s: Session, ctx: Context, path: str) -> Organisation | None:
     """The nearest organisation above the one at `path` that joined mid-year, when it is
     still confirming its year so far today; else None."""
-    above = queries.confirming_above(s, path)
-    if above and rule.confirming(ctx.calendar, above[0].joined_on, ctx.today,
-                                 ctx.joining_confirm_days):
-        return above[0]
+    return _still_confirming(ctx, queries.confirming_above(s, path))
+
+
+def _still_confirming(ctx: Context, nearest_first: list[Organisation]) -> Organisation | None:
+    """The nearest of those above that joined mid-year, when still confirming today."""
+    if nearest_first and rule.confirming(ctx.calendar, nearest_first[0].joined_on, ctx.today,
+                                         ctx.joining_confirm_days):
+        return nearest_first[0]
     return None
 
 
@@ -148,13 +152,10 @@ def join_on_addition(s: Session, ctx: Context, orgs: list[Organisation]) -> list
     their own earlier periods, opened afterwards, could be recorded in merzim no sooner, and
     their days to confirm count from then (B-25). One statement, each audited
     (`organisation.joined`, naming the one above it joined under); their codes."""
-    above_of: dict[str, Organisation | None] = {}
+    joined = queries.joined_above_all(s, (org.path for org in orgs))  # bounded statements
     records, ids = [], []
     for org in orgs:
-        parent = org.path[:org.path[:-1].rfind("/") + 1]
-        if parent not in above_of:
-            above_of[parent] = confirming_above(s, ctx, org.path)
-        above = above_of[parent]
+        above = _still_confirming(ctx, queries.above_among(org.path, joined))
         if above is None:
             continue
         ids.append(org.id)

@@ -4,6 +4,7 @@ and due date the lists, summaries, reminders and notices apply, from the same ru
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -85,11 +86,32 @@ def joined_under(s: Session, org: Organisation, limit: int) -> list[Organisation
         .limit(limit)))
 
 
+def _above(path: str) -> list[int]:
+    """The ids of the organisations above the one at `path`, the root first."""
+    return [int(p) for p in path.strip("/").split("/")[:-1] if p.isdigit()]
+
+
+def joined_among(s: Session, ids: Iterable[int]) -> dict[int, Organisation]:
+    """Of the organisations `ids`, those that joined mid-year, by id: a statement per 500."""
+    wanted, found = sorted(set(ids)), {}
+    for at in range(0, len(wanted), 500):
+        found.update({o.id: o for o in s.exec(select(Organisation).where(
+            col(Organisation.id).in_(wanted[at:at + 500]),
+            col(Organisation.joined_on).is_not(None)))})
+    return found
+
+
 def confirming_above(s: Session, path: str) -> list[Organisation]:
     """The organisations above the one at `path` that joined mid-year, nearest first."""
-    ids = [int(p) for p in path.strip("/").split("/")[:-1] if p.isdigit()]
-    if not ids:
-        return []
-    found = {o.id: o for o in s.exec(select(Organisation).where(
-        col(Organisation.id).in_(ids), col(Organisation.joined_on).is_not(None)))}
-    return [found[i] for i in reversed(ids) if i in found]
+    return above_among(path, joined_among(s, _above(path)))
+
+
+def above_among(path: str, joined: dict[int, Organisation]) -> list[Organisation]:
+    """Of `joined` (`joined_among`), those above the one at `path`, nearest first."""
+    return [joined[i] for i in reversed(_above(path)) if i in joined]
+
+
+def joined_above_all(s: Session, paths: Iterable[str]) -> dict[int, Organisation]:
+    """The organisations above any of `paths` that joined mid-year, by id (`above_among`
+    picks each path's): a statement per 500 of them, whatever the number of paths."""
+    return joined_among(s, {i for path in paths for i in _above(path)})
