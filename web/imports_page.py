@@ -32,8 +32,9 @@ to fill in (docs/imports.md, "From the web").
   interrupted between batches is shown with its id, what was written of what, and a button to
   resume it from the same staged file or to roll it back.
 * **Who**: officers for their own organisation (a row's empty subject is hers, an empty
-  responsible officer is she), admins for the organisations of their subtree; a row naming an
-  organisation she does not see is refused as "no organisation", as everywhere.
+  responsible officer is she) and, a sheet of done work, for the organisations under it too;
+  admins for the organisations of their subtree (services/visibility.py); a row naming an
+  organisation she may not import for is refused as "no organisation", as everywhere.
 * **The template** (`GET /registers/{process}/template.xlsx`): the columns the import reads,
   in its order, with drop-down lists for choices and events and date cells formatted as
   dates; a second sheet names every column in the reader's language. Read back as it is, it
@@ -68,6 +69,7 @@ from workflow.imports import usecase
 from workflow.imports.staging import Into
 from workflow.services import files as files_service
 from workflow.services import transactions as tx
+from workflow.services import visibility
 from workflow.services.bulk import RowRefused
 from workflow.services.registers import Imported
 
@@ -82,7 +84,7 @@ def _definition(pc: PageContext, process: str) -> Definition:
     """The register's definition; refused for those who may not open its cases (an officer,
     an admin)."""
     defn = pc.ctx.registry.get(process)
-    if pc.viewer.role not in ("officer", "admin"):
+    if not visibility.imports_registers(pc.viewer.role):
         raise RuleViolation("not allowed to record", key="rule.cannot_record",
                             role=pc.viewer.role)
     return defn
@@ -99,9 +101,7 @@ def _into(process: str) -> Into:
 def importer(pc: PageContext) -> usecase.Importer:
     """The viewer as the import use case knows her: her role, organisation, login and
     reach."""
-    org = pc.viewer.org
-    return usecase.Importer(pc.viewer.role, getattr(org, "code", None), getattr(org, "id", None),
-                            pc.viewer.login, pc.viewer.sees_org)
+    return usecase.importer_of(pc.viewer.user, pc.viewer.org)
 
 
 def mapping_of(form: dict[str, str]) -> dict[str, str]:

@@ -194,6 +194,9 @@ def case_import(process: str = PROCESS_KEY,
                                                      "date). Repeatable; kept with --map."),
                 org: str = option("--org", "CODE", "The organisation whose remembered column names "
                                                    "are used, and keep the --map given."),
+                as_user: str = option("--as", "LOGIN", "Import as this user: her organisation's "
+                                                       "column names, only the organisations "
+                                                       "she may import for (not with --org)."),
                 as_json: Json = False) -> None:
     """Open a case for every row of a register file; nothing is stored if any row is refused.
     The file is checked whole, then written 500 rows a transaction (other users wait for one
@@ -221,6 +224,9 @@ def case_import(process: str = PROCESS_KEY,
         return
     if file is None:
         raise UsageError("a file is required", key="error.import_file_required")
+    if as_user and org:
+        raise UsageError("--as imports for her own organisation: no --org",
+                         key="error.import_as_org")
     given = usecase.parse_mapping(mapping or [], every or [])
     rows = read_table(file, (), as_written=True)  # headers in any language: `import_cells`
     tty = sys.stderr.isatty()
@@ -237,6 +243,9 @@ def case_import(process: str = PROCESS_KEY,
             if org and found is None:
                 raise NotFound(f"no organisation {org!r}", key="notfound.org", code=org)
             who = usecase.Importer(org_code=org, org_id=getattr(found, "id", None))
+            if as_user:  # as she imports from the web: her organisation, her reach
+                user = svc.get_user(s, as_user)
+                who = usecase.importer_of(user, svc.org_of(s, user.organisation_id))
             written = usecase.write(s, ctx, who, process, rows,
                                     getattr(STATE.t, "language", "en"), given,
                                     import_id=resume, resume=resume is not None,

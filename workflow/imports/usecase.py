@@ -28,12 +28,13 @@ from sqlmodel import Session
 
 from workflow import services as svc
 from workflow.core.definition import Definition
-from workflow.core.errors import NotFound, UsageError
+from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.imports import cells as import_cells
 from workflow.imports import columns as spreadsheet
+from workflow.imports import done_work
 from workflow.imports import progress as import_progress
 from workflow.imports import registers as bulk_import
-from workflow.services import registers
+from workflow.services import registers, visibility
 from workflow.services import transactions as tx
 from workflow.services.bulk import RowRefused
 from workflow.services.context import Context
@@ -48,14 +49,39 @@ MAPPED = "import.mapping"  # the audit action of a mapping kept
 class Importer:
     """Who imports: her role ("officer", "admin"; None: the command line's operator, for
     every organisation), her organisation (its code and id: whose remembered mapping is read
-    and kept; none: no mapping remembered), her login, and which organisations she may open a
-    case for (an admin's subtree; None: every one)."""
+    and kept; none: no mapping remembered), her login, which organisations she may open a
+    case for (`sees`: an officer's own, an admin's subtree; not given: her own), and which
+    she may record a sheet of done work for (`fills`: her organisation and those under it;
+    not given: as `sees`) -- both services/visibility.py's rules (`importer_of`)."""
 
     role: str | None = None
     org_code: str | None = None
     org_id: int | None = None
     login: str | None = None
     sees: Callable[[Any], bool] | None = None
+    fills: Callable[[Any], bool] | None = None
+
+    def imports_for(self, org: Any, done_work: bool) -> bool:
+        """Whether she imports rows of the organisation `org` (None: none such): the
+        operator every one; a sheet of done work by `fills`, any other file by `sees`."""
+        if self.role is None:
+            return True
+        if org is None:
+            return False
+        rule = (self.fills if done_work else None) or self.sees
+        return rule(org) if rule is not None else org.id == self.org_id
+
+
+def importer_of(user: Any, own: Any) -> Importer:
+    """The account `user` of the organisation `own` as the import knows her; refused
+    (`rule.cannot_record`) when she may not import (deactivated, or not of a role that does:
+    services/visibility.py `imports_registers`)."""
+    if not user.active or not visibility.imports_registers(user.role):
+        raise RuleViolation("not allowed to record", key="rule.cannot_record", role=user.role)
+    role, path = user.role, own.path
+    return Importer(role, own.code, own.id, user.login,
+                    lambda org: visibility.reaches(role, path, org.path),
+                    lambda org: visibility.records_done_work(role, path, org.path))
 
 
 @dataclass
@@ -178,7 +204,9 @@ def read(s: Session, ctx: Context, who: Importer, defn: Definition,
     rows, refused = import_cells.read_cells(s, defn, rows, language, required, chosen)
     rows = _own(who, rows)
     bad = {r.row for r in refused}
-    refused += _unseen(s, who, [row for row in rows if row["_row"] not in bad])
+    rows_left = [row for row in rows if row["_row"] not in bad]
+    refused += _unseen(s, who, rows_left,
+                       who.role is not None and done_work.applies(s, defn, rows_left))
     return Read(rows, refused, named.ignored, mapped,
                 frozenset(present | set(import_cells.every_of(mapped))))
 
@@ -195,11 +223,13 @@ def _own(who: Importer, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _unseen(s: Session, who: Importer, rows: list[dict[str, Any]]) -> list[RowRefused]:
-    """The rows naming a subject she may not open a case for (an officer: her own
-    organisation only; an admin: her subtree), refused as an organisation that does not
-    exist."""
-    if who.role not in ("officer", "admin"):
+def _unseen(s: Session, who: Importer, rows: list[dict[str, Any]],
+            records: bool) -> list[RowRefused]:
+    """The rows naming an organisation she may not import for (`Importer.imports_for`: a
+    sheet of done work, `records`, her organisation and those under it; any other file, the
+    organisations she may open a case for), refused as an organisation that does not exist,
+    naming the row and the organisation."""
+    if who.role is None:
         return []
     seen: dict[str, bool] = {}
     refused = []
@@ -208,10 +238,7 @@ def _unseen(s: Session, who: Importer, rows: list[dict[str, Any]]) -> list[RowRe
         if not code:
             continue  # the import's own check names it
         if code not in seen:
-            if who.role == "officer":
-                seen[code] = code == who.org_code
-            else:
-                seen[code] = who.sees is not None and who.sees(svc.find_org(s, code))
+            seen[code] = who.imports_for(svc.find_org(s, code), records)
         if not seen[code]:
             refused.append(RowRefused(int(row["_row"]), NotFound(
                 f"no organisation {code!r}", key="notfound.org", code=code)))

@@ -12,6 +12,9 @@ actions, notices and the Telegram bot -- and none writes the rule again.
   `person_visibility` is "responsible" (a whistleblower's case), only its responsible officer
   (`may_see_person`). A case about no one has no person to hide. The files and the comments of
   a person's case are as private as its person.
+* A **sheet of done work** (B-25, `records_done_work`): an officer records the work done
+  before joining on the year so far of her organisation and of those under it (her back-fill
+  opens theirs with hers); any other import, her organisation's cases only.
 * A **hand-over** (P-26, `handover_refusal`): a manager or an administrator above the case,
   or an officer of its organisation, hands it to an officer of its organisation; a case whose
   person only its responsible officer sees is handed over by that officer alone or, when she
@@ -193,6 +196,20 @@ def person_rule(user: Account | None):
 
 
 # -- recording and the hand-over ----------------------------------------------------------------
+
+
+def imports_registers(role: str | None) -> bool:
+    """Who imports a register's file (opens its cases, or records a sheet of done work):
+    officers and administrators; None, the command line's operator."""
+    return role is None or role in ("officer", "admin")
+
+
+def records_done_work(role: str, own_path: str, path: str) -> bool:
+    """Whether an account of `role` at `own_path` records the work done before joining (a
+    sheet of done work, B-25) of the organisation at `path`: an officer for hers and the
+    organisations under it, whose year so far her back-fill opens with hers (a district's
+    отделы, its enterprises); an administrator for her subtree, as she sees it."""
+    return imports_registers(role) and path.startswith(own_path)
 
 
 def records_on(user: Account, case: Parties) -> bool:
