@@ -246,8 +246,10 @@ def _previewed(request: Request, pc: PageContext, defn: Definition,
             staged.used(request, kept)
         raise
     refused = [] if unknown else found.refused
-    # the columns her file lacks that may be given one value for every row (a list's)
-    every = [] if unknown or not rows else _every_offered(defn, found, pc.t.language)
+    # the columns her file lacks that may be given one value for every row: those a refusal
+    # asks for, and the others to choose from
+    every, every_more = ([], []) if unknown or not rows \
+        else _every_offered(defn, found, pc.t.language)
     # kept where every node finds it; a refused or empty file is not, unless a value for
     # every row of a column it lacks may still make it importable: nothing to confirm
     token = staged.keep(request, pc, _into(defn.key), path, sha256,
@@ -269,22 +271,25 @@ def _previewed(request: Request, pc: PageContext, defn: Definition,
             "refusals": _refusal_lines(defn, refused, pc.t), "refused": len(refused),
             "more_refused": max(0, len(refused) - bulk_import.MAX_NAMED),
             "ignored": found.ignored, "mapping": sorted((mapping or {}).items()),
-            "every": every, "every_given": _every_given(defn, found.mapped, pc.t.language),
+            "every": every, "every_more": every_more,
+            "every_given": _every_given(defn, found.mapped, pc.t.language),
             "token": token, "batched": batched, "records": found.records}
 
 
 def _every_offered(defn: Definition, found: usecase.Preview, lang: str
-                   ) -> list[tuple[str, str, list[tuple[str, str]]]]:
-    """The columns her file lacks that a refusal asks for (a row of done work naming no event,
-    a required field missing) and that one value for every row may give (a list's)."""
+                   ) -> tuple[list[import_cells.EveryColumn], list[import_cells.EveryColumn]]:
+    """The columns her file lacks that one value for every row may give (`cells.every_columns`:
+    a list's, a date, a number or a text): (those a refusal asks for -- a row of done work
+    naming no event, a required field or date missing -- each offered as a field of its kind;
+    the others, to choose from)."""
     asked: set[str] = set()
     for r in found.refused:
         params = getattr(r.error, "params", {}) or {}
         if getattr(r.error, "key", "") == "import.error_done_no_event":
             asked.add("event")
         asked.update(str(v) for k, v in params.items() if k in ("field", "column", "name"))
-    return [c for c in import_cells.every_choices(defn, set(found.present), lang)
-            if c[0] in asked]
+    lacking = import_cells.every_columns(defn, set(found.present), lang)
+    return [c for c in lacking if c.key in asked], [c for c in lacking if c.key not in asked]
 
 
 def _every_given(defn: Definition, mapped: dict[str, str], lang: str) -> list[tuple[str, str]]:

@@ -248,18 +248,33 @@ def every_value(s: Session, defn: Definition, column: str, text: str, language: 
         raise refusal from None
 
 
-def every_choices(defn: Definition, present: set[str], language: str
-                  ) -> list[tuple[str, str, list[tuple[str, str]]]]:
-    """The columns a file lacks that the preview offers one value for every row of: those
-    with a list (the event, a choice field or evidence) her header may be mapped to, each
-    (key, label, [(choice, its name)]) in the reader's language."""
+@dataclass(frozen=True)
+class EveryColumn:
+    """A column a file lacks that one value for every row may give, as the preview offers
+    it: its key, its label in the reader's language, its choices ((choice, its name); empty:
+    the column has no list) and the field its value is typed in ("date", "number", "text")."""
+
+    key: str
+    label: str
+    choices: tuple[tuple[str, str], ...]
+    kind: str
+
+
+def every_columns(defn: Definition, present: set[str], language: str) -> list[EveryColumn]:
+    """The columns a file lacks that the preview offers one value for every row of: every
+    column her header may be mapped to (`targets`) and the file does not have -- a list's (the
+    event, a choice field or evidence), a date, a number or a text -- in the template's
+    order, named in the reader's language."""
     out = []
     for key in targets(defn):
-        names = choice_names(defn, key)
-        if key in present or not names:
+        if key in present:
             continue
-        out.append((key, label_in(defn, key, language),
-                    [(c, by.get(language) or by.get("en") or c) for c, by in names.items()]))
+        names = choice_names(defn, key)
+        kind = _kind(defn, key)
+        out.append(EveryColumn(
+            key, label_in(defn, key, language),
+            tuple((c, by.get(language) or by.get("en") or c) for c, by in names.items()),
+            "date" if kind == "date" else "number" if kind == "integer" else "text"))
     return out
 
 

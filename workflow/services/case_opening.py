@@ -94,6 +94,15 @@ class Opening:
     dates: dict[str, date]
 
 
+def _date_required(name: str, spec: Any) -> UsageError:
+    """The refusal of a required date not given: the date in words of the reader's language
+    (its names), never its key."""
+    refusal = UsageError(f"date {name} is required", key="error.date_required", name=name)
+    if spec.names:
+        refusal.labels["name"] = dict(spec.names)
+    return refusal
+
+
 def check_opening(ctx: Context, defn: Definition, obj: Organisation | None,
                   person: str | None = None, position: str | None = None,
                   fields: dict[str, str] | None = None,
@@ -124,7 +133,7 @@ def check_opening(ctx: Context, defn: Definition, obj: Organisation | None,
         check_day(day, name)  # 1900-2100, whichever adapter read it
     for name, spec in defn.dates.items():
         if spec.given == "required" and name not in dates:
-            raise UsageError(f"date {name} is required", key="error.date_required", name=name)
+            raise _date_required(name, spec)
         if spec.past and name in dates:
             not_in_future(dates[name], ctx.today)
     # defaults of the given dates are stored as given: the case keeps what it was opened with
