@@ -342,6 +342,22 @@ def context(as_of: date | None = None, actor: str = "cli"):
                    **report_settings(STATE.settings), public_url=STATE.settings.web.public_url)
 
 
+def carry_fact_days() -> list[str]:
+    """The data step an upgrade takes with the definitions once the schema is prepared (`init`,
+    `serve`, `worker`): the entries a procedure's outcome opened before its definition
+    declared the day of its fact count in that fact's year (services/link_follow.py
+    `carry_fact_days`; nothing the second time). What it did, in the reader's words: how many
+    entries moved, and each left as it was because another entry holds its fact."""
+    from workflow.services.link_follow import carry_fact_days as carry
+
+    with unit_of_work() as s:
+        done = carry(s, context())
+    t = STATE.t
+    return ([t.n("facts.carried", len(done.moved), ids=", ".join(f"#{i}" for i in done.moved))]
+            if done.moved else []) + [t("facts.carry_held", entry=entry, id=case, other=other)
+                                      for entry, case, other in done.held]
+
+
 @contextmanager
 def unit_of_work():
     """One use case's transaction on the configured database (the services own it)."""

@@ -12,6 +12,7 @@ from rich.table import Table
 from workflow.cli.common import (
     STATE,
     answer,
+    carry_fact_days,
     context,
     emit_json,
     engine,
@@ -71,8 +72,9 @@ def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisa
 
     prepare(engine())  # a schema a newer merzim wrote is refused untouched
     registry().check()  # every definition parsed and checked: a broken one is reported here
+    carried = carry_fact_days()  # the entries linked before their fact's day was declared
     result: dict[str, Any] = {"database": STATE.settings.database_url.split("@")[-1],
-                              "upgraded": True}
+                              "upgraded": True, **({"fact_days": carried} if carried else {})}
     if demo:
         from workflow.services.demo import MAIL_DOMAIN, load_demo
 
@@ -86,6 +88,8 @@ def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisa
         emit_json(result)
         return
     say(STATE.t("init.done", database=result["database"]))
+    for line in carried:
+        say(line)
     if demo:
         d = result["demo"]
         if d.get("already"):

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from workflow.cli.common import (
     STATE,
+    carry_fact_days,
     context,
     emit_json,
     engine,
@@ -90,6 +91,8 @@ def make_worker():
     ns = notify_settings()
     eng = engine()
     prepare(eng)
+    for line in carry_fact_days():  # entries linked before their fact's day was declared
+        logging.getLogger("merzim.start").warning("%s", line)
     tz = STATE.settings.tz
     pinned = bool(os.environ.get("MERZIM_TODAY"))
 

@@ -8,7 +8,7 @@ import secrets
 
 import typer
 
-from workflow.cli.common import STATE, context, emit_json, engine, unit_of_work
+from workflow.cli.common import STATE, carry_fact_days, context, emit_json, engine, unit_of_work
 from workflow.cli.options import Json, Login, option
 from workflow.core.errors import UsageError
 
@@ -58,6 +58,8 @@ def serve(host: str = option("--host", "HOST", "Default: \\[web] host (127.0.0.1
     try:
         prepare(engine())  # once, before any web process starts
         runtime.registry(STATE.settings)  # a broken definition stops here, in one line
+        for line in carry_fact_days():  # entries linked before their fact's day was declared
+            logging.getLogger("merzim.start").warning("%s", line)
         left_alone = start_checks()  # an operator's file drafting would refuse, likewise
     except BaseException:
         sock.close()

@@ -18,6 +18,7 @@ one, nor an entry while another outcome of its links still stands on the case.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -25,6 +26,7 @@ from sqlmodel import Session
 
 from workflow.core.case_links import LinkSpec
 from workflow.core.definition import Definition
+from workflow.core.errors import RuleViolation
 from workflow.services.case_opening import cancelled_states
 from workflow.services.case_plan import records_of, sync
 from workflow.services.context import Context
@@ -145,6 +147,103 @@ def _void_other_acts(s: Session, ctx: Context, case: Case, entry: Case, spec: Li
             void_record(s, ctx, entry.id or 0, str(r.id), f"#{case.id} → #{record.id}")
             out.append(r.id or 0)
     return out
+
+
+@dataclass(frozen=True)
+class FactDays:
+    """What `carry_fact_days` did: the entries that now count on their procedure's fact day,
+    and those left as they were because another standing entry holds that fact already
+    (entry, its procedure's case, the entry holding the fact)."""
+
+    moved: tuple[int, ...] = ()
+    held: tuple[tuple[int, int, int], ...] = ()
+
+
+def carry_fact_days(s: Session, ctx: Context) -> FactDays:
+    """The entries a procedure's outcome opened before its definition declared the day of its
+    fact (B-27): their counting date carried the outcome's day (the day it was recorded), so
+    a December gift recorded in January counts in January's year. Each such entry -- its
+    counting date still the outcome's day, and not the fact's -- takes the procedure case's
+    stored fact day (`fact_day_of`: its version's, else the current definition's), its fact
+    identity with it, audited on both trails as a link followed (`FOLLOW`). An entry whose
+    date was set otherwise (corrected by hand) is left alone, so the step changes nothing the
+    second time. An entry whose fact another standing entry already holds (HR's typed
+    December entry) is left as it was and named (`held`): which stands is the officer's
+    choice (link them, or withdraw one). One transaction; the writers' lock taken first."""
+    from workflow.services import facts
+
+    days: dict[str, str] = {}
+    for procedure in ctx.registry.all():
+        named = fact_day_of(ctx, procedure)
+        if named is not None and procedure.links:
+            days[procedure.key] = named
+    found = link_queries.made_by_outcomes(s, days)
+    if not found:
+        return FactDays()
+    audit.serialise(s)
+    moved: list[int] = []
+    held: list[tuple[int, int, int]] = []
+    for lk, case, entry in found:
+        defn = definition_of(s, ctx, case)
+        target = definition_of(s, ctx, entry)
+        rule = facts.rule_of(target)
+        day = case.given().get(fact_day_of(ctx, defn) or "")
+        record = _outcome_record(s, case, lk.event)
+        if rule is None or day is None or record is None \
+                or entry.state in cancelled_states(target):
+            continue
+        counted = (entry.dates or {}).get(rule.year_of)
+        if counted == day.isoformat() or counted != record.on.isoformat():
+            continue  # (on its fact day already, or dated otherwise: left alone)
+        point = s.begin_nested()
+        try:
+            _carry_day(s, ctx, case, entry, target, rule.year_of, day, record)
+        except RuleViolation as exc:
+            if exc.key not in ("rule.fact_standing", "rule.fact_pending_import"):
+                raise
+            point.rollback()
+            s.expire_all()
+            held.append((entry.id or 0, case.id or 0, int(exc.params.get("entry") or 0)))
+            continue
+        point.commit()
+        moved.append(entry.id or 0)
+    return FactDays(tuple(moved), tuple(held))
+
+
+def _outcome_record(s: Session, case: Case, event: str | None) -> EventRecord | None:
+    """The standing record of the outcome `event` on the case (the last), or None."""
+    rows = [r for r in records_of(s, case)
+            if r.kind == EVENT and r.event == event and r.voided_by_id is None]
+    return rows[-1] if rows else None
+
+
+def _carry_day(s: Session, ctx: Context, case: Case, entry: Case, target: Definition,
+               key: str, day: date, record: EventRecord) -> None:
+    """The entry's counting date `key` set to the procedure's fact day (the case's date it
+    was dated by with it), re-planned and its fact identity kept (`sync`); both trails say
+    so, as a link followed."""
+    given = dict(entry.dates or {})
+    old = given.get(key)
+    days = [date.fromisoformat(v) for k, v in given.items()
+            if k in target.dates and target.dates[k].given != "none"]
+    derived = bool(days) and entry.case_date == min(days)
+    given[key] = day.isoformat()
+    entry.dates = given
+    if derived:  # the day it was dated by (its counting year, B-17), moved with it
+        entry.case_date = min(date.fromisoformat(v) for k, v in given.items()
+                              if k in target.dates and target.dates[k].given != "none")
+    s.add(entry)
+    s.flush()
+    moved = sync(s, ctx, entry, target)
+    common = {"event": record.event, "record": record.id, "on": record.on,
+              "old": {"fields": {}, "dates": {key: old}},
+              "new": {"fields": {}, "dates": {key: day.isoformat()}}, "fact_day": True}
+    audit.append(s, ctx.actor, FOLLOW, "case", entry.id,
+                 {"other": case.id, "process": case.process, "role": "made_by", **common,
+                  "entry_record": None, "voided": [],
+                  **({"moved": [list(m) for m in moved]} if moved else {})})
+    audit.append(s, ctx.actor, FOLLOW, "case", case.id,
+                 {"other": entry.id, "process": entry.process, "role": "made", **common})
 
 
 class _Follows:
