@@ -155,13 +155,17 @@ def test_her_units_sheet_imports_from_the_web_and_a_row_above_her_is_refused(sit
         "since": f"{TODAY.year}-01-01", "csrf": csrf_of(page.text)}).status_code == 200
     mine = [(ORG, 1), (ORG, 2), (UNIT, 3)]
     before = site.dump()
-    refused = _mapped(site, zhanar, [*mine, ("AK-ALM", 4)])
-    assert refused.status_code == 409 and "Traceback" not in refused.text
-    said = refused.text.split('data-testid="import-refused"', 1)[1].split("</div>", 1)[0]
-    t = Translator(re.search(r'<html lang="(\w+)"', refused.text).group(1))  # the page's
-    assert 'data-row="5"' in said and 'data-row="4"' not in said and html.unescape(said).count(
-        t("notfound.org", code="AK-ALM")) == 1, said
-    assert but_kept(site.dump()) == but_kept(before)
+    for lang in ("kk", "ru", "en"):  # a row of the region above her district: refused
+        zhanar.cookies.set("merzim_lang", lang)
+        refused = _mapped(site, zhanar, [*mine, ("AK-ALM", 4)])
+        assert refused.status_code == 409 and "Traceback" not in refused.text
+        said = refused.text.split('data-testid="import-refused"', 1)[1].split("</div>", 1)[0]
+        t = Translator(lang)
+        assert 'data-row="5"' in said and 'data-row="4"' not in said, said
+        assert html.unescape(said).count(t("notfound.org", code="AK-ALM")) == 1, said
+        assert t("import.row", row=5) in html.unescape(said), said
+        assert but_kept(site.dump()) == but_kept(before), lang
+    t = Translator("en")
 
     ready = _mapped(site, zhanar, mine)
     assert ready.status_code == 200, ready.text[-2000:]
