@@ -80,9 +80,8 @@ def visible_programme(s: Session, viewer: Viewer, ident: int | str) -> Programme
 
 def records_programme(viewer: Viewer, prog: Programme) -> bool:
     """Who records a programme's upload dates: as for its cases, the officers of its subject
-    organisation, and admins."""
-    return (viewer.role == "officer" and prog.subject_id == viewer.org.id) \
-        or viewer.role == "admin"
+    organisation, and admins (services/visibility.py `records_for`)."""
+    return visibility.records_for(viewer.user, prog.subject_id)
 
 
 def require_programme_recorder(viewer: Viewer, prog: Programme) -> None:
@@ -100,5 +99,5 @@ def require_recorder(viewer: Viewer, analysis: Case) -> None:
 
 
 def require_admin(viewer: Viewer) -> None:
-    if viewer.role != "admin":
+    if not visibility.administers(viewer.role):
         raise hidden("page", "admin")

@@ -267,6 +267,13 @@ def answers_here(user: Account, organisation_id: int | None) -> bool:
     return user.role == OFFICER and user.organisation_id == organisation_id
 
 
+def answerer_condition(role_column: Any) -> Any:
+    """The SQL condition of `answers_here` on the accounts' role column: those who may answer
+    for an organisation's cases (its officers; the caller names the organisations and asks
+    for active accounts)."""
+    return role_column == OFFICER
+
+
 def answers_for_opened(user: Account) -> bool:
     """Whether the account who opens a case answers for it unless another is named: an
     officer (her own organisation's case); an administrator names none."""
