@@ -255,6 +255,16 @@ def administers(role: str | None) -> bool:
     return role == ADMIN
 
 
+SHARERS = (MANAGER, ADMIN)  # the roles of those who share a view with the subtree of theirs
+
+
+def shares_views(role: str | None) -> bool:
+    """Whether an account of `role` shares a saved view with the subtree of her organisation
+    (a manager, an administrator: `SHARERS`, whose shared views the readers below see); an
+    officer keeps hers."""
+    return role in SHARERS
+
+
 def records(role: str | None) -> bool:
     """Who records at all (opens a case, records an event, imports a file, searches the cases
     by their person): officers and administrators; a manager looks on. None: not an account."""
