@@ -3,13 +3,16 @@ workflow/services/visibility.py (docs/architecture.md, "Who sees a case and its 
 no other module of workflow/, web/ or notifications/ compares an account's role to a role's
 name ("officer", "manager", "admin") -- `x.role == "officer"`, `role in ("officer",
 "admin")`, `col(User.role) == "admin"`, `User.role.in_(("manager", "admin"))` -- to scope a
-list or to allow an act; it asks visibility. The comparisons that decide something else (whom
+list or to allow an act; it asks visibility. Nor does a template (`viewer.role != 'officer'`):
+it asks the reader's `Viewer` (`viewer.sees_below`, `viewer.records`...), which asks
+visibility. The comparisons that decide something else (whom
 a notice goes to, which accounts a query returns, which page a person lands on) are listed
 below, each with what it decides."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -153,6 +156,38 @@ def test_each_exception_is_still_needed(exception):
     rel, function = exception
     assert (ROOT / rel).exists(), f"{rel} moved or removed: update its exception"
     assert any(f == function for _l, f, _s in _role_comparisons(ROOT / rel, rel)), exception
+
+
+# a template comparing the reader's role to anything (its label, `_('role.' ~ viewer.role)`, is
+# not a comparison)
+TEMPLATE_ROLE = re.compile(r"viewer(?:\.user)?\.role\s*(?:==|!=|\bin\b|\bnot\s+in\b)")
+
+
+def _template_comparisons(paths: list[Path]) -> list[str]:
+    found = []
+    for path in paths:
+        rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            found += [f"{rel}:{number}: {m.group(0)}" for m in TEMPLATE_ROLE.finditer(line)]
+    return found
+
+
+def test_no_template_compares_the_readers_role():
+    templates = sorted(p for folder in CODE for p in folder.rglob("*.html"))
+    assert templates
+    found = _template_comparisons(templates)
+    assert found == [], ("a template compares the reader's role (ask `viewer`, which asks "
+                         "services/visibility.py):\n" + "\n".join(found))
+
+
+def test_the_check_sees_a_template_compare_a_role(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("{{ _('role.' ~ viewer.role) }}\n"
+                    "{% if viewer.role != 'officer' %}x{% endif %}\n"
+                    "{% if viewer.role in ('officer', 'admin') %}y{% endif %}\n",
+                    encoding="utf-8")
+    assert _template_comparisons([page]) == ["page.html:2: viewer.role !=",
+                                             "page.html:3: viewer.role in"]
 
 
 def test_the_owner_compares_roles():

@@ -265,6 +265,12 @@ def shares_views(role: str | None) -> bool:
     return role in SHARERS
 
 
+def hands_over(role: str | None) -> bool:
+    """Whether an account of `role` is offered to hand cases over at all (every account is:
+    the bulk bar's hand-over; each case then asks `handover_refusal`)."""
+    return role in (OFFICER, MANAGER, ADMIN)
+
+
 def records(role: str | None) -> bool:
     """Who records at all (opens a case, records an event, imports a file, searches the cases
     by their person): officers and administrators; a manager looks on. None: not an account."""
