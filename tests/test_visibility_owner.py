@@ -5,9 +5,9 @@ name ("officer", "manager", "admin") -- `x.role == "officer"`, `role in ("office
 "admin")`, `col(User.role) == "admin"`, `User.role.in_(("manager", "admin"))` -- to scope a
 list or to allow an act; it asks visibility. Nor does a template (`viewer.role != 'officer'`):
 it asks the reader's `Viewer` (`viewer.sees_below`, `viewer.records`...), which asks
-visibility. The comparisons that decide something else (whom
-a notice goes to, which accounts a query returns, which page a person lands on) are listed
-below, each with what it decides."""
+visibility. The comparisons that decide something else (whom a notice goes to, which
+accounts a query returns, which page a person lands on) are listed below, each with what it
+decides."""
 
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def _constants(tree: ast.Module) -> frozenset[str]:
                      for target in node.targets if isinstance(target, ast.Name))
 
 
-def _role_comparisons(path: Path, rel: str) -> list[tuple[int, str, str]]:
+def _role_comparisons(path: Path) -> list[tuple[int, str, str]]:
     """(line, enclosing function, source) of each comparison of a role to a role's name."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     constants = _constants(tree)
@@ -138,7 +138,7 @@ def _outside_the_owner(paths: list[Path]) -> list[str]:
         rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
         if rel == OWNER:
             continue
-        for line, function, source in _role_comparisons(path, rel):
+        for line, function, source in _role_comparisons(path):
             if (rel, function) not in NOT_VISIBILITY:
                 found.append(f"{rel}:{line} in {function}(): {source}")
     return found
@@ -155,7 +155,7 @@ def test_no_module_but_visibility_compares_a_role():
 def test_each_exception_is_still_needed(exception):
     rel, function = exception
     assert (ROOT / rel).exists(), f"{rel} moved or removed: update its exception"
-    assert any(f == function for _l, f, _s in _role_comparisons(ROOT / rel, rel)), exception
+    assert any(f == function for _l, f, _s in _role_comparisons(ROOT / rel)), exception
 
 
 # a template comparing the reader's role to anything (its label, `_('role.' ~ viewer.role)`, is
@@ -192,7 +192,7 @@ def test_the_check_sees_a_template_compare_a_role(tmp_path):
 
 def test_the_owner_compares_roles():
     """The check reads the owner's comparisons as it reads any module's."""
-    assert _role_comparisons(ROOT / OWNER, OWNER)
+    assert _role_comparisons(ROOT / OWNER)
 
 
 def test_the_check_sees_a_role_compared(tmp_path):
