@@ -238,14 +238,14 @@ def open_case(body: CaseIn, a: ApiContext = Depends()) -> dict[str, Any]:
     (admins); with `period`, a recurring obligation's case of that period (an earlier one the
     sync did not open); refused with the rule's message and nothing stored."""
     subject = views.visible_org(a.s, a.viewer, body.subject)
-    if not (a.viewer.role == "admin" or (a.viewer.role == "officer"
-                                         and subject.id == a.viewer.org.id)):
+    if not visibility.records_for(a.viewer.user, subject.id):
         raise RuleViolation(key="rule.cannot_record", role=a.viewer.role)
     with tx.transaction(a.s):
         case = svc.open_checked(a.s, a.ctx, body.process, body.subject, body.object,
                                 body.person, body.position, body.fields, body.dates,
-                                body.responsible or (a.viewer.login if a.viewer.role == "officer"
-                                                     else None),
+                                body.responsible or (
+                                    a.viewer.login
+                                    if visibility.answers_for_opened(a.viewer.user) else None),
                                 duplicate_reason=body.duplicate_reason,
                                 period=body.period).analysis
     return views.case_for(a.s, a.ctx, a.viewer, case).as_dict()

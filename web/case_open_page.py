@@ -16,7 +16,7 @@ from web.kit.page import MAX_FIELD, check_csrf, form_day, page, render
 from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.i18n import LANGUAGES, Translator
-from workflow.services import obligations
+from workflow.services import obligations, visibility
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
@@ -126,10 +126,12 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
     check_csrf(pc, data.get("csrf"))
     form = {k: str(v) for k, v in data.items() if k != "csrf" and isinstance(v, str)}
     defn = pc.ctx.registry.get(process)
-    subject = pc.viewer.org.code if pc.viewer.role == "officer" else form.get("subject", "")
+    # an officer opens her own organisation's cases, an admin any she sees
+    subject = pc.viewer.org.code if visibility.own_only(pc.viewer.role) \
+        else form.get("subject", "")
     try:
         visible_org(pc.s, pc.viewer, subject)  # hidden first (404), as the API and the records
-        if pc.viewer.role not in ("officer", "admin"):
+        if not visibility.records(pc.viewer.role):
             raise RuleViolation(key="rule.cannot_record", role=pc.viewer.role)
         for name, value in form.items():
             if len(value) > MAX_FIELD:
@@ -148,8 +150,8 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
                                     fields, dates,
                                     # the officer who opens it answers for it (a whistleblower's
                                     # case shows the person to its responsible officer only)
-                                    responsible=(pc.viewer.login if pc.viewer.role == "officer"
-                                                 else None),
+                                    responsible=(pc.viewer.login if visibility.answers_for_opened(
+                                        pc.viewer.user) else None),
                                     duplicate_reason=reason, period=period).analysis
     except MerzimError as exc:
         tx.refused(pc.s, pc.ctx.actor, "refused.open", "process", defn.key,

@@ -108,7 +108,7 @@ def register_filters(pc: PageContext, defn: Definition, params: Any
     opening, in the definition's order, with the values asked for) and the filters asked for,
     checked (a choice must be one of the field's, a number a whole number, a date a date)."""
     lang = pc.t.language
-    persons = pc.viewer.role in ("officer", "admin")
+    persons = visibility.records(pc.viewer.role)
     offered: list[dict[str, Any]] = []
     asked: list[search.FieldFilter] = []
     items: list[tuple[str, str, str, Any, bool, Any, tuple[str, ...]]] = [
@@ -262,7 +262,7 @@ def cases_page(request: Request, pc: PageContext = Depends(page)):
                   filtered=filtered,
                   processes=pc.ctx.registry.all(), states=state_choices(pc, query.process),
                   orgs=orgs,
-                  person_search=viewer.role in ("officer", "admin"),
+                  person_search=visibility.records(viewer.role),
                   # the bulk bar records one event on the cases selected: the events of the
                   # procedure filtered on (none filtered: the bar hands over and exports only)
                   bulk_events=[(e.key, name_in(e.names, pc.t.language, e.key))

@@ -430,7 +430,8 @@ def _write(request: Request, pc: PageContext, defn: Definition, form: dict[str, 
 def _may_finish(pc: PageContext, import_id: str) -> None:
     """Resuming or rolling back an import is for the one who began it or an administrator of
     its organisations; to anyone else it does not exist."""
-    if not web_import.may_finish(pc.s, import_id, pc.ctx.actor, pc.viewer.role == "admin",
+    if not web_import.may_finish(pc.s, import_id, pc.ctx.actor,
+                                 visibility.administers(pc.viewer.role),
                                  pc.viewer.sees_org):
         raise NotFound(f"no import {import_id!r}", key="notfound.import", id=import_id[:40])
 
@@ -443,7 +444,8 @@ def _unfinished(request: Request, pc: PageContext, defn: Definition, form: dict[
     found = web_import.progress(pc.s, import_id)
     usable = (found.state == web_import.RUNNING and not found.writing
               and web_import.may_finish(pc.s, import_id, pc.ctx.actor,
-                                        pc.viewer.role == "admin", pc.viewer.sees_org))
+                                        visibility.administers(pc.viewer.role),
+                                        pc.viewer.sees_org))
     return render(request, pc, "import_done.html", status=409, definition=defn,
                   title=defn.name(pc.t.language), written=written, total=total,
                   import_id=import_id, import_sig=staged.sign(pc, defn.key, import_id),

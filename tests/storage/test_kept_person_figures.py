@@ -329,11 +329,10 @@ def test_what_her_figures_read():
     when his escalations reach further down than the `near` scopes are moved for."""
     from workflow.storage import versions
 
-    assert versions.mine_scopes(7, "officer", 3) == (
+    assert versions.mine_scopes(7, 3) == (
         "*", "organisations", "user:7", "unassigned:3")
-    assert versions.bell_scopes(7, "officer", 3, "/1/3/") == versions.mine_scopes(
-        7, "officer", 3)
-    assert versions.mine_scopes(8, "manager", 1) == ("*", "organisations", "user:8")
+    assert versions.bell_scopes(7, "officer", 3, "/1/3/") == versions.mine_scopes(7, 3)
+    assert versions.mine_scopes(8, None) == ("*", "organisations", "user:8")
     for levels, escalations in ((0, "near:/1/"), (1, "near:/1/"), (2, "/1/")):
-        assert versions.bell_scopes(8, "manager", 1, "/1/", levels) == (
+        assert versions.bell_scopes(8, "manager", None, "/1/", levels) == (
             "*", "organisations", "user:8", escalations)

@@ -31,6 +31,37 @@ class Viewer:
     def login(self) -> str:
         return self.user.login
 
+    # what the pages and their templates show or offer her, as services/visibility.py says
+    @property
+    def own_only(self) -> bool:
+        """Her lists are her organisation's alone (an officer's): `visibility.own_only`."""
+        return visibility.own_only(self.role)
+
+    @property
+    def sees_below(self) -> bool:
+        """Her lists reach the subtree of her organisation: `visibility.sees_below`."""
+        return visibility.sees_below(self.role)
+
+    @property
+    def records(self) -> bool:
+        """She records (opens cases, records events, imports, searches by person)."""
+        return visibility.records(self.role)
+
+    @property
+    def administers(self) -> bool:
+        """She administers her subtree (its accounts, settings, others' imports)."""
+        return visibility.administers(self.role)
+
+    @property
+    def shares_views(self) -> bool:
+        """She shares a saved view with her subtree."""
+        return visibility.shares_views(self.role)
+
+    @property
+    def hands_over(self) -> bool:
+        """She is offered the bulk hand-over (each case then asks `handover_refusal`)."""
+        return visibility.hands_over(self.role)
+
     def sees_path(self, path: str) -> bool:
         """Whether what lies at `path` is in the viewer's reach (services/visibility.py)."""
         return visibility.reaches(self.role, self.org.path, path)
@@ -80,9 +111,8 @@ def visible_programme(s: Session, viewer: Viewer, ident: int | str) -> Programme
 
 def records_programme(viewer: Viewer, prog: Programme) -> bool:
     """Who records a programme's upload dates: as for its cases, the officers of its subject
-    organisation, and admins."""
-    return (viewer.role == "officer" and prog.subject_id == viewer.org.id) \
-        or viewer.role == "admin"
+    organisation, and admins (services/visibility.py `records_for`)."""
+    return visibility.records_for(viewer.user, prog.subject_id)
 
 
 def require_programme_recorder(viewer: Viewer, prog: Programme) -> None:
@@ -100,5 +130,5 @@ def require_recorder(viewer: Viewer, analysis: Case) -> None:
 
 
 def require_admin(viewer: Viewer) -> None:
-    if viewer.role != "admin":
+    if not visibility.administers(viewer.role):
         raise hidden("page", "admin")

@@ -24,6 +24,7 @@ from workflow import services as svc
 from workflow.core.errors import NotFound
 from workflow.i18n import Translator, date_text
 from workflow.reminders.outbound import outbound_case
+from workflow.services import visibility
 from workflow.services.views import OverdueRow, StageRow
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def answer(s: Session, ctx: svc.Context, user: User, text: str, base_url: str = 
 
 
 def _overdue(s: Session, ctx: svc.Context, viewer) -> list[OverdueRow]:
-    if viewer.role == "officer":
+    if visibility.own_only(viewer.role):  # her own work; a manager's, his subtree's
         return svc.my_work(s, ctx, viewer.user.id, unassigned_of(viewer), DUE_WITHIN,
                            0).overdue
     rows = svc.overdue(s, ctx, viewer.org.code)
@@ -61,7 +62,7 @@ def _overdue(s: Session, ctx: svc.Context, viewer) -> list[OverdueRow]:
 
 
 def _due(s: Session, ctx: svc.Context, viewer) -> list[StageRow]:
-    if viewer.role == "officer":
+    if visibility.own_only(viewer.role):
         return svc.my_work(s, ctx, viewer.user.id, unassigned_of(viewer), DUE_WITHIN, 0).due
     rows = svc.due_within(s, ctx, viewer.org.code, DUE_WITHIN)
     return sorted(rows, key=lambda r: (r.due, r.case, r.stage_id))

@@ -46,11 +46,11 @@ def opens_here(defn: Definition, role: str, kind: str | None) -> bool:
     service refuses a kind it does not apply to), an officer one that applies to her
     organisation's kind (`[process] applies_to`; a recurring obligation: enabled and applying
     to it), a manager none (she does not record)."""
-    if role not in ("officer", "admin"):
+    if not visibility.records(role):
         return False
     if defn.recurrence is not None and not defn.recurrence.enabled:
         return False
-    if role == "admin":
+    if not visibility.own_only(role):  # an admin: any organisation she sees
         return True
     return applies_to(defn, kind)
 

@@ -251,7 +251,7 @@ def read_versions(s: Session, viewer: Viewer, more: Sequence[str] = ()) -> None:
     of one for the lists and one for the menu (then kept for the transaction:
     `svc.scoped_versions`); with `more`, those scopes too (a page composed of parts: theirs)."""
     svc.scoped_versions(s, (viewer.org.path, *svc.bell_scopes(
-        viewer.user.id, viewer.role, viewer.org.id, viewer.org.path),
+        viewer.user.id, viewer.role, unassigned_of(viewer), viewer.org.path),
         *svc.views_scopes(viewer.user.id), *more))
 
 
@@ -388,7 +388,7 @@ def case_page(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None,
     the replays of those a timer may have moved, and the count). The page itself is read each
     time."""
     scope = scope_org(s, viewer, org)
-    only = viewer.org.id if viewer.role == "officer" else None
+    only = visibility.only_org(viewer.user)
 
     def page(total: int | None = None, matches: svc.StateMatch | None = None,
              marks: svc.Marks | None = None) -> tuple[list[CaseRow], int]:
@@ -645,7 +645,7 @@ def org_choices(s: Session, viewer: Viewer) -> OrgChoices:
     """The organisations the viewer may filter by (her subtree; an officer her own), as light
     rows with code, names and path (a national subtree has thousands); cached until an
     organisation is added."""
-    key = (svc.orgs_version(s), viewer.org.id, viewer.role == "officer")
+    key = (svc.orgs_version(s), viewer.org.id, visibility.own_only(viewer.role))
     bind = s.get_bind()
     with _ORG_CHOICES_LOCK:
         cache = _ORG_CHOICES.get(bind)
@@ -774,13 +774,13 @@ def menu_counts(s: Session, ctx: svc.Context, viewer: Viewer,
             "mine": kept(s, ctx, ("menu.mine", viewer.user.id, unassigned, code, path),
                          lambda: svc.count_my_overdue(s, ctx, viewer.user.id, unassigned, code,
                                                       path), own,
-                         scopes=svc.mine_scopes(viewer.user.id, viewer.role, viewer.org.id))}
+                         scopes=svc.mine_scopes(viewer.user.id, unassigned_of(viewer)))}
 
 
 def unassigned_of(viewer: Viewer) -> int | None:
     """An officer answers too for the cases of her organisation that nobody is responsible
-    for; managers and admins only for their own."""
-    return viewer.org.id if viewer.role == "officer" else None
+    for; managers and admins only for their own (services/visibility.py, "mine")."""
+    return visibility.unassigned_of(viewer.user)
 
 
 ASSIGNEE_SUGGEST = 20  # people the hand-over field suggests for what she typed
@@ -793,12 +793,12 @@ def assignee_scope(s: Session, viewer: Viewer, org: str | None) -> tuple[Any, in
     only to an officer of its own organisation (the service refuses any other, all or
     nothing)."""
     scope = viewer.org
-    if org and viewer.role != "officer":
+    if org and visibility.sees_below(viewer.role):
         try:
             scope = visible_org(s, viewer, org)
         except MerzimError:  # a hidden or unknown filter: the list itself refuses it
             scope = viewer.org
-    return scope, (viewer.org.id if viewer.role == "officer" else None)
+    return scope, visibility.only_org(viewer.user)
 
 
 def assignees_named(s: Session, viewer: Viewer, org: str | None, typed: str

@@ -21,6 +21,7 @@ from workflow.imports.headers import Header, ignored_note, names, read_header
 from workflow.imports.proposals import login_for
 from workflow.reminders.planner import enqueue_new
 from workflow.services import transactions as tx
+from workflow.services import visibility
 from workflow.services.accounts import digest
 from workflow.services.context import Context
 from workflow.services.file_rows import Problem, cell_checker
@@ -387,7 +388,7 @@ def _batch(s: Session, ctx: Context, part: list[tuple[int, dict[str, Any]]],
     hand_to_officers(s, ctx, {u.organisation_id for u in (
         *(a[0] for a in added), *(existing[v["login"]] for _n, v in part
                                   if v["login"] in existing))
-        if u.role == "officer" and u.active})
+        if visibility.unassigned_of(u) is not None and u.active})
 
 
 def _new_user(ctx: Context, values: dict[str, Any]) -> User:

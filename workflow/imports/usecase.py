@@ -200,7 +200,7 @@ def read(s: Session, ctx: Context, who: Importer, defn: Definition,
     present = set(named.found.values())
     mapped.update({import_cells.EVERY + k: v for k, v in import_cells.every_of(chosen).items()
                    if k not in present and v})
-    required = ("subject",) if who.role != "officer" else ()
+    required = ("subject",) if not visibility.own_only(who.role) else ()
     rows, refused = import_cells.read_cells(s, defn, rows, language, required, chosen)
     rows = _own(who, rows)
     bad = {r.row for r in refused}
@@ -214,7 +214,7 @@ def read(s: Session, ctx: Context, who: Importer, defn: Definition,
 def _own(who: Importer, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """An officer's rows: an empty subject is her organisation, an empty responsible officer
     she herself (as the open-a-case form opens a case)."""
-    if who.role != "officer":
+    if not visibility.own_only(who.role):
         return rows
     code, login = who.org_code or "", who.login or ""
     for row in rows:

@@ -25,7 +25,6 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    and_,
     bindparam,
     cast,
     delete,
@@ -33,7 +32,6 @@ from sqlalchemy import (
     literal,
     literal_column,
     null,
-    or_,
     union_all,
 )
 from sqlalchemy import case as sa_case
@@ -47,7 +45,7 @@ from workflow.core.joining import among_confirming
 from workflow.core.names import name_in
 from workflow.notices import rules
 from workflow.notices.rules import Item
-from workflow.services import joining, scopes
+from workflow.services import joining, scopes, visibility
 from workflow.services.context import Context
 from workflow.services.lookup import get_case
 from workflow.services.unanswered import UNANSWERED
@@ -78,12 +76,10 @@ def own(actor: str, login: str) -> bool:
 
 
 def mine(user: User) -> Any:
-    """The cases a person answers for (those her reminders are about)."""
-    clause = col(Case.responsible_id) == user.id
-    if user.role == "officer":
-        clause = or_(clause, and_(col(Case.responsible_id).is_(None),
-                                  col(Case.subject_id) == user.organisation_id))
-    return clause
+    """The cases a person answers for (those her reminders are about: services/visibility.py
+    `mine_condition`)."""
+    return visibility.mine_condition(col(Case.responsible_id), col(Case.subject_id), user.id,
+                                     visibility.unassigned_of(user))
 
 
 def preference(s: Session, user: User) -> ReminderPreference:
@@ -132,17 +128,18 @@ def _depth(path: Any) -> Any:
     return func.length(path) - func.length(func.replace(path, "/", ""))
 
 
-def _build(role: str, bounded: bool) -> Any:
-    """The statement for a person of `role` ("officer", "manager", "manager:parts" or
-    another); `bounded`: the stages' part stops at a horizon (the values of its parameters:
-    `_statement`). "manager:parts": a manager whose escalations reach his organisation and
+def _build(kind: str, bounded: bool) -> Any:
+    """The statement for a person of `kind`: "unassigned" (one who answers too for her
+    organisation's cases nobody answers for: services/visibility.py `unassigned_of`),
+    "escalations" (a manager's), "escalations:parts" or "own" (any other); `bounded`: the
+    stages' part stops at a horizon (the values of its parameters: `_statement`).
+    "escalations:parts": a manager whose escalations reach his organisation and
     its direct subordinates at most, read of the organisations at the paths `stale` alone
     (those whose kept escalations a write moved: `_near_rows`)."""
     user_id: Any = bindparam("user_id")
-    answers = col(Case.responsible_id) == user_id
-    if role == "officer":  # as `mine`
-        answers = or_(answers, and_(col(Case.responsible_id).is_(None),
-                                    col(Case.subject_id) == bindparam("org_id")))
+    answers = visibility.mine_condition(  # as `mine`
+        col(Case.responsible_id), col(Case.subject_id), user_id,
+        bindparam("org_id") if kind == "unassigned" else None)
     since: Any = bindparam("since")
     stages = (_part(_STAGE, case_id=col(Stage.case_id), key=col(Stage.key),
                     day=col(Stage.due_date), row_id=col(Stage.subject_id),
@@ -193,12 +190,12 @@ def _build(role: str, bounded: bool) -> Any:
         .join(CaseComment, col(CaseComment.id) == CommentMention.comment_id)
         .where(CommentMention.user_id == user_id, col(CommentMention.created_at) >= since)
         .order_by(col(CommentMention.id).desc()).limit(rules.MAX_ITEMS)]
-    if role == "manager:parts":
+    if kind == "escalations:parts":
         # his escalations of the organisations named (his own and his direct subordinates':
         # each found by the (path, status, due date) index)
         parts.append(_escalated_part(
             col(Stage.subject_path).in_(bindparam("stale", expanding=True)), NEAR_ROWS))
-    if role == "manager":
+    if kind == "escalations":
         # his escalations, as his digest has them (`_read` asks escalated_to of each): the
         # overdue stages of the organisations of his subtree at most `levels` below him (a
         # few: each found by the (path, status, due date) index)
@@ -245,17 +242,18 @@ def _statement(ctx: Context, user: User, before: tuple[int, ...],
     her read marks, which "mark all read" prunes to the items listed); `stale`: a manager's
     escalations read of the organisations at these paths alone (`_near_rows`)."""
     horizon = _horizon(ctx, before)
-    role = ("manager" if stale is None else "manager:parts") if org is not None \
-        else "officer" if user.role == "officer" else "other"
-    key = (role, horizon is not None)
+    unassigned = visibility.unassigned_of(user)
+    kind = ("escalations" if stale is None else "escalations:parts") if org is not None \
+        else "unassigned" if unassigned is not None else "own"
+    key = (kind, horizon is not None)
     stmt = _STATEMENTS.get(key)
     if stmt is None:  # (two threads at worst build the same statement twice)
         stmt = _STATEMENTS[key] = _build(*key)
     params: dict[str, Any] = {
         "user_id": user.id, "login_json": json.dumps(user.login),
         "since": (ctx.today - timedelta(days=rules.RECENT_DAYS)).isoformat()}
-    if role == "officer":
-        params["org_id"] = user.organisation_id
+    if kind == "unassigned":
+        params["org_id"] = unassigned
     if horizon is not None:
         params["horizon"] = horizon
     if org is not None and stale is not None:

@@ -25,6 +25,7 @@ from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound
 from workflow.notices import rules, service
 from workflow.services import transactions as tx
+from workflow.services import visibility
 from workflow.services.users import display_names
 
 router = APIRouter(include_in_schema=False)
@@ -242,8 +243,8 @@ class MenuPart:
 
     def counts(self, request: Request, pc: PageContext) -> dict[str, int]:
         user, before, policy = pc.viewer.user, org_before(request), org_policy(request)
-        scopes = svc.bell_scopes(user.id, pc.viewer.role, pc.viewer.org.id, pc.viewer.org.path,
-                                 policy.escalate_levels)
+        scopes = svc.bell_scopes(user.id, pc.viewer.role, visibility.unassigned_of(user),
+                                 pc.viewer.org.path, policy.escalate_levels)
         return {"unread": views.kept(
             pc.s, pc.ctx, ("bell", user.id, user.organisation_id, user.role, before, policy),
             lambda: service.unread_count(pc.s, pc.ctx, user, before, policy),

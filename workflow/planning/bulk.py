@@ -54,6 +54,7 @@ from workflow.planning.service import (
     planned_definition,
     programme_stages,
 )
+from workflow.services import visibility
 from workflow.services.bulk import (
     CASE_COLUMNS,
     STAGE_COLUMNS,
@@ -211,7 +212,8 @@ def _read_facts(s: Session, ctx: Context, rows: list[AnalysisRow], analyses: boo
     check_external = bool(_planning(ctx).get("external_gap"))
     for part in chunks(subject_ids):
         for user in s.exec(select(User.id, User.login, User.organisation_id)
-                           .where(col(User.organisation_id).in_(part), User.role == "officer",
+                           .where(col(User.organisation_id).in_(part),
+                                  visibility.answerer_condition(col(User.role)),
                                   User.active).order_by(col(User.id))):
             officers.setdefault(user.organisation_id, user)
         if check_external:

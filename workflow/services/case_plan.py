@@ -251,7 +251,7 @@ def assign_responsible(s: Session, ctx: Context, case_id: int | str, login: str,
         raise RuleViolation(f"{subject.code} has no active officer",
                             key="rule.responsible_none", subject=subject.code)
     user = get_user(s, login)
-    if user.organisation_id != subject.id or user.role != "officer":
+    if not visibility.answers_here(user, subject.id):
         raise RuleViolation("responsible officer of another organisation",
                             key="rule.responsible_elsewhere", login=user.login,
                             subject=subject.code)

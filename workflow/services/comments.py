@@ -151,7 +151,7 @@ def assignees(s: Session, case: Case) -> list[tuple[str, str]]:
     """(login, name) of each user the case may be handed to (`assign_responsible`): the
     active officers of its organisation, by name."""
     rows = s.exec(select(col(User.login), col(User.full_name)).where(
-        User.organisation_id == case.subject_id, User.role == "officer",
+        User.organisation_id == case.subject_id, visibility.answerer_condition(col(User.role)),
         col(User.active)))
     return sorted(((login, name) for login, name in rows),
                   key=lambda p: (p[1].casefold(), p[0]))

@@ -22,7 +22,7 @@ from workflow.services.organisations import local_name
 from workflow.services.scopes import scoped_versions as scoped_versions
 from workflow.services.scopes import versions_read
 from workflow.services.views import DoneRow, MyWork, OverdueRow, StageRow
-from workflow.services.visibility import only_condition
+from workflow.services.visibility import mine_condition, only_condition
 from workflow.storage import audit, kept, versions
 from workflow.storage.models import (
     DONE_LATE,
@@ -472,11 +472,9 @@ def open_stages(s: Session, ctx: Context, org_code: str | None = None) -> list[S
 
 def _answered_by(user_id: int, unassigned_of: int | None) -> Any:
     """The cases a person answers for: those she is responsible for, and (`unassigned_of`: an
-    officer's organisation) the cases of her organisation nobody is responsible for."""
-    mine = col(Case.responsible_id) == user_id
-    if unassigned_of is not None:
-        mine = mine | (col(Case.responsible_id).is_(None) & (Case.subject_id == unassigned_of))
-    return mine
+    officer's organisation) the cases of her organisation nobody is responsible for
+    (services/visibility.py `mine_condition`)."""
+    return mine_condition(col(Case.responsible_id), col(Case.subject_id), user_id, unassigned_of)
 
 
 def my_work(s: Session, ctx: Context, user_id: int, unassigned_of: int | None = None,

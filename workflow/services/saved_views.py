@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from sqlmodel import Session
 
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
+from workflow.services import visibility
 from workflow.services.context import Context
 from workflow.storage import audit
 from workflow.storage.models import Organisation, SavedView, User
@@ -34,7 +35,6 @@ MAX_VIEWS = 50  # views one user keeps
 LISTS = ("/overdue", "/due", "/cases")  # the lists a view may keep, besides a register's page
 REGISTER = re.compile(r"/registers/([a-z0-9][a-z0-9_\-]{0,99})")
 LEFT_OUT = frozenset(("page", "as_of", "clear", "lang", "csrf"))  # not a list's filters
-SHARERS = ("manager", "admin")  # who may share a view with his subtree
 SAVED, RENAMED, SHARED, DELETED = "view.save", "view.rename", "view.share", "view.delete"
 
 
@@ -101,7 +101,7 @@ def names_a_person(ctx: Context, path: str, query: str) -> bool:
 
 
 def _shareable(ctx: Context, user: User, path: str, query: str) -> None:
-    if user.role not in SHARERS:
+    if not visibility.shares_views(user.role):
         raise RuleViolation("an officer shares no view", key="views.error_share",
                             role=user.role)
     if names_a_person(ctx, path, query):
@@ -225,5 +225,5 @@ def views_of(s: Session, user: User) -> list[Kept]:
     if org is None or not user.active:
         return mine
     return mine + [Kept(v.id, v.name, v.path, v.query, True, False, o.login,
-                        o.full_name) for v, o in q.shared_with(s, user.id,
-                                                                _above(org.path))]
+                        o.full_name) for v, o in q.shared_with(
+                            s, user.id, _above(org.path), visibility.SHARERS)]

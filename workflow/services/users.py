@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from workflow.core import limits
 from workflow.core.errors import RuleViolation, UsageError
+from workflow.services import visibility
 from workflow.services.accounts import revoke_all
 from workflow.services.context import Context
 from workflow.services.lookup import get_org, get_user
@@ -42,7 +43,7 @@ def add_user(s: Session, ctx: Context, login: str, full_name: str, role: str, or
 def arrived(s: Session, ctx: Context, user: User) -> None:
     """An officer (added, invited, made one, moved or reactivated) is handed her
     organisation's cases nobody answers for (services/unanswered.py)."""
-    if user.role == "officer" and user.active:
+    if visibility.unassigned_of(user) is not None and user.active:
         from workflow.services.unanswered import hand_to_officers
 
         hand_to_officers(s, ctx, [user.organisation_id])

@@ -12,6 +12,16 @@ actions, notices and the Telegram bot -- and none writes the rule again.
   `person_visibility` is "responsible" (a whistleblower's case), only its responsible officer
   (`may_see_person`). A case about no one has no person to hide. The files and the comments of
   a person's case are as private as its person.
+* A **reader's lists** (every list, count, feed, bot reply and choice of organisations) are
+  scoped here, never by the caller: an officer's to her own organisation (`own_only`,
+  `only_org`), a manager's and an administrator's to the subtree of hers (`sees_below`). What
+  she answers for ("mine", `unassigned_of`, `mine_condition`): the cases she is responsible
+  for, and an officer besides her organisation's cases nobody answers for.
+* **Who records** (opens a case, records an event, imports, searches by person): officers and
+  administrators (`records`); an officer for her own organisation, an administrator for any
+  she sees (`records_for`, `records_on`); the officer who opens a case answers for it
+  (`answers_for_opened`); administrators alone administer (`administers`: the accounts, the
+  settings, the imports others began).
 * A **sheet of done work** (B-25, `records_done_work`): an officer records the work done
   before joining on the year so far of her organisation and of those under it (her back-fill
   opens theirs with hers); any other import, her organisation's cases only.
@@ -27,6 +37,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session
 
 from workflow.core.errors import RuleViolation
@@ -60,19 +71,58 @@ class Parties(Protocol):
     def responsible_id(self) -> int | None: ...
 
 
-# -- the case -----------------------------------------------------------------------------------
+OFFICER, MANAGER, ADMIN = "officer", "manager", "admin"  # storage/models.py ROLES
+
+
+# -- the case and the reader's lists -------------------------------------------------------------
+
+
+def own_only(role: str | None) -> bool:
+    """Whether an account of `role` sees and acts on her own organisation alone (an officer),
+    rather than the subtree of hers (a manager, an administrator; None: the command line's
+    operator, who sees everything)."""
+    return role == OFFICER
+
+
+def sees_below(role: str | None) -> bool:
+    """Whether the lists of an account of `role` reach the organisations under hers (a
+    subtree's scorecards, the organisations she may filter by): `own_only`'s opposite."""
+    return not own_only(role)
 
 
 def reaches(role: str, own_path: str, path: str) -> bool:
     """Whether an account of `role` at the organisation `own_path` sees what lies at `path`:
     officers their own organisation, managers and administrators its whole subtree."""
-    return path == own_path if role == "officer" else path.startswith(own_path)
+    return path == own_path if own_only(role) else path.startswith(own_path)
 
 
 def only_path(role: str, own_path: str) -> str | None:
     """The one organisation path a list of this account is limited to (an officer's), None
     for a manager's or an administrator's (her subtree: `reach_condition`)."""
-    return own_path if role == "officer" else None
+    return own_path if own_only(role) else None
+
+
+def only_org(user: Account) -> int | None:
+    """The one organisation (its id) the lists of `user` are limited to (an officer's own),
+    None for a manager's or an administrator's (her subtree)."""
+    return user.organisation_id if own_only(user.role) else None
+
+
+def unassigned_of(user: Account) -> int | None:
+    """"Mine": the organisation whose cases nobody answers for `user` answers for too (an
+    officer's own), None for a manager or an administrator (her own cases alone)."""
+    return user.organisation_id if own_only(user.role) else None
+
+
+def mine_condition(responsible_column: Any, subject_column: Any, user_id: Any,
+                   unassigned: Any | None) -> Any:
+    """The SQL condition of "mine" on a case's responsible and subject columns: the cases
+    `user_id` is responsible for and, with `unassigned` (`unassigned_of`, or a bound
+    parameter of it), that organisation's cases nobody is responsible for."""
+    clause = responsible_column == user_id
+    if unassigned is not None:
+        clause = or_(clause, and_(responsible_column.is_(None), subject_column == unassigned))
+    return clause
 
 
 def only_condition(path_column: Any, path: str) -> Any:
@@ -181,10 +231,10 @@ def may_see_person(user: Account, case: Parties, parties: Any) -> bool:
         parties = parties.parties.person_visibility
     if not user.active:
         return False
-    officer_here = user.role == "officer" and case.subject_id == user.organisation_id
+    officer_here = answers_here(user, case.subject_id)
     if parties == PROTECTED:
         return officer_here and case.responsible_id == user.id
-    return user.role == "admin" or officer_here
+    return administers(user.role) or officer_here
 
 
 def person_rule(user: Account | None):
@@ -198,10 +248,64 @@ def person_rule(user: Account | None):
 # -- recording and the hand-over ----------------------------------------------------------------
 
 
+def administers(role: str | None) -> bool:
+    """Whether an account of `role` administers her subtree: its accounts and settings, the
+    imports others began, the hand-over of a protected case whose officer left, every
+    person of the cases she sees."""
+    return role == ADMIN
+
+
+SHARERS = (MANAGER, ADMIN)  # the roles of those who share a view with the subtree of theirs
+
+
+def shares_views(role: str | None) -> bool:
+    """Whether an account of `role` shares a saved view with the subtree of her organisation
+    (a manager, an administrator: `SHARERS`, whose shared views the readers below see); an
+    officer keeps hers."""
+    return role in SHARERS
+
+
+def hands_over(role: str | None) -> bool:
+    """Whether an account of `role` is offered to hand cases over at all (every account is:
+    the bulk bar's hand-over; each case then asks `handover_refusal`)."""
+    return role in (OFFICER, MANAGER, ADMIN)
+
+
+def records(role: str | None) -> bool:
+    """Who records at all (opens a case, records an event, imports a file, searches the cases
+    by their person): officers and administrators; a manager looks on. None: not an account."""
+    return role in (OFFICER, ADMIN)
+
+
+def answers_here(user: Account, organisation_id: int | None) -> bool:
+    """Whether `user` is an officer of the organisation `organisation_id`: one who may answer
+    for (be responsible for) its cases and records on them."""
+    return user.role == OFFICER and user.organisation_id == organisation_id
+
+
+def answerer_condition(role_column: Any) -> Any:
+    """The SQL condition of `answers_here` on the accounts' role column: those who may answer
+    for an organisation's cases (its officers; the caller names the organisations and asks
+    for active accounts)."""
+    return role_column == OFFICER
+
+
+def answers_for_opened(user: Account) -> bool:
+    """Whether the account who opens a case answers for it unless another is named: an
+    officer (her own organisation's case); an administrator names none."""
+    return own_only(user.role)
+
+
+def records_for(user: Account, organisation_id: int | None) -> bool:
+    """Who opens a case or records for the organisation `organisation_id` (one she sees):
+    its officers, and administrators."""
+    return administers(user.role) or answers_here(user, organisation_id)
+
+
 def imports_registers(role: str | None) -> bool:
     """Who imports a register's file (opens its cases, or records a sheet of done work):
     officers and administrators; None, the command line's operator."""
-    return role is None or role in ("officer", "admin")
+    return role is None or records(role)
 
 
 def records_done_work(role: str, own_path: str, path: str) -> bool:
@@ -214,15 +318,14 @@ def records_done_work(role: str, own_path: str, path: str) -> bool:
 
 def records_on(user: Account, case: Parties) -> bool:
     """Who records events on a case: the officers of its organisation, and administrators."""
-    return user.role == "admin" or (user.role == "officer"
-                                     and case.subject_id == user.organisation_id)
+    return records_for(user, case.subject_id)
 
 
 def _left(responsible: Account | None, case: Parties) -> bool:
     """Whether the case's responsible officer has left it: none, deactivated, or no longer an
     officer of its organisation."""
-    return responsible is None or not responsible.active or responsible.role != "officer" \
-        or responsible.organisation_id != case.subject_id
+    return responsible is None or not responsible.active \
+        or not answers_here(responsible, case.subject_id)
 
 
 def handover_refusal(user: Account, case: Parties, definition: Any,
@@ -236,12 +339,11 @@ def handover_refusal(user: Account, case: Parties, definition: Any,
                 return None
             return RuleViolation("only the responsible officer hands over a protected case",
                                  key="handover.protected_responsible")
-        if user.role == "admin":
+        if administers(user.role):
             return None
         return RuleViolation("only an administrator hands over a protected case whose "
                              "responsible officer left", key="handover.protected_left")
-    if user.role in ("manager", "admin") or (user.role == "officer"
-                                             and case.subject_id == user.organisation_id):
+    if sees_below(user.role) or answers_here(user, case.subject_id):
         return None
     return RuleViolation("not allowed to hand over", key="comments.error_assign",
                          role=user.role)

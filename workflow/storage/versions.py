@@ -326,15 +326,16 @@ def _before_commit(s: Session) -> None:
                                          for sc in sorted(pending[1])])
 
 
-def mine_scopes(user_id: int, role: str, org_id: int | None) -> tuple[str, ...]:
+def mine_scopes(user_id: int, unassigned: int | None) -> tuple[str, ...]:
     """What the menu's "mine" reads (services/lists.py `count_my_overdue`): the cases she
-    answers for (her own scope; an officer's, besides, her organisation's cases nobody answers
-    for), today's stages before joining (the organisations'), and every list's."""
+    answers for (her own scope; with `unassigned`, services/visibility.py `unassigned_of`, the
+    cases of that organisation nobody answers for), today's stages before joining (the
+    organisations'), and every list's."""
     own = (EVERYTHING, ORGANISATIONS, user_scope(user_id))
-    return (*own, unassigned_scope(org_id)) if role == "officer" and org_id is not None else own
+    return (*own, unassigned_scope(unassigned)) if unassigned is not None else own
 
 
-def bell_scopes(user_id: int, role: str, org_id: int | None, org_path: str,
+def bell_scopes(user_id: int, role: str, unassigned: int | None, org_path: str,
                 levels: int = NEAR) -> tuple[str, ...]:
     """What a person's bell reads (notices/service.py `centre`): what "mine" reads -- her
     cases' stages, records and withdrawals; her read marks, mutes, snoozes and preferences;
@@ -342,7 +343,7 @@ def bell_scopes(user_id: int, role: str, org_id: int | None, org_path: str,
     manager's escalations, the stages of his organisation and of those `levels` below it: the
     `near` scope of his organisation, or his subtree's when `levels` reaches further than
     `NEAR`."""
-    own = mine_scopes(user_id, role, org_id)
+    own = mine_scopes(user_id, unassigned)
     if role != "manager":
         return own
     return (*own, near_scope(org_path) if 0 <= levels <= NEAR else org_path)

@@ -3,6 +3,8 @@ the managers above her, one by its name."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel import Session, col, func, select
 
 from workflow.storage.models import Organisation, SavedView, User
@@ -21,16 +23,18 @@ def named(s: Session, user_id: int, name: str) -> SavedView | None:
         func.lower(col(SavedView.name)) == name.lower())).first()
 
 
-def shared_with(s: Session, user_id: int, org_paths: list[str]) -> list[tuple[SavedView, User]]:
-    """The views shared by the active managers and administrators of these organisations (the
-    reader's and those above it) other than the reader, with their owner, by owner and name."""
+def shared_with(s: Session, user_id: int, org_paths: list[str], sharers: Sequence[str]
+                ) -> list[tuple[SavedView, User]]:
+    """The views shared by the active accounts of the roles `sharers` (those who share:
+    services/visibility.py `SHARERS`) of these organisations (the reader's and those above
+    it) other than the reader, with their owner, by owner and name."""
     if not org_paths:
         return []
     rows = s.exec(select(SavedView, User)
                   .join(User, col(User.id) == SavedView.user_id)
                   .join(Organisation, col(Organisation.id) == User.organisation_id)
                   .where(col(SavedView.shared), col(User.active), User.id != user_id,
-                         col(User.role).in_(("manager", "admin")),
+                         col(User.role).in_(tuple(sharers)),
                          col(Organisation.path).in_(org_paths))
                   .order_by(col(User.full_name), func.lower(col(SavedView.name)),
                             col(SavedView.id)))
