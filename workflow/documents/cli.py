@@ -181,9 +181,10 @@ def _known(name: str, lang: str) -> None:
     from workflow.documents.texts import template_names
     from workflow.i18n import LANGUAGES
 
-    if name not in template_names():
+    known = template_names(context().registry.all())  # an operator's papers' too
+    if name not in known:
         raise UsageError(f"unknown template {name!r}", key="document.unknown_template",
-                         template=name, known=", ".join(template_names()))
+                         template=name, known=", ".join(known))
     if lang not in LANGUAGES:
         raise UsageError(f"unknown language {lang!r}", key="draft.bad_language", value=lang)
 

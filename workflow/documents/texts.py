@@ -402,7 +402,7 @@ def _snippet(exc: Exception) -> str:
     return message
 
 
-def check_folder(folder: Path | None) -> tuple[Path, ...]:
+def check_folder(folder: Path | None, names: tuple[str, ...] = ()) -> tuple[Path, ...]:
     """Every template in the operator's folder checked as drafting and `check-template` check
     it, when merzim starts serving: a broken one stops the start, refused naming its tag, its
     file and its language (never found first by an officer drafting). Returns the DOCX files
@@ -412,7 +412,7 @@ def check_folder(folder: Path | None) -> tuple[Path, ...]:
 
     if folder is None or not folder.is_dir():
         return ()
-    names, ignored = set(template_names()), []
+    names, ignored = set(names or template_names()), []
     for path in sorted(folder.rglob(f"*{SUFFIX}")):
         parts = path.relative_to(folder).parts  # LANG/NAME.docx or ORG/LANG/NAME.docx
         language = parts[-2] if len(parts) in (2, 3) else ""
@@ -512,7 +512,14 @@ def check_installation(settings) -> tuple[str, ...]:
     """The documents' check at the start of serving (workflow/core/feature.py `check`): the
     operator's templates folder, every template in it; what it holds that no document is
     drafted from, as lines for the log."""
+    from workflow.definitions import load_registry
+
     folder = settings.of(DocumentsSettings).templates
+    if folder is None:
+        return ()
+    # the papers an operator's definitions declare are drafted from her folder too
+    names = template_names(load_registry(settings.process_dirs, settings.interpretations,
+                                         settings.obligations, lazy=True).all())
     return tuple(f"{shown(p, folder)}: no document is drafted from this file (a template is "
                  f"LANG/NAME.docx or ORG_CODE/LANG/NAME.docx, NAME one of "
-                 f"{', '.join(template_names())})" for p in check_folder(folder))
+                 f"{', '.join(names)})" for p in check_folder(folder, names))
