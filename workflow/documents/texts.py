@@ -412,11 +412,11 @@ def check_folder(folder: Path | None, names: tuple[str, ...] = ()) -> tuple[Path
 
     if folder is None or not folder.is_dir():
         return ()
-    names, ignored = set(names or template_names()), []
+    known, ignored = set(names or template_names()), []
     for path in sorted(folder.rglob(f"*{SUFFIX}")):
         parts = path.relative_to(folder).parts  # LANG/NAME.docx or ORG/LANG/NAME.docx
         language = parts[-2] if len(parts) in (2, 3) else ""
-        if language not in LANGUAGES or path.stem not in names:
+        if language not in LANGUAGES or path.stem not in known:
             ignored.append(path)
             continue
         try:
