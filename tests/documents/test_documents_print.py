@@ -2,9 +2,8 @@
 plan and monitoring report, and the papers of a conflict of interest and a gift (the
 forwarding note, the recommendations, the decision, the hand-over act), drafted in kk and ru,
 printed to PDF by LibreOffice (Debian's libreoffice-writer-nogui; .ci/run installs it) and read
-back with pypdf: A4 pages, no empty
-page, each table's header row repeated on every page it runs over, the Kazakh and Russian
-letters as written, the page numbers printed.
+back with pypdf: A4 pages, no empty page, each table's header row repeated on every page it
+runs over, the Kazakh and Russian letters as written, the page numbers printed.
 
 The action plan is printed with enough measures to run over a page (the demo's own and forty
 more), so that the repeated header is seen."""
@@ -197,7 +196,7 @@ def test_a_table_row_is_never_split_across_pages(printed):
 
 
 @pytest.mark.slow
-def test_the_procedures_papers_print_on_one_page_in_their_language(printed):
+def test_the_procedures_papers_print_in_their_language(printed):
     titles = {"forwarding_note": ("ҚЫЗМЕТТІК ЖАЗБА", "СЛУЖЕБНАЯ ЗАПИСКА"),
               "recommendation": ("ҰСЫНЫМДАР", "РЕКОМЕНДАЦИИ"),
               "decision": ("ШЕШІМ", "РЕШЕНИЕ"),
@@ -205,7 +204,8 @@ def test_the_procedures_papers_print_on_one_page_in_their_language(printed):
     for paper, (kk, ru) in titles.items():
         for lang, title in (("kk", kk), ("ru", ru)):
             pdf = printed[f"{paper}-{lang}"]
-            assert len(pdf.pages) == 1, (paper, lang)
+            # the forwarding note, then the employee's notice on a page of its own
+            assert len(pdf.pages) == (2 if paper == "forwarding_note" else 1), (paper, lang)
             text = " ".join(_text(pdf).split())
             assert title in text, (paper, lang, text[:300])
             assert ("Гульмира Тохтарова" if paper != "hand_over_act"

@@ -1,5 +1,6 @@
 """The procedures' papers drafted from their cases (shared/domain/documents.md D-1 … D-10): the
-conflict of interest's forwarding note, the subdivision's recommendations and the leadership's
+conflict of interest's forwarding note with the employee's notice as its annex, the
+subdivision's recommendations and the leadership's
 decision, and the gift's hand-over act, as DOCX in kk and ru from the shipped templates, from
 the API and the command line; every date, deadline, name, position and number as the case's
 records and `merzim status --json` give them, a blank for what is not recorded; drafted only by
@@ -41,6 +42,7 @@ DONOR, DONOR_POSITION = "Lyazzat Mukhanova", "School principal"
 NOTIFIED = CALENDAR.add_working_days(TODAY, -12)
 FORWARDED = CALENDAR.add_working_days(NOTIFIED, 2)
 RECEIVED = TODAY - timedelta(days=3)
+NOTICE = {"kk": "МҮДДЕЛЕР ҚАҚТЫҒЫСЫ ТУРАЛЫ ХАБАРЛАМА", "ru": "УВЕДОМЛЕНИЕ О КОНФЛИКТЕ ИНТЕРЕСОВ"}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PAPERS = {"conflict_of_interest": ("forward", "recommendation", "measures"),
           "gift": ("hand_over",)}
@@ -110,6 +112,9 @@ def test_each_paper_in_kk_and_ru_carries_the_case_as_recorded(world, tmp_path):
             assert PERSON in text and POSITION in text, lang
             assert notified in text, lang
         assert _due(st, "forward", lang) in forward
+        # its annex, the employee's written notice: her name and position, the day received
+        notice = forward.split(NOTICE[lang], 1)[1]
+        assert f"{PERSON}, {POSITION}" in notice and notified in notice
         assert _due(st, "recommendation", lang) in forward  # projected from the forwarding
         # the recommendation: not recorded yet, its date and number are blanks, never today
         rec = got["recommendation"]

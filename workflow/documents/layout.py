@@ -691,6 +691,12 @@ LINE = "_" * 60
 PROCEDURES: dict[str, dict[str, Any]] = {
     "kk": {
         "memo": "ҚЫЗМЕТТІК ЖАЗБА",
+        "notice_title": "МҮДДЕЛЕР ҚАҚТЫҒЫСЫ ТУРАЛЫ ХАБАРЛАМА",
+        "notice_to": "Тікелей басшыға: ____________________",
+        "notice_text": "Мүдделер қақтығысының туындағаны (оның туындау мүмкіндігі) туралы "
+                       "хабарлаймын:",
+        "notice_received": "Хабарлама алынған күн: {{ dates.notified }}",
+        "notice_signed": "Жұмыскердің қолы:",
         "to_unit": "Сыбайлас жемқорлық тәуекелдерінің алдын алу жөніндегі құрылымдық бөлімшеге",
         "forward_subject": "Мүдделер қақтығысы туралы хабарламаны жіберу туралы",
         "forward_text": "Жұмыскердің ({{ person.name }}, {{ person.position }}) "
@@ -733,6 +739,12 @@ PROCEDURES: dict[str, dict[str, Any]] = {
     },
     "ru": {
         "memo": "СЛУЖЕБНАЯ ЗАПИСКА",
+        "notice_title": "УВЕДОМЛЕНИЕ О КОНФЛИКТЕ ИНТЕРЕСОВ",
+        "notice_to": "Непосредственному руководителю: ____________________",
+        "notice_text": "Сообщаю о возникшем конфликте интересов (возможности его "
+                       "возникновения):",
+        "notice_received": "Уведомление получено: {{ dates.notified }}",
+        "notice_signed": "Подпись работника:",
         "to_unit": "В структурное подразделение по предупреждению коррупционных рисков",
         "forward_subject": "О направлении уведомления о конфликте интересов",
         "forward_text": "Направляю на рассмотрение письменное уведомление работника "
@@ -776,6 +788,12 @@ PROCEDURES: dict[str, dict[str, Any]] = {
     },
     "en": {
         "memo": "MEMORANDUM",
+        "notice_title": "NOTICE OF A CONFLICT OF INTEREST",
+        "notice_to": "To the direct superior: ____________________",
+        "notice_text": "I notify a conflict of interest that has arisen (or the possibility of "
+                       "one):",
+        "notice_received": "Notice received: {{ dates.notified }}",
+        "notice_signed": "The employee's signature:",
         "to_unit": "To the structural subdivision for the prevention of corruption risks",
         "forward_subject": "Forwarding a notice of a conflict of interest",
         "forward_text": "I forward for consideration the written notice of a conflict of "
@@ -835,12 +853,24 @@ def _lines(doc, n: int = 3) -> None:
 
 
 def coi_forwarding_note(language: str):
+    """The head's memorandum forwarding the notice, and as its annex the employee's written
+    notice (002:L138): her name and position, the day it was received, lines for what she
+    notifies; forwarded and signed together, they confirm the forwarding."""
     doc, w = _paper(language, "memo")
     _para(doc, w["to_unit"], bold=True)
     _para(doc, w["forward_subject"], bold=True)
     for key in ("forward_text", "forward_due", "forward_next", "annex_notice"):
         _para(doc, w[key])
     _signer(doc, w)
+    doc.add_page_break()
+    _para(doc, w["notice_title"], bold=True, center=True, keep=True)
+    for key in ("notice_to", "employee", "notice_text"):
+        _para(doc, w[key])
+    _lines(doc, 6)
+    _para(doc, w["notice_received"])
+    doc.add_paragraph()
+    _para(doc, w["notice_signed"], bold=True)
+    _para(doc, "________________  {{ person.name }}")
     return doc
 
 
