@@ -143,6 +143,15 @@ def test_an_operators_procedure_drafts_its_own_paper_with_no_code(merzim_db, con
     assert checked.returncode == 0
     # and at the start of `merzim serve`: checked, not reported as a file nothing drafts from
     assert check_installation(load_settings(config, env={})) == ()
+    # a date her process has not is refused at drafting, naming the tag; nothing is drafted
+    d = docx.Document()
+    d.add_paragraph("{{ dates.refered }}")
+    d.save(str(tmp_path / "templates" / "ru" / "hearing_minutes.docx"))
+    wrong = tmp_path / "wrong.docx"
+    refused = merzim_db("document", "draft", case, "hearing", "--lang", "ru", "--out",
+                        str(wrong), today="2026-03-27", config=config)
+    assert refused.returncode == 2 and "refered" in refused.stderr, refused.stderr
+    assert not wrong.exists()
 
 
 @pytest.mark.parametrize(("table", "place"), [
