@@ -18,7 +18,7 @@ from workflow.cli.options import Json, Number, SignedBy, option, required
 from workflow.cli.rendering import warning_text
 
 service = lazy("workflow.documents.service")
-document_app = typer.Typer(help="The documents of an analysis, drafted as Word files.",
+document_app = typer.Typer(help="The documents and papers of a case, drafted as Word files.",
                            no_args_is_help=True)
 
 
