@@ -475,6 +475,13 @@ key = "plan"
 due = {{ anchor = "received", offset = 1, unit = "years" }}
 reminders = {{ before = [5] }}
 names = {_N}
+
+[papers.check_note]
+stage = "check"
+event = "forwarded"
+template = "check_note"
+prints = ["forwarded.receipt"]
+names = {_N}
 """
 
 # Keys only a feature reads (not the parser) that no shipped file uses, and why they exist.

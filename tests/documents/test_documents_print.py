@@ -1,8 +1,9 @@
 """The documents as they are signed: the demo's first analysis's order, analytic note, action
-plan and monitoring report, drafted in kk and ru, printed to PDF by LibreOffice (Debian's
-libreoffice-writer-nogui; .ci/run installs it) and read back with pypdf: A4 pages, no empty
-page, each table's header row repeated on every page it runs over, the Kazakh and Russian
-letters as written, the page numbers printed.
+plan and monitoring report, and the papers of a conflict of interest and a gift (the
+forwarding note, the recommendations, the decision, the hand-over act), drafted in kk and ru,
+printed to PDF by LibreOffice (Debian's libreoffice-writer-nogui; .ci/run installs it) and read
+back with pypdf: A4 pages, no empty page, each table's header row repeated on every page it
+runs over, the Kazakh and Russian letters as written, the page numbers printed.
 
 The action plan is printed with enough measures to run over a page (the demo's own and forty
 more), so that the repeated header is seen."""
@@ -20,6 +21,7 @@ from tests.support.features import module_of
 from tests.support.libreoffice import libreoffice, print_pdf
 from tests.support.web_helpers import CALENDAR, DEFINITION, TODAY, demo_database
 from workflow import services as svc
+from workflow.definitions import load_registry
 
 documents = module_of("documents", "service")
 A4 = (595, 842)  # points, portrait
@@ -64,6 +66,18 @@ def printed(tmp_path_factory) -> dict[str, PdfReader]:
             svc.record_event(s, ctx, case, "monitoring_report",
                              CALENDAR.add_working_days(TODAY, -1), {"period": "2025N1"})
             s.commit()
+            # a conflict of interest at the revenue department, a gift at the education one
+            full = svc.Context(CALENDAR, load_registry(), TODAY, actor="test-print",
+                               language="en")
+            coi = svc.open_case(s, full, "conflict_of_interest", "MF-KGD-ALM",
+                                person="Гульмира Тохтарова", position="Главный специалист",
+                                dates={"notified": CALENDAR.add_working_days(TODAY, -5)}).id
+            gift = svc.open_case(s, full, "gift", "MF-KGD-ALM", person="Ляззат Муханова",
+                                 position="Главный специалист",
+                                 dates={"received": CALENDAR.add_working_days(TODAY, -2)}).id
+            s.commit()
+            papers = [(coi, "forward"), (coi, "recommendation"), (coi, "measures"),
+                      (gift, "hand_over")]
             quarter = sorted(k for k in svc.stages_of(s, svc.get_case(s, case))
                              if k.startswith("monitoring_review:"))[0]
             files = []
@@ -71,6 +85,11 @@ def printed(tmp_path_factory) -> dict[str, PdfReader]:
                 for stage in ("order", "public_discussion", "analytic_note", "action_plan",
                               "publication", "positions_list", quarter, "monitoring"):
                     drafted = documents.draft(s, ctx, case, stage, lang)
+                    path = tmp / f"{drafted.document}-{lang}.docx"
+                    path.write_bytes(drafted.content)
+                    files.append(path)
+                for paper_case, stage in papers:  # the procedures' papers
+                    drafted = documents.draft(s, full, paper_case, stage, lang)
                     path = tmp / f"{drafted.document}-{lang}.docx"
                     path.write_bytes(drafted.content)
                     files.append(path)
@@ -86,7 +105,7 @@ def printed(tmp_path_factory) -> dict[str, PdfReader]:
 
 @pytest.mark.slow
 def test_each_document_prints_on_a4_pages_none_empty(printed):
-    assert len(printed) == 18  # nine documents in two languages
+    assert len(printed) == 26  # nine documents and four papers in two languages
     for name, pdf in printed.items():
         for number, page in enumerate(pdf.pages, start=1):
             box = page.mediabox
@@ -174,3 +193,20 @@ def test_a_table_row_is_never_split_across_pages(printed):
             assert re.match(r"\d+ \S", first), (name, number, first)
             seen += 1
     assert seen > len(printed), "the plan's header repeats on its next pages"
+
+
+@pytest.mark.slow
+def test_the_procedures_papers_print_in_their_language(printed):
+    titles = {"forwarding_note": ("ҚЫЗМЕТТІК ЖАЗБА", "СЛУЖЕБНАЯ ЗАПИСКА"),
+              "recommendation": ("ҰСЫНЫМДАР", "РЕКОМЕНДАЦИИ"),
+              "decision": ("ШЕШІМ", "РЕШЕНИЕ"),
+              "hand_over_act": ("СЫЙЛЫҚТЫ ҚАБЫЛДАУ-ТАПСЫРУ АКТІСІ", "АКТ ПРИЁМА-ПЕРЕДАЧИ ПОДАРКА")}
+    for paper, (kk, ru) in titles.items():
+        for lang, title in (("kk", kk), ("ru", ru)):
+            pdf = printed[f"{paper}-{lang}"]
+            # the forwarding note, then the employee's notice on a page of its own
+            assert len(pdf.pages) == (2 if paper == "forwarding_note" else 1), (paper, lang)
+            text = " ".join(_text(pdf).split())
+            assert title in text, (paper, lang, text[:300])
+            assert ("Гульмира Тохтарова" if paper != "hand_over_act"
+                    else "Ляззат Муханова") in text

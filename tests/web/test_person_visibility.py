@@ -420,8 +420,9 @@ COVERED_GET = {
     # roles and cases) and test_a_draft_of_a_case_about_a_person_is_as_private_as_its_person
     "GET /cases/{case_id}/drafts/{stage}", "GET /cases/{case_id}/drafts/{stage}/docx",
     "GET /api/v1/cases/{case_id}/drafts", "GET /api/v1/cases/{case_id}/drafts/{stage}",
-    # the documents of an analysis (no process about a person has one; who may draft: who may
-    # see the case, as private as its person): tests/documents/test_documents.py
+    # the documents of an analysis and the procedures' papers (who may draft: who may see the
+    # case and its person): tests/documents/test_documents.py,
+    # tests/documents/test_procedure_papers.py (test_who_may_not_see_the_person_drafts_nothing)
     "GET /cases/{case_id}/documents/{stage}", "GET /cases/{case_id}/documents/{stage}/docx",
     "GET /api/v1/cases/{case_id}/documents", "GET /api/v1/cases/{case_id}/documents/{stage}",
     # an analysis's risks and maps (no process about a person has risks; who may see them: who

@@ -18,7 +18,7 @@ from workflow.cli.options import Json, Number, SignedBy, option, required
 from workflow.cli.rendering import warning_text
 
 service = lazy("workflow.documents.service")
-document_app = typer.Typer(help="The documents of an analysis, drafted as Word files.",
+document_app = typer.Typer(help="The documents and papers of a case, drafted as Word files.",
                            no_args_is_help=True)
 
 
@@ -181,9 +181,10 @@ def _known(name: str, lang: str) -> None:
     from workflow.documents.texts import template_names
     from workflow.i18n import LANGUAGES
 
-    if name not in template_names():
+    known = template_names(context().registry.all())  # an operator's papers' too
+    if name not in known:
         raise UsageError(f"unknown template {name!r}", key="document.unknown_template",
-                         template=name, known=", ".join(template_names()))
+                         template=name, known=", ".join(known))
     if lang not in LANGUAGES:
         raise UsageError(f"unknown language {lang!r}", key="draft.bad_language", value=lang)
 

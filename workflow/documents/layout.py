@@ -646,7 +646,7 @@ PAPERS: dict[str, dict[str, str]] = {
 def words(language: str) -> dict[str, Any]:
     """Every fixed text of the shipped templates in `language`, by its key."""
     return {**WORDS[language], **POSITIONS[language], **SCHEDULE[language],
-            **PAPERS[language], **RISK_LEVELS[language]}
+            **PAPERS[language], **RISK_LEVELS[language], **PROCEDURES[language]}
 
 
 def discussion_minutes(language: str):
@@ -683,9 +683,237 @@ def justification_note(language: str):
     return doc
 
 
+# -- the procedures' papers (002): the conflict of interest's and the gift's -------------------
+# What a paper cannot know (the recommendations' text, the gift's description, the measure
+# chosen) is a line to fill or a box to tick, never asserted (documents.md D-3).
+
+LINE = "_" * 60
+PROCEDURES: dict[str, dict[str, Any]] = {
+    "kk": {
+        "memo": "ҚЫЗМЕТТІК ЖАЗБА",
+        "notice_title": "МҮДДЕЛЕР ҚАҚТЫҒЫСЫ ТУРАЛЫ ХАБАРЛАМА",
+        "notice_to": "Тікелей басшыға: ____________________",
+        "notice_text": "Мүдделер қақтығысының туындағаны (оның туындау мүмкіндігі) туралы "
+                       "хабарлаймын:",
+        "notice_received": "Хабарлама алынған күн: {{ dates.notified }}",
+        "notice_signed": "Жұмыскердің қолы:",
+        "to_unit": "Сыбайлас жемқорлық тәуекелдерінің алдын алу жөніндегі құрылымдық бөлімшеге",
+        "forward_subject": "Мүдделер қақтығысы туралы хабарламаны жіберу туралы",
+        "forward_text": "Жұмыскердің ({{ person.name }}, {{ person.position }}) "
+                        "{{ dates.notified }} алынған мүдделер қақтығысы (оның туындау "
+                        "мүмкіндігі) туралы жазбаша хабарламасын қарауға жіберемін.",
+        "forward_due": "Жіберу мерзімі: {{ due.forward }} (хабарлама алынған күннен бастап үш "
+                       "жұмыс күні ішінде).",
+        "forward_next": "Ұсынымдар немесе мүдделер қақтығысының жоқ екені туралы қорытынды "
+                        "басшылыққа он жұмыс күні ішінде ұсынылады: {{ due.recommendation }}.",
+        "annex_notice": "Қосымша: жұмыскердің хабарламасы.",
+        "rec_title": "МҮДДЕЛЕР ҚАҚТЫҒЫСЫНЫҢ АЛДЫН АЛУ ЖӘНЕ ОНЫ РЕТТЕУ ЖӨНІНДЕГІ ҰСЫНЫМДАР",
+        "to_leadership": "{{ organisation.name }} басшылығына",
+        "employee": "Жұмыскер: {{ person.name }}, {{ person.position }}",
+        "rec_dates": "Хабарлама алынған күн: {{ dates.notified }}; құрылымдық бөлімшеге "
+                     "жіберілген күн: {{ dates.forwarded }}.",
+        "recommendations": "Ұсынымдар:",
+        "rec_next": "Басшылық ұсынымды алған күннен бастап он жұмыс күні ішінде шаралар "
+                    "қабылдайды: {{ due.measures }}.",
+        "decision_title": "МҮДДЕЛЕР ҚАҚТЫҒЫСЫНЫҢ АЛДЫН АЛУ ЖӘНЕ ОНЫ РЕТТЕУ ЖӨНІНДЕГІ ШАРАЛАР "
+                          "ТУРАЛЫ ШЕШІМ",
+        "decision_text": "Жұмыскердің ({{ person.name }}, {{ person.position }}) "
+                         "{{ dates.notified }} алынған хабарламасы және {{ dates.recommended }} "
+                         "алынған ұсынымдар қаралып, мынадай шешім қабылданды:",
+        "measure_1": "☐ мүдделер қақтығысына байланысты мәселе бойынша лауазымдық міндеттерді "
+                     "атқаруды басқа адамға тапсыру;",
+        "measure_2": "☐ лауазымдық міндеттерді өзгерту;",
+        "measure_3": "☐ мүдделер қақтығысын жою жөнінде өзге де шаралар:",
+        "decision_due": "Шаралар қабылдау мерзімі: {{ due.measures }} (ұсынымды алған күннен "
+                        "бастап он жұмыс күні ішінде).",
+        "act_title": "СЫЙЛЫҚТЫ ҚАБЫЛДАУ-ТАПСЫРУ АКТІСІ",
+        "act_text": "{{ person.name }}, {{ person.position }}, {{ dates.received }} алынған "
+                    "(алынғаны мәлім болған) сыйлықты мемлекеттік мүлікті басқару жөніндегі "
+                    "уәкілетті органға өтеусіз береді.",
+        "gift_name": "Сыйлықтың атауы:",
+        "gift_description": "Сипаттамасы, саны, жай-күйі:",
+        "act_due": "Беру мерзімі: {{ due.hand_over }} (сыйлық алынған күннен бастап күнтізбелік "
+                   "жеті күн ішінде).",
+        "handed": "Тапсырды:",
+        "accepted": "Қабылдады (уәкілетті органның өкілі):",
+    },
+    "ru": {
+        "memo": "СЛУЖЕБНАЯ ЗАПИСКА",
+        "notice_title": "УВЕДОМЛЕНИЕ О КОНФЛИКТЕ ИНТЕРЕСОВ",
+        "notice_to": "Непосредственному руководителю: ____________________",
+        "notice_text": "Сообщаю о возникшем конфликте интересов (возможности его "
+                       "возникновения):",
+        "notice_received": "Уведомление получено: {{ dates.notified }}",
+        "notice_signed": "Подпись работника:",
+        "to_unit": "В структурное подразделение по предупреждению коррупционных рисков",
+        "forward_subject": "О направлении уведомления о конфликте интересов",
+        "forward_text": "Направляю на рассмотрение письменное уведомление работника "
+                        "({{ person.name }}, {{ person.position }}) о конфликте интересов "
+                        "(возможности его возникновения), полученное {{ dates.notified }}.",
+        "forward_due": "Срок направления: {{ due.forward }} (в течение трёх рабочих дней со дня "
+                       "получения уведомления).",
+        "forward_next": "Рекомендации или заключение об отсутствии конфликта интересов "
+                        "представляются руководству в течение десяти рабочих дней: "
+                        "{{ due.recommendation }}.",
+        "annex_notice": "Приложение: уведомление работника.",
+        "rec_title": "РЕКОМЕНДАЦИИ ПО ПРЕДОТВРАЩЕНИЮ И УРЕГУЛИРОВАНИЮ КОНФЛИКТА ИНТЕРЕСОВ",
+        "to_leadership": "Руководству: {{ organisation.name }}",
+        "employee": "Работник: {{ person.name }}, {{ person.position }}",
+        "rec_dates": "Уведомление получено: {{ dates.notified }}; направлено в структурное "
+                     "подразделение: {{ dates.forwarded }}.",
+        "recommendations": "Рекомендации:",
+        "rec_next": "Руководство принимает меры в течение десяти рабочих дней со дня получения "
+                    "рекомендаций: {{ due.measures }}.",
+        "decision_title": "РЕШЕНИЕ О МЕРАХ ПО ПРЕДОТВРАЩЕНИЮ И УРЕГУЛИРОВАНИЮ КОНФЛИКТА "
+                          "ИНТЕРЕСОВ",
+        "decision_text": "Рассмотрев уведомление работника ({{ person.name }}, "
+                         "{{ person.position }}), полученное {{ dates.notified }}, и "
+                         "рекомендации, полученные {{ dates.recommended }}, принято решение:",
+        "measure_1": "☐ поручить исполнение должностных обязанностей по вопросу, связанному с "
+                     "конфликтом интересов, другому лицу;",
+        "measure_2": "☐ изменить должностные обязанности;",
+        "measure_3": "☐ принять иные меры по устранению конфликта интересов:",
+        "decision_due": "Срок принятия мер: {{ due.measures }} (в течение десяти рабочих дней "
+                        "со дня получения рекомендаций).",
+        "act_title": "АКТ ПРИЁМА-ПЕРЕДАЧИ ПОДАРКА",
+        "act_text": "{{ person.name }}, {{ person.position }}, безвозмездно передаёт "
+                    "уполномоченному органу по управлению государственным имуществом подарок, "
+                    "полученный (о получении которого стало известно) {{ dates.received }}.",
+        "gift_name": "Наименование подарка:",
+        "gift_description": "Описание, количество, состояние:",
+        "act_due": "Срок передачи: {{ due.hand_over }} (в течение семи календарных дней со дня "
+                   "получения подарка).",
+        "handed": "Передал:",
+        "accepted": "Принял (представитель уполномоченного органа):",
+    },
+    "en": {
+        "memo": "MEMORANDUM",
+        "notice_title": "NOTICE OF A CONFLICT OF INTEREST",
+        "notice_to": "To the direct superior: ____________________",
+        "notice_text": "I notify a conflict of interest that has arisen (or the possibility of "
+                       "one):",
+        "notice_received": "Notice received: {{ dates.notified }}",
+        "notice_signed": "The employee's signature:",
+        "to_unit": "To the structural subdivision for the prevention of corruption risks",
+        "forward_subject": "Forwarding a notice of a conflict of interest",
+        "forward_text": "I forward for consideration the written notice of a conflict of "
+                        "interest (or of its possibility) of the employee ({{ person.name }}, "
+                        "{{ person.position }}), received on {{ dates.notified }}.",
+        "forward_due": "Due: {{ due.forward }} (within three working days of receiving the "
+                       "notice).",
+        "forward_next": "The recommendations, or the conclusion that there is no conflict of "
+                        "interest, go to the leadership within ten working days: "
+                        "{{ due.recommendation }}.",
+        "annex_notice": "Annex: the employee's notice.",
+        "rec_title": "RECOMMENDATIONS ON PREVENTING AND SETTLING A CONFLICT OF INTEREST",
+        "to_leadership": "To the leadership: {{ organisation.name }}",
+        "employee": "Employee: {{ person.name }}, {{ person.position }}",
+        "rec_dates": "Notice received: {{ dates.notified }}; forwarded to the subdivision: "
+                     "{{ dates.forwarded }}.",
+        "recommendations": "Recommendations:",
+        "rec_next": "The leadership takes measures within ten working days of receiving the "
+                    "recommendations: {{ due.measures }}.",
+        "decision_title": "DECISION ON MEASURES TO PREVENT AND SETTLE A CONFLICT OF INTEREST",
+        "decision_text": "Having considered the notice of the employee ({{ person.name }}, "
+                         "{{ person.position }}) received on {{ dates.notified }} and the "
+                         "recommendations received on {{ dates.recommended }}, it is decided:",
+        "measure_1": "☐ to entrust the duties concerning the conflict of interest to another "
+                     "person;",
+        "measure_2": "☐ to change the employee's duties;",
+        "measure_3": "☐ to take other measures to remove the conflict of interest:",
+        "decision_due": "Measures due: {{ due.measures }} (within ten working days of receiving "
+                        "the recommendations).",
+        "act_title": "ACT OF HANDING OVER A GIFT",
+        "act_text": "{{ person.name }}, {{ person.position }}, hands over free of charge to the "
+                    "authorised body for state property management the gift received (or "
+                    "learned of) on {{ dates.received }}.",
+        "gift_name": "The gift:",
+        "gift_description": "Description, quantity, condition:",
+        "act_due": "Due: {{ due.hand_over }} (within seven calendar days of receiving the "
+                   "gift).",
+        "handed": "Handed over by:",
+        "accepted": "Accepted by (the authorised body's representative):",
+    },
+}
+
+
+def _paper(language: str, title: str):
+    """A procedure's paper: the organisation, its title, its own date and number."""
+    w = {**WORDS[language], **PROCEDURES[language]}
+    doc = _new(language)
+    _org(doc)
+    _para(doc, w[title], bold=True, center=True, keep=True)
+    _para(doc, w["number"])
+    return doc, w
+
+
+def _lines(doc, n: int = 3) -> None:
+    for _ in range(n):
+        _para(doc, LINE)
+
+
+def coi_forwarding_note(language: str):
+    """The head's memorandum forwarding the notice, and as its annex the employee's written
+    notice (002:L138): her name and position, the day it was received, lines for what she
+    notifies; forwarded and signed together, they confirm the forwarding."""
+    doc, w = _paper(language, "memo")
+    _para(doc, w["to_unit"], bold=True)
+    _para(doc, w["forward_subject"], bold=True)
+    for key in ("forward_text", "forward_due", "forward_next", "annex_notice"):
+        _para(doc, w[key])
+    _signer(doc, w)
+    doc.add_page_break()
+    _para(doc, w["notice_title"], bold=True, center=True, keep=True)
+    for key in ("notice_to", "employee", "notice_text"):
+        _para(doc, w[key])
+    _lines(doc, 6)
+    _para(doc, w["notice_received"])
+    doc.add_paragraph()
+    _para(doc, w["notice_signed"], bold=True)
+    _para(doc, "________________  {{ person.name }}")
+    return doc
+
+
+def coi_recommendation(language: str):
+    doc, w = _paper(language, "rec_title")
+    for key in ("to_leadership", "employee", "rec_dates"):
+        _para(doc, w[key])
+    _para(doc, w["recommendations"], bold=True)
+    _lines(doc, 5)
+    _para(doc, w["rec_next"])
+    _signer(doc, w)
+    return doc
+
+
+def coi_decision(language: str):
+    doc, w = _paper(language, "decision_title")
+    for key in ("decision_text", "measure_1", "measure_2", "measure_3"):
+        _para(doc, w[key])
+    _lines(doc, 2)
+    _para(doc, w["decision_due"])
+    _signer(doc, w)
+    return doc
+
+
+def gift_hand_over_act(language: str):
+    doc, w = _paper(language, "act_title")
+    _para(doc, w["act_text"])
+    for key in ("gift_name", "gift_description"):
+        _para(doc, w[key], bold=True)
+        _lines(doc, 2)
+    _para(doc, w["act_due"])
+    doc.add_paragraph()
+    _para(doc, w["handed"], bold=True)
+    _para(doc, "________________  {{ person.name }}")
+    _para(doc, w["accepted"], bold=True)
+    _para(doc, "________________  ____________________")
+    return doc
+
+
 BUILDERS = (order, analytic_note, action_plan, monitoring_report, monitoring_note,
             positions_list, schedule, discussion_minutes,
-            justification_note)  # each named as its template
+            justification_note, coi_forwarding_note, coi_recommendation, coi_decision,
+            gift_hand_over_act)  # each named as its template
 
 
 def build(folder: Path = SHIPPED) -> list[Path]:

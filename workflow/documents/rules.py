@@ -1,11 +1,19 @@
-"""Which document confirms which stage, read from the feature's own data (documents.toml,
-read by `texts.documents`): the document's key, its stage, the event its signed scan is
-recorded by, and its names. Pure: no file, no database."""
+"""Which document confirms which stage: the feature's own data (documents.toml, read by
+`texts.documents`) and the `[papers]` table a definition carries (an operator's procedure
+declares its own papers, read when the definition loads): the document's key, its stage, the
+event its signed scan is recorded by, what of the records it prints, and its names. Pure: no
+file, no database."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import RootModel, StringConstraints, ValidationInfo, model_validator
+
+from workflow.core.definition import BUILTIN_EVIDENCE, Definition
+from workflow.core.errors import refused
+from workflow.core.tables import Key, Keys, Names, Table
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,9 @@ class Document:
     # methods kept with the order's record (documents.md D-3); unrecorded: a visible blank
     recorded: tuple[tuple[str, str], ...] = ()
     programme: bool = False  # drafted from a programme (a subject's year), not from a case
+    # the records' evidence it prints, "EVENT.FIELD" each (`records.EVENT.FIELD`; a record
+    # not made or a field not given: a visible blank)
+    prints: tuple[str, ...] = ()
 
     def recorded_field(self, fact: str) -> tuple[str, str] | None:
         """The record (event) and its evidence field a fact is read from, if the data names
@@ -68,7 +79,8 @@ def parse(raw: dict[str, Any]) -> dict[str, dict[str, Document]]:
                                     tuple(spec.get("signer_from", ())),
                                     bool(spec.get("records_risks", False)),
                                     _recorded(process, key, spec.get("recorded", {})),
-                                    programme=bool(spec.get("programme", False)))
+                                    programme=bool(spec.get("programme", False)),
+                                    prints=tuple(spec.get("prints", ())))
                       for key, spec in table.items()}
             for process, table in raw.items()}
 
@@ -88,3 +100,65 @@ def for_stage(documents: dict[str, Document], stage: str,
     `programme` a programme's own stage (the schedule's approval)."""
     return next((d for d in documents.values()
                  if d.programme == programme and d.confirms(stage)), None)
+
+
+# -- a definition's own papers: its `[papers]` table ---------------------------------------
+
+TemplateName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,64}$")]
+
+
+class PaperTable(Table):
+    """`[papers.KEY]`: a paper merzim drafts from a case of this process, as DOCX from the
+    template LANG/<template>.docx of the operator's templates folder (config.toml [documents]
+    templates) or the shipped ones."""
+
+    stage: Key  # the stage it confirms
+    event: Key | None = None  # the record its signed scan is (default: the one completing it)
+    template: TemplateName | None = None  # default: the paper's key
+    prints: Keys = ()  # the records' evidence it prints, "EVENT.FIELD" each
+    names: Names  # its name in kk, ru and en
+
+
+class Papers(RootModel[dict[Key, PaperTable]]):
+    """`[papers]`: the papers of a process, by key, each confirming one of its stages."""
+
+    model_config = {"frozen": True}
+
+    @model_validator(mode="after")
+    def _check(self, info: ValidationInfo) -> Papers:
+        self.spec((info.context or {})["definition"], (info.context or {})["source"])
+        return self
+
+    def spec(self, definition: Definition, source: str = "") -> dict[str, Document]:
+        """The papers by key, each checked against the definition's stages, events and
+        evidence."""
+        out: dict[str, Document] = {}
+        for key, t in self.root.items():
+            where = f"{source}: [papers.{key}]"
+            event = t.event or next((e.key for e in definition.events.values()
+                                     if e.completes == t.stage), None)
+            out[key] = Document(definition.key, key, t.stage, event or "", dict(t.names),
+                                t.template or key, prints=tuple(t.prints))
+            check_paper(definition, out[key], where)
+        return out
+
+
+def check_paper(definition: Definition, doc: Document, where: str) -> None:
+    """Refuse a paper naming a stage, an event or an evidence field its process has not."""
+    if doc.stage not in definition.stages:
+        raise refused(f"{where}.stage", f"unknown stage {doc.stage!r}", "unknown_stage",
+                      value=doc.stage)
+    if doc.event not in definition.events:
+        raise refused(f"{where}.event", f"event {doc.event!r} is not an event of this process",
+                      "unknown_event", value=doc.event)
+    for printed in doc.prints:
+        event, _, field = printed.partition(".")
+        if event not in definition.events or not (
+                field in definition.evidence or field in BUILTIN_EVIDENCE):
+            raise refused(f"{where}.prints", f"{printed!r} is not an event's evidence "
+                          f"(EVENT.FIELD)", "unknown_evidence", value=printed)
+
+
+def papers_of(definition: Definition) -> dict[str, Document]:
+    """The papers a definition declares itself (its `[papers]` table; none: empty)."""
+    return definition.features.get("papers") or {}

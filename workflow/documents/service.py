@@ -27,7 +27,7 @@ from workflow.core.names import name_in
 from workflow.core.signers import ROLE_FIELD
 from workflow.documents import texts
 from workflow.documents.rules import Document, for_stage
-from workflow.documents.texts import of_process
+from workflow.documents.texts import of_definition
 from workflow.i18n import LANGUAGES, Translator, check_language, date_text, period_name
 from workflow.monitoring import service as monitoring
 from workflow.services.attachments import record_with_files
@@ -107,8 +107,8 @@ def offers(s: Session, ctx: Context, case: Case, language: str | None = None) ->
     """The documents of a case, each beside the stage it confirms (a stage made per period:
     one per period), in the case's stage order."""
     defn = definition_of(s, ctx, case)
-    docs = of_process(defn.key)
-    if not docs:
+    docs = of_definition(defn)
+    if not docs or not ctx.shows_person(case, defn):
         return []
     lang = language or ctx.language
     view = case_view(s, dataclasses.replace(ctx, language=lang), case)
@@ -139,7 +139,10 @@ def document_of(s: Session, ctx: Context, case: Case, stage: str) -> Document:
     """The document confirming a stage of the case, or the refusal naming the stages that
     have one."""
     defn = definition_of(s, ctx, case)
-    doc = for_stage(of_process(defn.key), stage)
+    if not ctx.shows_person(case, defn):  # a case whose person the caller may not see: as
+        raise NotFound(f"no case {case.id}", key="notfound.analysis",  # if it were not there
+                       id=case.id)
+    doc = for_stage(of_definition(defn), stage)
     if doc is None or stage not in stages_of(s, case):
         known = [o.stage for o in offers(s, ctx, case)]
         exc = NotFound(f"stage {stage!r} has no document", key="document.none", stage=stage,
@@ -227,7 +230,7 @@ def schedule_document(s: Session, ctx: Context, prog: Programme) -> Document:
     refusal when the programme's definition has none."""
     defn = programme_definition(s, ctx, prog)
     stage = programme_stage(s, ctx, prog)
-    doc = for_stage(of_process(defn.key), stage.key, programme=True) if stage else None
+    doc = for_stage(of_definition(defn), stage.key, programme=True) if stage else None
     if doc is None:
         raise NotFound(f"programme {prog.id} has no document", key="document.none_programme",
                        id=prog.id)
@@ -332,7 +335,7 @@ GRADE_FIELDS = ("likelihood", "consequence")  # chosen on the scales of the crit
 
 def risk_places(s: Session, ctx: Context, case: Case) -> dict[str, Document]:
     """The case's stages whose document's page records its risks (the analytic note's)."""
-    docs = of_process(definition_of(s, ctx, case).key)
+    docs = of_definition(definition_of(s, ctx, case))
     return {d.stage: d for d in docs.values() if d.records_risks and not d.per_period}
 
 
@@ -458,6 +461,12 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
                     "responsible": responsible}
                    for n, st in enumerate((st for st in view.stages if ":" not in st.key),
                                           start=1)],
+        "person": _person(view),
+        "dates": {key: day(view.dates[key].date)
+                  if key in view.dates and not view.dates[key].projected else texts.BLANK
+                  for key in defn.dates},
+        "due": {st.key: due_text(st, t) for st in view.stages if ":" not in st.key},
+        "records": _printed(defn, standing, doc, day),
         "risks": risk_rows,
         "risk_groups": [{"name": name, "risks": rows} for name, rows in groups.items()],
         "risks_ranked": sorted(risk_rows, key=lambda r: r["rank"]),
@@ -471,6 +480,33 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
         "results": _results(recommendations, rec_rows, items, plan, by_key, doc,
                             _periods(s, ctx, case, doc, by_key, language), language, t),
     }
+
+
+def _person(view: CaseView) -> dict[str, str]:
+    """The person a case is about, as recorded (a visible blank for what is not; a case whose
+    person the caller may not see is never drafted: `document_of`)."""
+    person = view.person
+    return {"name": (person.name if person is not None else None) or texts.BLANK,
+            "position": (person.position if person is not None else None) or texts.BLANK}
+
+
+def _printed(defn: Definition, standing: dict[str, CaseRecord], doc: Document,
+             day: Callable[[date | None], str]) -> dict[str, dict[str, str]]:
+    """Every event's standing record as a paper prints it: its date and number, with the
+    evidence the document declares it prints (`prints`, "EVENT.FIELD"); a record not made or a
+    field not given is a visible blank (D-1, D-3)."""
+    out: dict[str, dict[str, str]] = {}
+    for event in defn.events:
+        rec = standing.get(event)
+        evidence = (rec.evidence or {}) if rec is not None else {}
+        out[event] = {"date": day(rec.on) if rec is not None else texts.BLANK,
+                      "number": str(evidence.get("number") or "").strip() or texts.BLANK}
+    for printed in doc.prints:
+        event, _, field = printed.partition(".")
+        rec = standing.get(event)
+        value = str(((rec.evidence or {}) if rec is not None else {}).get(field) or "").strip()
+        out.setdefault(event, {})[field] = value or texts.BLANK
+    return out
 
 
 def _risk_map(rows: list[dict[str, Any]], language: str) -> dict[str, Any]:

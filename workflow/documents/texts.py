@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow.core.errors import UsageError
-from workflow.documents.rules import Document, parse
+from workflow.documents.rules import Document, papers_of, parse
 from workflow.settings import path_setting
 
 DATA = Path(__file__).parent / "documents.toml"  # which stage each document confirms
@@ -71,6 +71,15 @@ PLACEHOLDERS: dict[str, str] = {
                   "[text] (a blank each until recorded)",
     "justification": "why the note and the plan are not published, as recorded with the "
                      "publication (a blank until recorded)",
+    "person": "the person a procedure's case is about, as recorded: .name, .position (a blank "
+              "for what is not recorded)",
+    "dates": "the case's named dates by key, as recorded (`dates.notified`; a blank until "
+             "recorded, never a projection)",
+    "due": "each stage's due date by key, as `merzim status` writes it (`due.forward`; "
+           "\"(projected)\" after a projected one)",
+    "records": "each event's standing record by key: .date, .number, and the evidence the "
+               "paper declares it prints (`prints`: `records.forwarded.signed_by`); a blank "
+               "until recorded",
     "year": "the schedule's year",
     "schedule": "the schedule of a subject's year: a list of {no, object, first_day, last_day}",
     "positions": "the list of positions: a list of {no, position, subdivision, risk_no (the "
@@ -94,13 +103,22 @@ def documents() -> dict[str, dict[str, Document]]:
 
 
 def of_process(process: str) -> dict[str, Document]:
-    """The documents of a process (none: an empty mapping)."""
+    """The documents documents.toml gives a process (none: an empty mapping)."""
     return documents().get(process, {})
 
 
-def template_names() -> tuple[str, ...]:
-    """Every template name a shipped document is drafted from."""
-    return tuple(dict.fromkeys(d.template for t in documents().values() for d in t.values()))
+def of_definition(definition: Any) -> dict[str, Document]:
+    """The documents of a definition: documents.toml's for its process, then the papers its
+    own `[papers]` table declares (an operator's procedure)."""
+    return {**of_process(definition.key), **papers_of(definition)}
+
+
+def template_names(definitions: Any = ()) -> tuple[str, ...]:
+    """Every template name a document is drafted from: the shipped documents', then those of
+    the papers `definitions` declare (an operator's)."""
+    declared = [d.template for defn in definitions for d in papers_of(defn).values()]
+    return tuple(dict.fromkeys([*(d.template for t in documents().values() for d in t.values()),
+                                *declared]))
 
 
 @dataclass(frozen=True)
@@ -384,7 +402,7 @@ def _snippet(exc: Exception) -> str:
     return message
 
 
-def check_folder(folder: Path | None) -> tuple[Path, ...]:
+def check_folder(folder: Path | None, names: tuple[str, ...] = ()) -> tuple[Path, ...]:
     """Every template in the operator's folder checked as drafting and `check-template` check
     it, when merzim starts serving: a broken one stops the start, refused naming its tag, its
     file and its language (never found first by an officer drafting). Returns the DOCX files
@@ -394,11 +412,11 @@ def check_folder(folder: Path | None) -> tuple[Path, ...]:
 
     if folder is None or not folder.is_dir():
         return ()
-    names, ignored = set(template_names()), []
+    known, ignored = set(names or template_names()), []
     for path in sorted(folder.rglob(f"*{SUFFIX}")):
         parts = path.relative_to(folder).parts  # LANG/NAME.docx or ORG/LANG/NAME.docx
         language = parts[-2] if len(parts) in (2, 3) else ""
-        if language not in LANGUAGES or path.stem not in names:
+        if language not in LANGUAGES or path.stem not in known:
             ignored.append(path)
             continue
         try:
@@ -421,6 +439,23 @@ def install(source: Path, folder: Path, template: str, language: str,
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     return target
+
+
+class _AnyKey:
+    """A sample of a table keyed by the case's definition (its dates, stages, events): any
+    key reads a date, any part of it too. What a case does not have is refused at drafting,
+    naming the tag (the facts are then the case's own keys)."""
+
+    def __getattr__(self, name: str) -> _AnyKey:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self
+
+    def __getitem__(self, name: str) -> _AnyKey:
+        return self
+
+    def __str__(self) -> str:
+        return "01.01.2026"
 
 
 def sample(language: str) -> dict[str, Any]:
@@ -453,6 +488,7 @@ def sample(language: str) -> dict[str, Any]:
         "discussion": {"place": "p", "participants": [person], "proposals": ["p"],
                        "decisions": ["d"]},
         "justification": "j",
+        "person": person, "dates": _AnyKey(), "due": _AnyKey(), "records": _AnyKey(),
         "year": 2026,
         "schedule": [{"no": 1, "object": "o", "first_day": "01.02.2026",
                       "last_day": "01.03.2026"}],
@@ -476,7 +512,14 @@ def check_installation(settings) -> tuple[str, ...]:
     """The documents' check at the start of serving (workflow/core/feature.py `check`): the
     operator's templates folder, every template in it; what it holds that no document is
     drafted from, as lines for the log."""
+    from workflow.definitions import load_registry
+
     folder = settings.of(DocumentsSettings).templates
+    if folder is None:
+        return ()
+    # the papers an operator's definitions declare are drafted from her folder too
+    names = template_names(load_registry(settings.process_dirs, settings.interpretations,
+                                         settings.obligations, lazy=True).all())
     return tuple(f"{shown(p, folder)}: no document is drafted from this file (a template is "
                  f"LANG/NAME.docx or ORG_CODE/LANG/NAME.docx, NAME one of "
-                 f"{', '.join(template_names())})" for p in check_folder(folder))
+                 f"{', '.join(names)})" for p in check_folder(folder, names))

@@ -98,18 +98,8 @@ def _take(s: Session, ctx: Context, case: Case, entry: Case, target: Definition,
             old["dates"][key], new["dates"][key] = given.get(key), day.isoformat()
     before = stage_dues(s, entry)
     if new["dates"] or new["fields"]:
-        days = [date.fromisoformat(v) for k, v in given.items()
-                if k in target.dates and target.dates[k].given != "none"]
-        derived = bool(days) and entry.case_date == min(days)
-        given.update(new["dates"])
         entry.fields = mine or None
-        entry.dates = given
-        if derived:  # the day it was dated by (its counting year, B-17), moved with it
-            entry.case_date = min(date.fromisoformat(v) for k, v in given.items()
-                                  if k in target.dates and target.dates[k].given != "none")
-        s.add(entry)
-        s.flush()
-        sync(s, ctx, entry, target)
+        _redated(s, ctx, entry, target, {**given, **new["dates"]})
     lk.event = spec.on  # the outcome that backs it now (voiding it names the entry)
     s.add(lk)
     s.flush()
@@ -132,6 +122,25 @@ def _take(s: Session, ctx: Context, case: Case, entry: Case, target: Definition,
                   "voided": voided, **moved})
     audit.append(s, ctx.actor, FOLLOW, "case", case.id,
                  {"other": entry.id, "process": entry.process, "role": "made", **common})
+
+
+def _redated(s: Session, ctx: Context, entry: Case, target: Definition,
+             given: dict[str, Any]) -> list[Moved]:
+    """The entry's given dates set to `given` (the day it was dated by, its counting year
+    B-17, moved with them when it was theirs), re-planned and its fact identity kept
+    (`sync`): what moved."""
+    def counted(dates: Mapping[str, Any]) -> list[date]:
+        return [date.fromisoformat(v) for k, v in dates.items()
+                if k in target.dates and target.dates[k].given != "none"]
+
+    days = counted(entry.dates or {})
+    derived = bool(days) and entry.case_date == min(days)
+    entry.dates = given
+    if derived:
+        entry.case_date = min(counted(given))
+    s.add(entry)
+    s.flush()
+    return sync(s, ctx, entry, target)
 
 
 def _void_other_acts(s: Session, ctx: Context, case: Case, entry: Case, spec: LinkSpec,
@@ -224,17 +233,7 @@ def _carry_day(s: Session, ctx: Context, case: Case, entry: Case, target: Defini
     so, as a link followed."""
     given = dict(entry.dates or {})
     old = given.get(key)
-    days = [date.fromisoformat(v) for k, v in given.items()
-            if k in target.dates and target.dates[k].given != "none"]
-    derived = bool(days) and entry.case_date == min(days)
-    given[key] = day.isoformat()
-    entry.dates = given
-    if derived:  # the day it was dated by (its counting year, B-17), moved with it
-        entry.case_date = min(date.fromisoformat(v) for k, v in given.items()
-                              if k in target.dates and target.dates[k].given != "none")
-    s.add(entry)
-    s.flush()
-    moved = sync(s, ctx, entry, target)
+    moved = _redated(s, ctx, entry, target, {**given, key: day.isoformat()})
     common = {"event": record.event, "record": record.id, "on": record.on,
               "old": {"fields": {}, "dates": {key: old}},
               "new": {"fields": {}, "dates": {key: day.isoformat()}}, "fact_day": True}
