@@ -10,7 +10,7 @@ from __future__ import annotations
 from workflow.core.feature import Feature, lazy, lazy_all
 
 FEATURE = Feature(name="documents", table="papers",
-                  table_model=lazy("workflow.documents.rules:Papers"),
+                  table_model=lazy("workflow.documents.table:Papers"),
                   service=lazy("workflow.documents.service"),
                   settings_table="documents",
                   settings=lazy("workflow.documents.texts:DocumentsSettings.from_config"),

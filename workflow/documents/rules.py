@@ -7,13 +7,10 @@ file, no database."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
-
-from pydantic import RootModel, StringConstraints, ValidationInfo, model_validator
+from typing import Any
 
 from workflow.core.definition import BUILTIN_EVIDENCE, Definition
 from workflow.core.errors import refused
-from workflow.core.tables import Key, Keys, Names, Table
 
 
 @dataclass(frozen=True)
@@ -102,46 +99,7 @@ def for_stage(documents: dict[str, Document], stage: str,
                  if d.programme == programme and d.confirms(stage)), None)
 
 
-# -- a definition's own papers: its `[papers]` table ---------------------------------------
-
-TemplateName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,64}$")]
-
-
-class PaperTable(Table):
-    """`[papers.KEY]`: a paper merzim drafts from a case of this process, as DOCX from the
-    template LANG/<template>.docx of the operator's templates folder (config.toml [documents]
-    templates) or the shipped ones."""
-
-    stage: Key  # the stage it confirms
-    event: Key | None = None  # the record its signed scan is (default: the one completing it)
-    template: TemplateName | None = None  # default: the paper's key
-    prints: Keys = ()  # the records' evidence it prints, "EVENT.FIELD" each
-    names: Names  # its name in kk, ru and en
-
-
-class Papers(RootModel[dict[Key, PaperTable]]):
-    """`[papers]`: the papers of a process, by key, each confirming one of its stages."""
-
-    model_config = {"frozen": True}
-
-    @model_validator(mode="after")
-    def _check(self, info: ValidationInfo) -> Papers:
-        self.spec((info.context or {})["definition"], (info.context or {})["source"])
-        return self
-
-    def spec(self, definition: Definition, source: str = "") -> dict[str, Document]:
-        """The papers by key, each checked against the definition's stages, events and
-        evidence."""
-        out: dict[str, Document] = {}
-        for key, t in self.root.items():
-            where = f"{source}: [papers.{key}]"
-            event = t.event or next((e.key for e in definition.events.values()
-                                     if e.completes == t.stage), None)
-            out[key] = Document(definition.key, key, t.stage, event or "", dict(t.names),
-                                t.template or key, prints=tuple(t.prints))
-            check_paper(definition, out[key], where)
-        return out
-
+# -- a definition's own papers: its `[papers]` table (the model: table.py) -----------------
 
 def check_paper(definition: Definition, doc: Document, where: str) -> None:
     """Refuse a paper naming a stage, an event or an evidence field its process has not."""
