@@ -154,6 +154,9 @@ def test_no_module_but_visibility_compares_a_role():
 @pytest.mark.parametrize("exception", sorted(NOT_VISIBILITY))
 def test_each_exception_is_still_needed(exception):
     rel, function = exception
+    parts = rel.split("/")
+    if parts[0] == "workflow" and len(parts) > 2 and not (ROOT / parts[0] / parts[1]).exists():
+        pytest.skip(f"the feature {parts[1]!r} is not installed")  # a removable feature
     assert (ROOT / rel).exists(), f"{rel} moved or removed: update its exception"
     assert any(f == function for _l, f, _s in _role_comparisons(ROOT / rel)), exception
 

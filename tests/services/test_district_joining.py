@@ -19,13 +19,13 @@ from sqlmodel import Session, func, select
 from calendars import KazakhstanCalendar
 from tests.support.cli_runner import dated_cli
 from tests.support.databases import dump_tables
+from tests.support.features import needs
 from workflow import services as svc
 from workflow.core.joining import BEFORE_JOINING, DEFAULT_CONFIRM_DAYS
 from workflow.definitions import load_registry
 from workflow.i18n import Translator, date_text
 from workflow.imports.organisations import import_orgs
 from workflow.imports.people import import_people
-from workflow.notices import service as notices
 from workflow.reminders import planner
 from workflow.services import joining, obligations, overview
 from workflow.storage.models import (
@@ -98,7 +98,10 @@ def backfilled_stages(db, codes) -> list[tuple[str, int, str, date]]:
                                   Stage.due_date < JOINED)).all())
 
 
+@needs("notices")  # the manager's bell: escalations and hand-overs
 def test_a_district_with_its_units_joins_on_one_day(region, db, merzim_db):
+    from workflow.notices import service as notices
+
     day_before = overdue_count(db, DAY_BEFORE)
     add_district(db)
     assert overdue_count(db, JOINED) == day_before  # (nothing of the region fell due meanwhile)
@@ -284,10 +287,13 @@ def unanswered(db, code: str) -> int:
             Organisation.code == code, Case.responsible_id.is_(None))).one()
 
 
+@needs("notices")  # her bell lists none of the cases one by one
 def test_the_officers_invited_after_the_backfill_answer_for_it(region, db, merzim_db):
     """The order the operator guide gives: the organisations, the year so far, then the
     people. Each officer, invited from the office's list (or added, or made an officer), is
     handed her organisation's back-filled cases, audited per case, told once."""
+    from workflow.notices import service as notices
+
     add_district(db)
     with Session(db) as s:
         obligations.open_year_so_far(s, ctx_on(JOINED), DISTRICT, date(2026, 1, 1))

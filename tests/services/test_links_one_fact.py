@@ -6,8 +6,10 @@ voiding the record that opened an entry names it and withdraws it when asked; a 
 over and a foreign account found are facts too; the offence notice opened from a corrupt-act
 report carries the report's day and letter. In every case the score and appendix 2 count each
 fact once. On SQLite and PostgreSQL, through the service, the command line, the web and the
-API; every refusal changes nothing. The score is checked when the scorecard is installed,
-appendix 2 when the forms are (tests/support/features.py).
+API; every refusal changes nothing. A register's fact identity is declared by its
+`[scorecard]` table (core/facts.py `FactRule.of`): without the scorecard no entry is a fact,
+and the module is skipped; appendix 2 is checked when the forms are installed
+(tests/support/features.py).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlmodel import select
 from tests.support.bulk_helpers import commit
 from tests.support.cli_runner import wide_cli
 from tests.support.databases import dump_tables, refused_unchanged
-from tests.support.features import installed
+from tests.support.features import installed, needs
 from tests.support.gift_world import (
     BREACH,
     GIFT,
@@ -47,6 +49,8 @@ from workflow.i18n import Translator
 from workflow.storage.db import session as open_session
 from workflow.storage.models import CaseLink
 from workflow.storage.queries.audit import trail_of
+
+pytestmark = needs("scorecard")  # the fact identity is the scorecard table's
 
 
 def typed_entry(db, person: str = PERSON, kind: str = "reward_or_gift",
