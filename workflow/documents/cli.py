@@ -46,7 +46,7 @@ def list_documents(case: str = typer.Argument(..., help="Case number."),
         STATE.console.print(STATE.t("document.none_here"))
     for o in found:
         named = f"{o.name}, {o.period}" if o.period else o.name  # a period's: its dates too
-        STATE.console.print(f"{o.stage}: {named} — {o.stage_name}", markup=False)
+        STATE.console.print(f"{o.address}: {named} — {o.stage_name}", markup=False)
 
 
 @document_app.command("draft")

@@ -25,6 +25,7 @@ class PaperTable(Table):
     template: TemplateName | None = None  # default: the paper's key
     prints: Keys = ()  # the records' evidence it prints, "EVENT.FIELD" each
     names: Names  # its name in kk, ru and en
+    confirms: bool = True  # false: drafted beside the stage, its signed scan confirms nothing
 
 
 class Papers(RootModel[dict[Key, PaperTable]]):
@@ -46,6 +47,7 @@ class Papers(RootModel[dict[Key, PaperTable]]):
             event = t.event or next((e.key for e in definition.events.values()
                                      if e.completes == t.stage), None)
             out[key] = Document(definition.key, key, t.stage, event or "", dict(t.names),
-                                t.template or key, prints=tuple(t.prints))
+                                t.template or key, prints=tuple(t.prints),
+                                confirms=t.confirms)
             check_paper(definition, out[key], where)
         return out

@@ -82,9 +82,11 @@ class StageLinks:
             return {}
         label = pc.t("document.link")
         # a period's document: named with its period and dates beside the period's stage
-        links = {o.stage: [(f"{label}: {o.name}" + (f", {o.period}" if o.period else ""),
-                            f"/cases/{case.id}/documents/{o.stage}")]
-                 for o in documents.offers(pc.s, pc.ctx, case, pc.t.language)}
+        links: dict[str, list] = {}
+        for o in documents.offers(pc.s, pc.ctx, case, pc.t.language):
+            links.setdefault(o.stage, []).append(
+                (f"{label}: {o.name}" + (f", {o.period}" if o.period else ""),
+                 f"/cases/{case.id}/documents/{o.address}"))
         for stage in documents.risk_places(pc.s, pc.ctx, case):
             # the risks the note carries, with their causes and conditions, on its page
             n = len(documents.risks_of(pc.s, case))
@@ -98,7 +100,7 @@ def _page(request: Request, pc: PageContext, case_id: str, stage: str,
           status: int = 200, risk_problems: list[recording.Problem] | None = None,
           risk_form: dict[str, str] | None = None) -> HTMLResponse:
     case, defn = _case(pc.s, pc.ctx, pc.viewer, case_id)
-    doc = documents.document_of(pc.s, pc.ctx, case, stage)
+    doc, at = documents.located(pc.s, pc.ctx, case, stage)  # `stage`: its address
     view = svc.case_view(pc.s, pc.ctx, case)
     drafted, refused = {}, {}
     for lang in LANGUAGES:  # a language whose template is refused: said beside its download
@@ -108,7 +110,7 @@ def _page(request: Request, pc: PageContext, case_id: str, stage: str,
             refused[lang] = exc.render(pc.t)
     try:
         require_recorder(pc.viewer, case)
-        can_record = view.withdrawn is None
+        can_record = view.withdrawn is None and doc.confirms
     except RuleViolation:
         can_record = False
     fixed = documents.fixed_evidence(doc, stage)
@@ -116,10 +118,10 @@ def _page(request: Request, pc: PageContext, case_id: str, stage: str,
     problems = problems or []
     return render(request, pc, "document.html", status=status, view=view, doc=doc,
                   doc_name=doc.name(pc.t.language), stage=stage,
-                  stage_name=next((st.name for st in view.stages if st.key == stage), stage),
+                  stage_name=next((st.name for st in view.stages if st.key == at), at),
                   period=next((o.period for o in documents.offers(pc.s, pc.ctx, case,
                                                                   pc.t.language)
-                               if o.stage == stage), ""),
+                               if o.address == stage), ""),
                   drafted=drafted, refused=refused, languages=LANGUAGES, can_record=can_record,
                   fields=[f for f in event_form.fields if f.key not in fixed],
                   problems=problems, field_errors={p.field: p.message for p in problems
