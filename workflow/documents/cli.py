@@ -62,6 +62,7 @@ def draft(case: str = typer.Argument(..., help="Case number."),
     ctx = context()
     with unit_of_work() as s:
         drafted = service.draft(s, ctx, case, stage, lang, _folder())
+        service.audit_disclosure(s, ctx, drafted)  # a paper showing a protected person
     path = out if out is not None else Path(drafted.filename)
     write_file(path, drafted.content)
     if as_json:

@@ -39,6 +39,9 @@ class Document:
     # confirms none, e.g. the employee's own notice, which the case starts with; its page
     # offers the draft, not the recording, and it prints no date or number of its own)
     confirms: bool = True
+    # whether it carries the person of a case whose person is protected (a whistleblower's,
+    # D-9): only where her procedure requires her name; drafting it is audited as a disclosure
+    person: bool = False
 
     def recorded_field(self, fact: str) -> tuple[str, str] | None:
         """The record (event) and its evidence field a fact is read from, if the data names
@@ -82,7 +85,8 @@ def parse(raw: dict[str, Any]) -> dict[str, dict[str, Document]]:
                                     _recorded(process, key, spec.get("recorded", {})),
                                     programme=bool(spec.get("programme", False)),
                                     prints=tuple(spec.get("prints", ())),
-                                    confirms=bool(spec.get("confirms", True)))
+                                    confirms=bool(spec.get("confirms", True)),
+                                    person=bool(spec.get("person", False)))
                       for key, spec in table.items()}
             for process, table in raw.items()}
 

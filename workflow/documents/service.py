@@ -30,6 +30,7 @@ from workflow.documents.rules import Document, address, addressed, for_stage, of
 from workflow.documents.texts import of_definition
 from workflow.i18n import LANGUAGES, Translator, check_language, date_text, period_name
 from workflow.monitoring import service as monitoring
+from workflow.services import visibility
 from workflow.services.attachments import record_with_files
 from workflow.services.case_plan import stages_of
 from workflow.services.cases import case_view
@@ -41,6 +42,7 @@ from workflow.services.processes import definition_of
 from workflow.services.programmes import programme_cases, programme_definition, programme_stage
 from workflow.services.views import CaseRecord, CaseView
 from workflow.settings import FilesSettings
+from workflow.storage import audit
 from workflow.storage.filestore import FileStore
 from workflow.storage.models import (
     DONE_LATE,
@@ -99,6 +101,9 @@ class Drafted:
     # the case's planning warnings as it stands (an analysis longer than the recommended
     # working days, I-4): said beside the document wherever it is drafted, never printed in it
     warnings: tuple[dict[str, Any], ...] = ()
+    # the protected person it shows (a whistleblower's, D-9): its drafting is a disclosure
+    discloses: bool = False
+    names: tuple[tuple[str, str], ...] = ()  # its name in every language (the audit's)
 
     def as_json(self) -> dict[str, Any]:
         return {"case": self.case_id, "document": self.document, "name": self.name,
@@ -183,7 +188,29 @@ def draft(s: Session, ctx: Context, case_id: int | str, stage: str,
                        lambda: _facts(s, ctx, case, doc, stage, language, view), case.id, stage,
                        filename(doc.name(language), org.code, case.id, ctx.today,
                                 _period_of(doc, stage)))
-    return dataclasses.replace(drafted, warnings=tuple(view.warnings or ()))
+    shown = _person(view, shows_person(definition_of(s, ctx, case), doc))
+    return dataclasses.replace(drafted, warnings=tuple(view.warnings or ()),
+                               discloses=visibility.protected(definition_of(s, ctx, case))
+                               and shown["name"] != texts.BLANK,
+                               names=tuple(doc.names.items()))
+
+
+def shows_person(defn: Definition, doc: Document) -> bool:
+    """Whether a paper carries its case's person: always, but in a case whose person is
+    protected (a whistleblower's), only a paper her procedure requires her name in (its
+    `person`, D-9)."""
+    return doc.person or not visibility.protected(defn)
+
+
+def audit_disclosure(s: Session, ctx: Context, drafted: Drafted) -> None:
+    """A paper showing a protected person, drafted and handed to its reader (downloaded from
+    the case's page or the API, written by the command line), is audited as a disclosure
+    (services/visibility.py DISCLOSED): the case, who drafted it and which paper; nothing for
+    any other paper. The caller commits."""
+    if drafted.discloses and drafted.case_id is not None:
+        audit.append(s, ctx.actor, visibility.DISCLOSED, "case", drafted.case_id,
+                     {"seen_by": ctx.actor, "why": "paper", "paper": drafted.document,
+                      "paper_names": dict(drafted.names), "language": drafted.language})
 
 
 def _drafted(doc: Document, language: str, org: Organisation, folder: Path | None,
@@ -473,7 +500,7 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
                     "responsible": responsible}
                    for n, st in enumerate((st for st in view.stages if ":" not in st.key),
                                           start=1)],
-        "person": _person(view),
+        "person": _person(view, shows_person(defn, doc)),
         "dates": {key: day(view.dates[key].date)
                   if key in view.dates and not view.dates[key].projected else texts.BLANK
                   for key in defn.dates},
@@ -494,10 +521,11 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
     }
 
 
-def _person(view: CaseView) -> dict[str, str]:
-    """The person a case is about, as recorded (a visible blank for what is not; a case whose
-    person the caller may not see is never drafted: `document_of`)."""
-    person = view.person
+def _person(view: CaseView, shown: bool = True) -> dict[str, str]:
+    """The person a case is about, as recorded (a visible blank for what is not, or for a
+    protected person a paper does not carry: `shows_person`; a case whose person the caller
+    may not see is never drafted: `document_of`)."""
+    person = view.person if shown else None
     return {"name": (person.name if person is not None else None) or texts.BLANK,
             "position": (person.position if person is not None else None) or texts.BLANK}
 

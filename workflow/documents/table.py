@@ -26,6 +26,9 @@ class PaperTable(Table):
     prints: Keys = ()  # the records' evidence it prints, "EVENT.FIELD" each
     names: Names  # its name in kk, ru and en
     confirms: bool = True  # false: drafted beside the stage, its signed scan confirms nothing
+    # true: it carries a protected person (her procedure requires her name, D-9); drafting it
+    # is audited as a disclosure. False: a protected person is a blank in it
+    person: bool = False
 
 
 class Papers(RootModel[dict[Key, PaperTable]]):
@@ -48,6 +51,6 @@ class Papers(RootModel[dict[Key, PaperTable]]):
                                      if e.completes == t.stage), None)
             out[key] = Document(definition.key, key, t.stage, event or "", dict(t.names),
                                 t.template or key, prints=tuple(t.prints),
-                                confirms=t.confirms)
+                                confirms=t.confirms, person=t.person)
             check_paper(definition, out[key], where)
         return out

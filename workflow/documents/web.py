@@ -155,9 +155,12 @@ def document_page(request: Request, case_id: str, stage: str, pc: PageContext = 
 def document_docx(request: Request, case_id: str, stage: str, pc: PageContext = Depends(page)):
     """The document drafted from the case in ?lang= (the reader's by default)."""
     case, _defn = _case(pc.s, pc.ctx, pc.viewer, case_id)
-    return _download(documents.draft(pc.s, pc.ctx, case.id, stage,
-                                     request.query_params.get("lang") or pc.t.language,
-                                     _folder(request)))
+    drafted = documents.draft(pc.s, pc.ctx, case.id, stage,
+                              request.query_params.get("lang") or pc.t.language,
+                              _folder(request))
+    with tx.transaction(pc.s):  # a paper showing a protected person: a disclosure
+        documents.audit_disclosure(pc.s, pc.ctx, drafted)
+    return _download(drafted)
 
 
 @router.post("/cases/{case_id}/documents/{stage}", response_class=HTMLResponse)
@@ -378,9 +381,12 @@ def api_document(request: Request, case_id: int, stage: str,
                  a: ApiContext = Depends()) -> Response:
     """The document confirming a stage, drafted from the case in ?lang= (kk, ru, en)."""
     case, _defn = _case(a.s, a.ctx, a.viewer, case_id)
-    return _download(documents.draft(a.s, a.ctx, case.id, stage,
-                                     request.query_params.get("lang") or a.ctx.language,
-                                     _folder(request)))
+    drafted = documents.draft(a.s, a.ctx, case.id, stage,
+                              request.query_params.get("lang") or a.ctx.language,
+                              _folder(request))
+    with tx.transaction(a.s):  # a paper showing a protected person: a disclosure
+        documents.audit_disclosure(a.s, a.ctx, drafted)
+    return _download(drafted)
 
 
 SIGNED_BODY = {
