@@ -913,7 +913,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "kk": {
         "fa_title": "ХАБАРЛАМА",
         "fa_subject": "Шетелдік банктегі шоттың (салымның) болуы туралы",
-        "fa_to": "{{ organisation.name }} бірінші басшысына; персоналды басқару қызметіне "
+        "fa_to": "{{ organisation.genitive }} бірінші басшысына; персоналды басқару қызметіне "
                  "(кадр қызметіне); жұмыскерге: {{ person.name }}, {{ person.position }}",
         "fa_found": "{{ dates.found }} жұмыскердің Қазақстан Республикасының шегінен тыс "
                     "орналасқан шетелдік банкте шотының (салымының) бар екені анықталды.",
@@ -1028,7 +1028,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "ru": {
         "fa_title": "УВЕДОМЛЕНИЕ",
         "fa_subject": "О наличии счёта (вклада) в иностранном банке",
-        "fa_to": "Первому руководителю: {{ organisation.name }}; в службу управления "
+        "fa_to": "Первому руководителю {{ organisation.genitive }}; в службу управления "
                  "персоналом (кадровую службу); работнику: {{ person.name }}, "
                  "{{ person.position }}",
         "fa_found": "{{ dates.found }} выявлено наличие у работника счёта (вклада) в "
@@ -1142,7 +1142,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "en": {
         "fa_title": "NOTICE",
         "fa_subject": "An account (deposit) in a foreign bank",
-        "fa_to": "To the first head: {{ organisation.name }}; to the HR service; to the "
+        "fa_to": "To the first head of {{ organisation.name }}; to the HR service; to the "
                  "employee: {{ person.name }}, {{ person.position }}",
         "fa_found": "On {{ dates.found }} the employee was found to hold an account (deposit) "
                     "in a foreign bank outside the Republic of Kazakhstan.",
