@@ -27,7 +27,6 @@ education department (AK-ALM-EDU: Asel answers for it, Kairat is its other offic
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -38,7 +37,7 @@ from sqlmodel import Session, col, select
 from tests.documents.helpers import DOCX, text_of, written
 from tests.support.cli_runner import Merzim
 from tests.support.databases import BACKENDS
-from tests.support.web_helpers import CALENDAR, TODAY, Web, csrf_of, synced_demo
+from tests.support.web_helpers import CALENDAR, TODAY, Web, synced_demo
 from web.app import create_app
 from workflow import services as svc
 from workflow.definitions import load_registry
