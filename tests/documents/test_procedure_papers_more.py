@@ -286,7 +286,7 @@ def _disclosures(web: Web, case: int) -> list[dict]:
             .order_by(col(AuditRecord.id)))]
 
 
-def test_a_protected_persons_papers(world):
+def test_a_protected_persons_papers(world, tmp_path):
     web, ids = world
     case = ids["protected"]
     # refused to an officer of her organisation who may not see her and to the manager above:
@@ -312,6 +312,18 @@ def test_a_protected_persons_papers(world):
                                    params={"lang": "kk"})
     assert page.status_code == 200
     assert [d["paper"] for d in _disclosures(web, case)] == ["statement", "statement"]
+    # the command line's operator drafts it too: audited the same way
+    config = tmp_path / "config.toml"
+    config.write_text(f'[processes]\ndirs = ["{tmp_path / "procedures"}"]\n', encoding="utf-8")
+    merzim = Merzim(tmp_path, db_url=web.engine.url.render_as_string(hide_password=False))
+    out = merzim("document", "draft", str(case), "statement", "--lang", "en", "--out",
+                 str(tmp_path / "statement.docx"), today=TODAY.isoformat(), config=config)
+    assert out.returncode == 0, out.stderr
+    assert SECRET in text_of((tmp_path / "statement.docx").read_bytes())
+    assert len(_disclosures(web, case)) == 3
+    out = merzim("document", "draft", str(case), "answer", "--lang", "en", "--out",
+                 str(tmp_path / "memo.docx"), today=TODAY.isoformat(), config=config)
+    assert out.returncode == 0 and len(_disclosures(web, case)) == 3  # no name: none
     # the case's history says who drafted which paper, in the reader's language
     for lang, name in (("kk", "Өтініш"), ("ru", "Заявление"), ("en", "Statement")):
         history = web.browser("asel").get(f"/cases/{case}", params={"lang": lang}).text
