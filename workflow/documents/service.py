@@ -188,9 +188,10 @@ def draft(s: Session, ctx: Context, case_id: int | str, stage: str,
                        lambda: _facts(s, ctx, case, doc, stage, language, view), case.id, stage,
                        filename(doc.name(language), org.code, case.id, ctx.today,
                                 _period_of(doc, stage)))
-    shown = _person(view, shows_person(definition_of(s, ctx, case), doc))
+    defn = definition_of(s, ctx, case)
+    shown = _person(view, shows_person(defn, doc))  # a protected person it carries: disclosed
     return dataclasses.replace(drafted, warnings=tuple(view.warnings or ()),
-                               discloses=visibility.protected(definition_of(s, ctx, case))
+                               discloses=visibility.protected(defn)
                                and shown["name"] != texts.BLANK,
                                names=tuple(doc.names.items()))
 
