@@ -32,7 +32,8 @@ its case page with the "Draft the document" link beside each stage a document co
 pictures: `document-links.png`, `document-links-later.png`); the analytic note's page, its
 risks with their grades, level and rank and the analysis's risk map (`risk-map.png`); and the
 first page of each document it offers (one of each: the first period's monitoring report),
-with the schedule of its subject's year (a programme's document), drafted in Russian with
+with the schedule of its subject's year (a programme's document) and the demo's foreign
+account's notice (`document-foreign-account-notice.png`), drafted in Russian with
 `merzim document draft` and `merzim document schedule` as LibreOffice prints it (converted to
 PDF, the page rendered at 60 dpi by poppler's pdftoppm when it is installed, else by
 LibreOffice itself); of the analytic note also the page its risk map ends on
@@ -483,6 +484,9 @@ def _document_links(s: Shots, case: int, stages: list[str]) -> None:
     s.take("risk-map", "[data-testid=document-risks] table", until="[data-testid=risk-map]")
 
 
+# the procedures' papers pictured (docs/officer-guide.md, "The procedures' papers"): the
+# demo's foreign account's notice, with its closing deadline
+PAPERS_PICTURED = (("foreign_account", "notify", "document-foreign-account-notice"),)
 # the pages pictured besides each document's first: the analytic note's risk map
 MORE_PAGES = {"document-analytic-note": {"map": "Маловероятно"}}  # the map's last row
 
@@ -509,6 +513,12 @@ def _document_pages(workdir: Path, out: Path, case: int,
             status["planned_start"][:4], "--lang", "ru", "--out",
             str(drafts / "document-schedule.docx"))
     names.append("document-schedule")
+    for process, stage, name in PAPERS_PICTURED:  # a procedure's paper, from the demo's case
+        cases = json.loads(_merzim(workdir, "case", "list", "--process", process, "--json"))
+        if cases:
+            _merzim(workdir, "document", "draft", str(cases[0]["id"]), stage, "--lang", "ru",
+                    "--out", str(drafts / f"{name}.docx"))
+            names.append(name)
     pdftoppm = shutil.which("pdftoppm")
     # a profile of its own: not the user's LibreOffice, nor one another run has open
     done = subprocess.run([soffice, f"-env:UserInstallation={(drafts / 'profile').as_uri()}",

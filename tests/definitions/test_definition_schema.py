@@ -481,6 +481,8 @@ stage = "check"
 event = "forwarded"
 template = "check_note"
 prints = ["forwarded.receipt"]
+confirms = true
+person = false
 names = {_N}
 """
 

@@ -11,6 +11,7 @@ more), so that the repeated header is seen."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ KAZAKH = set("әғқңөұүі")  # the letters of Kazakh that Russian has not, 
 HEADER = {"kk": "Жұмыс түрі", "ru": "Вид работ"}  # the work plan's header cell
 ORG = {"kk": "Облыс бойынша мемлекеттік кірістер департаменті",
        "ru": "Департамент государственных доходов по области"}  # the demo's organisation
+QS_ORG = {"kk": "«Жетісу» ӘКК АҚ", "ru": "АО СПК «Жетісу»"}  # QS-ZHETYSU, the quasi-state
 SCHEDULE_ORG = {"kk": "Білім басқармасы", "ru": "Управление образования"}  # AK-ALM-EDU's year
 TABLE_OF = {"order": "plan_cols", "analytic_note": "rec_cols", "action_plan": "measure_cols",
             "monitoring_report": "status_cols",
@@ -75,9 +77,32 @@ def printed(tmp_path_factory) -> dict[str, PdfReader]:
             gift = svc.open_case(s, full, "gift", "MF-KGD-ALM", person="Ляззат Муханова",
                                  position="Главный специалист",
                                  dates={"received": CALENDAR.add_working_days(TODAY, -2)}).id
+            # the foreign account's, the declarations' and the quasi-state policy's papers
+            found = svc.open_case(s, full, "foreign_account", "MF-KGD-ALM",
+                                  person="Тогжан Искакова", position="Главный инспектор",
+                                  dates={"found": CALENDAR.add_working_days(TODAY, -1)}).id
+            year = {"period_start": date(2025, 1, 1), "period_end": date(2025, 12, 31)}
+            tax = svc.open_case(s, full, "foreign_accounts_request", "MF-KGD-ALM",
+                                dates={**year, "period_due": date(2025, 12, 31)},
+                                period="2025").id
+            reminder = svc.open_case(s, full, "declaration_reminder", "MF-KGD-ALM",
+                                     dates={**year, "period_due": date(2025, 8, 15)},
+                                     period="2025").id
+            law = svc.open_case(s, full, "declaration_law_change", "MF-KGD-ALM",
+                                dates={"entry_into_force": TODAY}).id
+            qs_coi = svc.open_case(s, full, "enterprise_conflict_of_interest", "QS-ZHETYSU",
+                                   person="Аружан Бейсенова", position="Юрист",
+                                   dates={"notified": TODAY}).id
+            forms = svc.open_case(s, full, "policy_forms", "QS-ZHETYSU",
+                                  person="Данияр Омаров", position="Инженер",
+                                  dates={"appointed": TODAY}).id
             s.commit()
             papers = [(coi, "forward"), (coi, "recommendation"), (coi, "measures"),
                       (gift, "hand_over")]
+            more = [(coi, "notice"), (found, "notify"), (tax, "access_order"),
+                    (tax, "tax_request"), (reminder, "reminder"), (law, "staff_notice"),
+                    (qs_coi, "notice"), (qs_coi, "settlement"), (forms, "consent"),
+                    (forms, "confirmation")]
             quarter = sorted(k for k in svc.stages_of(s, svc.get_case(s, case))
                              if k.startswith("monitoring_review:"))[0]
             files = []
@@ -93,6 +118,12 @@ def printed(tmp_path_factory) -> dict[str, PdfReader]:
                     path = tmp / f"{drafted.document}-{lang}.docx"
                     path.write_bytes(drafted.content)
                     files.append(path)
+                for paper_case, stage in more:  # named by their process (two "notice"s)
+                    drafted = documents.draft(s, full, paper_case, stage, lang)
+                    process = svc.get_case(s, paper_case).process
+                    path = tmp / f"{process}.{drafted.document}-{lang}.docx"
+                    path.write_bytes(drafted.content)
+                    files.append(path)
                 prog, _subject = svc.programme_of(s, "AK-ALM-EDU", TODAY.year)
                 drafted = documents.draft_schedule(s, ctx, prog.id, lang)
                 path = tmp / f"{drafted.document}-{lang}.docx"
@@ -105,7 +136,7 @@ def printed(tmp_path_factory) -> dict[str, PdfReader]:
 
 @pytest.mark.slow
 def test_each_document_prints_on_a4_pages_none_empty(printed):
-    assert len(printed) == 26  # nine documents and four papers in two languages
+    assert len(printed) == 46  # nine documents and fourteen papers in two languages
     for name, pdf in printed.items():
         for number, page in enumerate(pdf.pages, start=1):
             box = page.mediabox
@@ -151,7 +182,10 @@ def test_what_is_printed_reads_in_the_documents_language(printed):
             assert "Head" not in text and "apparatus" not in text, name
             # the organisation heads the first page once (no page header repeating it)
             heading = [line.strip() for line in pdf.pages[0].extract_text().splitlines()[:8]]
-            org = SCHEDULE_ORG[lang] if name.startswith("schedule-") else ORG[lang]
+            if name.startswith("policy_forms."):  # 003's forms: the appendix's heading
+                continue
+            org = SCHEDULE_ORG[lang] if name.startswith("schedule-") else \
+                QS_ORG[lang] if name.startswith("enterprise_") else ORG[lang]
             assert heading.count(org) == 1, (name, heading)
             # no table column breaks a word of its heading: each word prints whole
             words = set(text.replace("/", " ").replace(",", " ").split())
@@ -192,7 +226,8 @@ def test_a_table_row_is_never_split_across_pages(printed):
             first = after.splitlines()[0] if after else ""
             assert re.match(r"\d+ \S", first), (name, number, first)
             seen += 1
-    assert seen > len(printed), "the plan's header repeats on its next pages"
+    tables = [n for n in printed if n.rsplit("-", 1)[0] in TABLE_OF]  # each shows its once
+    assert seen > len(tables), "the plan's header repeats on its next pages"
 
 
 @pytest.mark.slow
@@ -210,3 +245,29 @@ def test_the_procedures_papers_print_in_their_language(printed):
             assert title in text, (paper, lang, text[:300])
             assert ("Гульмира Тохтарова" if paper != "hand_over_act"
                     else "Ляззат Муханова") in text
+
+
+@pytest.mark.slow
+def test_the_foreign_accounts_declarations_and_003s_papers_print_in_their_language(printed):
+    titles = {"conflict_of_interest.notice": ("ХАБАРЛАМА", "УВЕДОМЛЕНИЕ", "Гульмира Тохтарова"),
+              "foreign_account.notice": ("ХАБАРЛАМА", "УВЕДОМЛЕНИЕ", "Тогжан Искакова"),
+              "foreign_accounts_request.access_order": ("БҰЙРЫҚ", "ПРИКАЗ", ""),
+              "foreign_accounts_request.tax_request": ("СҰРАУ", "ЗАПРОС", ""),
+              "declaration_reminder.reminder": ("ЖАЗБАША ХАБАРДАР ЕТУ", "ПИСЬМЕННОЕ УВЕДОМЛЕНИЕ",
+                                                ""),
+              "declaration_law_change.staff_notice": ("НЫСАНДА ХАБАРДАР ЕТУ",
+                                                      "ПИСЬМЕННОЕ УВЕДОМЛЕНИЕ", ""),
+              "enterprise_conflict_of_interest.notice": ("ХАБАРЛАМА", "УВЕДОМЛЕНИЕ",
+                                                         "Аружан Бейсенова"),
+              "enterprise_conflict_of_interest.decision": ("ШЕШІМ", "РЕШЕНИЕ",
+                                                           "Аружан Бейсенова"),
+              "policy_forms.consent": ("келісім", "Согласие", "Данияр Омаров"),
+              "policy_forms.confirmation": ("Растау", "Подтверждение", "Данияр Омаров")}
+    for paper, (kk, ru, person) in titles.items():
+        for lang, title in (("kk", kk), ("ru", ru)):
+            pdf = printed[f"{paper}-{lang}"]
+            assert len(pdf.pages) == 1, (paper, lang)  # each on one page
+            text = " ".join(_text(pdf).split())
+            assert title in text and person in text, (paper, lang, text[:300])
+            if lang == "kk" and paper.startswith("policy_forms."):
+                assert "Кәсіпорын" in text and "қолы, ТАӘ, лауазымы" in text

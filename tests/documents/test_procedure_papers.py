@@ -42,9 +42,11 @@ DONOR, DONOR_POSITION = "Lyazzat Mukhanova", "School principal"
 NOTIFIED = CALENDAR.add_working_days(TODAY, -12)
 FORWARDED = CALENDAR.add_working_days(NOTIFIED, 2)
 RECEIVED = TODAY - timedelta(days=3)
+ORG = {"kk": "Облыс бойынша мемлекеттік кірістер департаменті",
+       "ru": "Департамент государственных доходов по области"}  # MF-KGD-ALM
 NOTICE = {"kk": "МҮДДЕЛЕР ҚАҚТЫҒЫСЫ ТУРАЛЫ ХАБАРЛАМА", "ru": "УВЕДОМЛЕНИЕ О КОНФЛИКТЕ ИНТЕРЕСОВ"}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PAPERS = {"conflict_of_interest": ("forward", "recommendation", "measures"),
+PAPERS = {"conflict_of_interest": ("notice", "forward", "recommendation", "measures"),
           "gift": ("hand_over",)}
 
 
@@ -91,7 +93,9 @@ def test_each_paper_in_kk_and_ru_carries_the_case_as_recorded(world, tmp_path):
     for login, case, stages in (("aigerim", coi, PAPERS["conflict_of_interest"]),
                                 ("asel", gift, PAPERS["gift"])):
         listed = web.api(login).get(f"/api/v1/cases/{case}/documents").json()["documents"]
-        assert [d["stage"] for d in listed] == list(stages)
+        assert [d["address"] for d in listed] == list(stages)
+    assert [d["stage"] for d in web.api("aigerim").get(
+        f"/api/v1/cases/{coi}/documents").json()["documents"]][:2] == ["forward", "forward"]
     for lang in ("kk", "ru"):
         got = {}
         for login, case, stages in (("aigerim", coi, PAPERS["conflict_of_interest"]),
@@ -134,6 +138,12 @@ def test_each_paper_in_kk_and_ru_carries_the_case_as_recorded(world, tmp_path):
         assert _due(sg, "hand_over", lang) in act
         assert "№ " + BLANK in act and written(TODAY) not in act  # not handed over yet
         assert "{{" not in act and "{%" not in act
+        # the employee's notice as a paper of its own: hers, the day received, no date or
+        # number of its own (the forwarding note's are not its)
+        own = got["notice"]
+        assert own.startswith(ORG[lang]) and NOTICE[lang] in own
+        assert f"{PERSON}, {POSITION}" in own and notified in own
+        assert "14-02/317" not in own and written(FORWARDED) not in own
 
 
 def test_the_command_line_drafts_a_paper(world, tmp_path):
@@ -148,7 +158,7 @@ def test_the_command_line_drafts_a_paper(world, tmp_path):
     assert "АКТ ПРИЁМА-ПЕРЕДАЧИ ПОДАРКА" in text and DONOR in text
     listed = merzim("document", "list", str(ids["conflict_of_interest"]), "--json",
                     today=TODAY.isoformat())
-    assert [d["stage"] for d in json.loads(listed.stdout)["documents"]] == \
+    assert [d["address"] for d in json.loads(listed.stdout)["documents"]] == \
         list(PAPERS["conflict_of_interest"])
 
 

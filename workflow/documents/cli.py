@@ -46,7 +46,7 @@ def list_documents(case: str = typer.Argument(..., help="Case number."),
         STATE.console.print(STATE.t("document.none_here"))
     for o in found:
         named = f"{o.name}, {o.period}" if o.period else o.name  # a period's: its dates too
-        STATE.console.print(f"{o.stage}: {named} — {o.stage_name}", markup=False)
+        STATE.console.print(f"{o.address}: {named} — {o.stage_name}", markup=False)
 
 
 @document_app.command("draft")
@@ -62,6 +62,7 @@ def draft(case: str = typer.Argument(..., help="Case number."),
     ctx = context()
     with unit_of_work() as s:
         drafted = service.draft(s, ctx, case, stage, lang, _folder())
+        service.audit_disclosure(s, ctx, drafted)  # a paper showing a protected person
     path = out if out is not None else Path(drafted.filename)
     write_file(path, drafted.content)
     if as_json:

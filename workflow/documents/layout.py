@@ -863,14 +863,7 @@ def coi_forwarding_note(language: str):
         _para(doc, w[key])
     _signer(doc, w)
     doc.add_page_break()
-    _para(doc, w["notice_title"], bold=True, center=True, keep=True)
-    for key in ("notice_to", "employee", "notice_text"):
-        _para(doc, w[key])
-    _lines(doc, 6)
-    _para(doc, w["notice_received"])
-    doc.add_paragraph()
-    _para(doc, w["notice_signed"], bold=True)
-    _para(doc, "________________  {{ person.name }}")
+    _notice(doc, w)
     return doc
 
 
@@ -910,10 +903,503 @@ def gift_hand_over_act(language: str):
     return doc
 
 
+# -- the foreign account's, the declarations' and 003's papers -----------------------------------
+# 002:L219-225 (the notice with its closing deadline, the yearly request), L176-181 (the
+# reminder, the notice of a change in the law), 003:L635-719 (appendices 2 and 3, their text as
+# the policy words it, the enterprise named as recorded) and 003:L282-298 (the enterprise's
+# conflict of interest). The employee's notice of a conflict of interest is the forwarding
+# note's annex and a paper of its own.
+FORMS: dict[str, dict[str, Any]] = {
+    "kk": {
+        "fa_title": "ХАБАРЛАМА",
+        "fa_subject": "Шетелдік банктегі шоттың (салымның) болуы туралы",
+        "fa_to": "{{ organisation.genitive }} бірінші басшысына; персоналды басқару қызметіне "
+                 "(кадр қызметіне); жұмыскерге: {{ person.name }}, {{ person.position }}",
+        "fa_found": "{{ dates.found }} жұмыскердің Қазақстан Республикасының шегінен тыс "
+                    "орналасқан шетелдік банкте шотының (салымының) бар екені анықталды.",
+        "fa_deadline": "Шоттың жабылғанын растайтын құжаттарды ұсынудың соңғы мерзімі: "
+                       "{{ due.closure_proof }} (шоттың болу фактісі анықталған сәттен бастап "
+                       "алты ай).",
+        "fa_due": "Хабарлау мерзімі: {{ due.notify }} (анықталған күннен бастап екі жұмыс күні "
+                  "ішінде).",
+        "fa_measures": "Растайтын құжаттар ұсынылмаған жағдайда бірінші басшы немесе оны "
+                       "алмастыратын адам Қазақстан Республикасының заңнамасында көзделген "
+                       "шараларды қабылдайды.",
+        "acquainted": "Таныстым (жұмыскер):",
+        "tax_to": "Мемлекеттік кірістер органына: ____________________",
+        "tax_title": "СҰРАУ",
+        "tax_subject": "Жұмыскерлердің шетелдік банктерде шоттарының (салымдарының) бар-жоғын "
+                       "тексеру туралы",
+        "tax_text": "{{ organisation.genitive }} жұмыскерлерінің Қазақстан Республикасының "
+                    "шегінен тыс орналасқан шетелдік банктерде шоттарының (салымдарының) "
+                    "бар-жоғын тексеруді сұраймыз.",
+        "tax_annex": "Қосымша: жеке сәйкестендіру нөмірі (ЖСН) көрсетілген жұмыскерлердің "
+                     "тізімі, ____ парақ.",
+        "tax_due": "Сұрау жіберу мерзімі: {{ due.tax_request }} (жылына бір рет).",
+        "dr_title": "ЖҰМЫСКЕРЛЕРДІ ЖАЗБАША ХАБАРДАР ЕТУ",
+        "dr_to": "{{ organisation.genitive }} жұмыскерлеріне",
+        "dr_text": "Жұмыскерлер және олардың жұбайлары (зайыптары) декларацияларды Қазақстан "
+                   "Республикасының заңнамасында белгіленген мерзімде тапсыруға тиіс: "
+                   "декларацияларды тапсыру мерзімінің аяқталуы — "
+                   "{{ dates.declaration_deadline }}.",
+        "dr_liability": "Мәліметтерді тапсырмау немесе декларацияларда дәйексіз мәліметтер беру "
+                        "заңнамада белгіленген жауаптылыққа алып келеді.",
+        "dr_due": "Хабардар ету мерзімі: {{ due.reminder }} (декларацияларды тапсыру "
+                  "мерзімінің аяқталуына кемінде бір ай қалғанда).",
+        "dr_filed": "Декларациялар тапсыру туралы хабарламалар жұмыскерлердің жеке ісіне қоса "
+                    "тіркеледі.",
+        "lc_title": "ЖҰМЫСКЕРЛЕРДІ ЖАЗБАША НЫСАНДА ХАБАРДАР ЕТУ",
+        "lc_subject": "Декларацияларды тапсыру мәселелері бойынша нормативтік құқықтық "
+                      "актілерге енгізілген өзгерістер туралы",
+        "lc_text": "{{ dates.entry_into_force }} бастап қолданысқа енгізілген өзгерістер "
+                   "(актінің атауы, күні, нөмірі және өзгерістердің мәні):",
+        "lc_due": "Хабардар ету мерзімі: {{ due.staff_notice }} (өзгерістер қолданысқа "
+                  "енгізілген сәттен бастап отыз жұмыс күні ішінде).",
+        "staff_signed": "Таныстым (аты-жөні, қолы, күні):",
+        "appendix_2": "Сыбайлас жемқорлыққа қарсы\nіс-қимыл саясатына\n№2 қосымша",
+        "consent_title": "Сыбайлас жемқорлыққа қарсы шектеулерді қабылдау туралы келісім",
+        "i": "Мен,",
+        "fio": "(тегі, аты, әкесінің аты)",
+        "post": "(лауазымды көрсету)",
+        "consent_text": "ҚР Сыбайлас жемқорлыққа қарсы заңнамасының, {{ organisation.genitive }} "
+                        "сыбайлас жемқорлыққа қарсы іс-қимыл саясатының талаптарын сақтау, өз "
+                        "өкілеттіктерімді жеке, топтық және өзге де қызметтік емес мүдделерде "
+                        "пайдалануға әкеп соғуы мүмкін іс-әрекеттер жасауға жол бермеу "
+                        "мақсатында:",
+        "consent_1": "1) өз функцияларымды орындаумен сәйкес келмейтін қызметті жүзеге асыру;",
+        "consent_2": "2) лауазымды адамдардың өздерінің жақын туыстарымен, олардың жақын "
+                     "туыстары (ата-аналары (ата-анасы), балалары, асырап алушылары, ата-анасы "
+                     "бір және ата-анасы бөлек аға-інілері мен апа-сіңлілері, атасы, әжесі, "
+                     "немерелері), жұбайлары мен жекжаттары (жұбайының (зайыбының) аға-інілері, "
+                     "апа-сіңлілері, ата-аналары мен балалары) немесе – егер бөлімшелер әртүрлі "
+                     "болса – лауазымы функционалдық байланысты (бизнес-процестер бойынша) "
+                     "атқаратын лауазымдармен бір бөлімшеде болатын лауазымдарда болуына жол "
+                     "бермеу;",
+        "consent_3": "3) мүліктік және мүліктік емес игіліктер мен артықшылықтарды алу немесе "
+                     "алу мақсатында ресми таратылуға жатпайтын ақпаратты пайдалану;",
+        "consent_4": "4) Қазақстан Республикасының заңнамасына сәйкес лауазымдық өкілеттіктерін "
+                     "орындауға байланысты сыйлықтар қабылдау бойынша сыбайлас жемқорлыққа "
+                     "қарсы шектеулер қабылдаймын.",
+        "consent_kept": "Толтырылған және қол қойылған растау нысаны Кәсіпорындағы лауазымдық "
+                        "міндеттерін атқарған күннен бастап Кәсіпорынның лауазымды тұлғасының "
+                        "жеке ісінде сақталады.",
+        "signature": "қолы, ТАӘ, лауазымы",
+        "appendix_3": "Сыбайлас жемқорлыққа қарсы\nіс-қимыл саясатына\n№3 қосымша",
+        "confirm_title": "Растау",
+        "confirm_tick": "(Тиісті ұяшықтарды белгілеңіз)",
+        "confirm_1": "□ Мен {{ organisation.genitive }} Сыбайлас жемқорлыққа қарсы іс-қимыл "
+                     "саясатымен танысқанымды растаймын;",
+        "confirm_2": "□ Мен ҚР Сыбайлас жемқорлыққа қарсы заңнамасында, "
+                     "{{ organisation.genitive }} сыбайлас жемқорлыққа қарсы іс-қимыл "
+                     "саясатында белгіленген талаптарды қатаң сақтауға міндеттенемін;",
+        "confirm_3": "□ Мен ҚР Сыбайлас жемқорлыққа қарсы заңнамасын, "
+                     "{{ organisation.genitive }} сыбайлас жемқорлыққа қарсы іс-қимыл "
+                     "саясатын бұзған жағдайда мені жауапкершілікке тартуы, оның ішінде ҚР "
+                     "заңнамасында белгіленген тәртіппен атқаратын қызметімнен босатуы мүмкін "
+                     "екендігінен хабардармын.",
+        "confirm_kept": "Кәсіпорындағы еңбек және/немесе лауазымдық міндеттерін орындаған "
+                        "сәттен бастап толтырылған және қол қойылған растау нысаны Кәсіпорын "
+                        "жұмыскерінің жеке ісінде сақталады.",
+        "ao_title": "БҰЙРЫҚ",
+        "ao_subject": "Шетелдік банктердегі ақша туралы мәліметтерге қол жеткізе алатын "
+                      "лауазымды тұлғалардың тізбесін бекіту туралы",
+        "ao_text": "Сыбайлас жемқорлыққа қарсы стандарттың 28-тармағының 1) тармақшасына сәйкес "
+                   "БҰЙЫРАМЫН:",
+        "ao_1": "1. Персоналды басқару қызметі (кадр қызметі) жұмыскерлерінің арасынан, сондай-ақ "
+                "әдеп жөніндегі уәкілден шетелдік банктердегі шоттар туралы ақпаратты талдау мен "
+                "мониторингтеуге жауапты, Қазақстан Республикасының шегінен тыс орналасқан "
+                "шетелдік банктерде ақшаның болуы туралы мәліметтерге қол жеткізе алатын "
+                "лауазымды тұлғалардың тізбесі бекітілсін (аты-жөні, лауазымы):",
+        "ao_2": "2. Сұрауды салық органдарына жылына бір рет тізбедегі персоналды басқару "
+                "қызметінің уәкілетті қызметкері жібереді; кезекті сұрау мерзімі: "
+                "{{ due.tax_request }}.",
+        "first_head": "Бірінші басшы",
+        "ecoi_title": "МҮДДЕЛЕР ҚАҚТЫҒЫСЫН РЕТТЕУ ТУРАЛЫ ШЕШІМ",
+        "ecoi_text": "Жұмыскердің ({{ person.name }}, {{ person.position }}) тікелей немесе "
+                     "жоғары тұрған басшыға {{ dates.notified }} берген жазбаша хабарламасы "
+                     "қаралып, мынадай шешім қабылданды:",
+        "ecoi_1": "☐ лауазымын өзгерту;",
+        "ecoi_2": "☐ мүдделер қақтығысына байланысты міндеттерді атқарудан шеттету;",
+        "ecoi_3": "☐ пайдадан бас тарту;",
+        "ecoi_4": "☐ мүдделер қақтығысы жоқ деп танылды;",
+        "ecoi_5": "☐ өзге де шаралар:",
+        "ecoi_due": "Реттеу мерзімі: {{ due.settlement }}.",
+    },
+    "ru": {
+        "fa_title": "УВЕДОМЛЕНИЕ",
+        "fa_subject": "О наличии счёта (вклада) в иностранном банке",
+        "fa_to": "Первому руководителю {{ organisation.genitive }}; в службу управления "
+                 "персоналом (кадровую службу); работнику: {{ person.name }}, "
+                 "{{ person.position }}",
+        "fa_found": "{{ dates.found }} выявлено наличие у работника счёта (вклада) в "
+                    "иностранном банке, расположенном за пределами Республики Казахстан.",
+        "fa_deadline": "Крайний срок представления документов, подтверждающих закрытие счёта: "
+                       "{{ due.closure_proof }} (шесть месяцев с момента выявления факта "
+                       "наличия счёта).",
+        "fa_due": "Срок уведомления: {{ due.notify }} (в течение двух рабочих дней со дня "
+                  "выявления).",
+        "fa_measures": "Если подтверждающие документы не представлены, первый руководитель или "
+                       "лицо, его замещающее, принимает меры, предусмотренные законодательством "
+                       "Республики Казахстан.",
+        "acquainted": "Ознакомлен (работник):",
+        "tax_to": "В орган государственных доходов: ____________________",
+        "tax_title": "ЗАПРОС",
+        "tax_subject": "О проверке наличия у работников счетов (вкладов) в иностранных банках",
+        "tax_text": "Просим проверить наличие у работников {{ organisation.genitive }} счетов "
+                    "(вкладов) в иностранных банках, расположенных за пределами Республики "
+                    "Казахстан.",
+        "tax_annex": "Приложение: список работников с индивидуальными идентификационными "
+                     "номерами (ИИН), на ____ л.",
+        "tax_due": "Срок направления запроса: {{ due.tax_request }} (один раз в год).",
+        "dr_title": "ПИСЬМЕННОЕ УВЕДОМЛЕНИЕ РАБОТНИКОВ",
+        "dr_to": "Работникам {{ organisation.genitive }}",
+        "dr_text": "Работники и их супруги обязаны представить декларации в сроки, "
+                   "установленные законодательством Республики Казахстан: срок представления "
+                   "деклараций истекает {{ dates.declaration_deadline }}.",
+        "dr_liability": "Непредставление сведений или представление недостоверных сведений в "
+                        "декларациях влечёт ответственность, установленную законодательством.",
+        "dr_due": "Срок уведомления: {{ due.reminder }} (не менее чем за месяц до истечения "
+                  "срока представления деклараций).",
+        "dr_filed": "Уведомления о представлении деклараций приобщаются к личным делам "
+                    "работников.",
+        "lc_title": "ПИСЬМЕННОЕ УВЕДОМЛЕНИЕ РАБОТНИКОВ",
+        "lc_subject": "Об изменениях, внесённых в нормативные правовые акты по вопросам "
+                      "представления деклараций",
+        "lc_text": "Изменения, введённые в действие с {{ dates.entry_into_force }} (название "
+                   "акта, его дата и номер, суть изменений):",
+        "lc_due": "Срок уведомления: {{ due.staff_notice }} (в течение тридцати рабочих дней с "
+                  "момента введения изменений в действие).",
+        "staff_signed": "Ознакомлены (ФИО, подпись, дата):",
+        "appendix_2": "Приложение № 2\nк Антикоррупционной\nполитике",
+        "consent_title": "Согласие на принятие антикоррупционных ограничений",
+        "i": "Я,",
+        "fio": "(фамилия, имя, отчество)",
+        "post": "(указать должность)",
+        "consent_text": "в целях соблюдения требований антикоррупционного законодательства РК, "
+                        "Антикоррупционной политики {{ organisation.genitive }}, недопущения "
+                        "совершения действий, которые могут привести к использованию своих "
+                        "полномочий в личных, групповых и иных неслужебных интересах, принимаю "
+                        "антикоррупционные ограничения по:",
+        "consent_1": "1) осуществлению деятельности, несовместимой с выполнением своих "
+                     "функций;",
+        "consent_2": "2) недопущению нахождения должностных лиц на должностях в одном "
+                     "подразделении со своими близкими родственниками (родителями (родителем), "
+                     "детьми, усыновителями, полнородными и неполнородными братьями и сёстрами, "
+                     "дедушкой, бабушкой, внуками), супругами и свойственниками (братьями, "
+                     "сёстрами, родителями и детьми супруга (супруги)) либо – если "
+                     "подразделения разные – на должностях, функционально связанных (по "
+                     "бизнес-процессам);",
+        "consent_3": "3) использованию информации, не подлежащей официальному распространению, "
+                     "в целях получения или извлечения имущественных и неимущественных благ и "
+                     "преимуществ;",
+        "consent_4": "4) принятию подарков в связи с исполнением должностных полномочий в "
+                     "соответствии с законодательством Республики Казахстан.",
+        "consent_kept": "Заполненная и подписанная форма подтверждения хранится в личном деле "
+                        "должностного лица Предприятия с даты исполнения им должностных "
+                        "обязанностей на Предприятии.",
+        "signature": "подпись, ФИО, должность",
+        "appendix_3": "Приложение № 3\nк Антикоррупционной\nполитике",
+        "confirm_title": "Подтверждение",
+        "confirm_tick": "(Отметьте соответствующие ячейки)",
+        "confirm_1": "□ Я подтверждаю, что ознакомлен(а) с Антикоррупционной политикой "
+                     "{{ organisation.genitive }};",
+        "confirm_2": "□ Я обязуюсь строго соблюдать требования, установленные "
+                     "антикоррупционным законодательством РК, Антикоррупционной политикой "
+                     "{{ organisation.genitive }};",
+        "confirm_3": "□ Я осведомлён(а) о том, что в случае нарушения антикоррупционного "
+                     "законодательства РК, Антикоррупционной политики "
+                     "{{ organisation.genitive }} я могу быть привлечён(а) к ответственности, "
+                     "в том числе освобождён(а) от занимаемой должности в порядке, "
+                     "установленном законодательством РК.",
+        "confirm_kept": "Заполненная и подписанная форма подтверждения хранится в личном деле "
+                        "работника Предприятия с момента исполнения им трудовых и/или "
+                        "должностных обязанностей на Предприятии.",
+        "ao_title": "ПРИКАЗ",
+        "ao_subject": "Об утверждении перечня должностных лиц, имеющих доступ к сведениям о "
+                      "наличии денег в иностранных банках",
+        "ao_text": "В соответствии с подпунктом 1) пункта 28 Антикоррупционного стандарта "
+                   "ПРИКАЗЫВАЮ:",
+        "ao_1": "1. Утвердить перечень должностных лиц из числа работников службы управления "
+                "персоналом (кадровой службы), а также уполномоченного по этике, ответственных "
+                "за анализ и мониторинг информации о счетах в иностранных банках, имеющих доступ "
+                "к сведениям о наличии денег в иностранных банках, расположенных за пределами "
+                "Республики Казахстан (ФИО, должность):",
+        "ao_2": "2. Запрос в налоговые органы один раз в год направляет уполномоченный работник "
+                "службы управления персоналом из перечня; срок очередного запроса: "
+                "{{ due.tax_request }}.",
+        "first_head": "Первый руководитель",
+        "ecoi_title": "РЕШЕНИЕ ОБ УРЕГУЛИРОВАНИИ КОНФЛИКТА ИНТЕРЕСОВ",
+        "ecoi_text": "Рассмотрев письменное уведомление работника ({{ person.name }}, "
+                     "{{ person.position }}), поданное непосредственному или вышестоящему "
+                     "руководителю {{ dates.notified }}, принято решение:",
+        "ecoi_1": "☐ изменить должность;",
+        "ecoi_2": "☐ отстранить от исполнения обязанностей, связанных с конфликтом интересов;",
+        "ecoi_3": "☐ отказаться от выгоды;",
+        "ecoi_4": "☐ конфликт интересов не установлен;",
+        "ecoi_5": "☐ иные меры:",
+        "ecoi_due": "Срок урегулирования: {{ due.settlement }}.",
+    },
+    "en": {
+        "fa_title": "NOTICE",
+        "fa_subject": "An account (deposit) in a foreign bank",
+        "fa_to": "To the first head of {{ organisation.name }}; to the HR service; to the "
+                 "employee: {{ person.name }}, {{ person.position }}",
+        "fa_found": "On {{ dates.found }} the employee was found to hold an account (deposit) "
+                    "in a foreign bank outside the Republic of Kazakhstan.",
+        "fa_deadline": "The documents confirming the account's closure are due by "
+                       "{{ due.closure_proof }} (six months from the day the account was "
+                       "found).",
+        "fa_due": "Notice due: {{ due.notify }} (within two working days of the day found).",
+        "fa_measures": "If the confirming documents are not submitted, the first head (or the "
+                       "person acting for them) takes the measures provided by law.",
+        "acquainted": "Read by the employee:",
+        "tax_to": "To the state revenue authority: ____________________",
+        "tax_title": "REQUEST",
+        "tax_subject": "Checking whether employees hold accounts (deposits) in foreign banks",
+        "tax_text": "We ask you to check whether the employees of {{ organisation.name }} hold "
+                    "accounts (deposits) in foreign banks outside the Republic of Kazakhstan.",
+        "tax_annex": "Annex: the list of employees with their individual identification "
+                     "numbers (IIN), ____ sheets.",
+        "tax_due": "Request due: {{ due.tax_request }} (once a year).",
+        "dr_title": "WRITTEN NOTICE TO THE STAFF",
+        "dr_to": "To the employees of {{ organisation.name }}",
+        "dr_text": "Employees and their spouses must submit their declarations within the time "
+                   "the law of the Republic of Kazakhstan sets: the declaration deadline is "
+                   "{{ dates.declaration_deadline }}.",
+        "dr_liability": "Not submitting the information, or submitting unreliable information "
+                        "in a declaration, entails the liability the law provides.",
+        "dr_due": "Notice due: {{ due.reminder }} (at least a month before the declaration "
+                  "deadline).",
+        "dr_filed": "The notices of submission are filed in the employees' personal files.",
+        "lc_title": "WRITTEN NOTICE TO THE STAFF",
+        "lc_subject": "Changes in the regulations on submitting declarations",
+        "lc_text": "The changes in force from {{ dates.entry_into_force }} (the act, its date "
+                   "and number, what changed):",
+        "lc_due": "Notice due: {{ due.staff_notice }} (within thirty working days of the "
+                  "changes' entry into force).",
+        "staff_signed": "Read by (name, signature, date):",
+        "appendix_2": "Appendix 2\nto the Anti-corruption\npolicy",
+        "consent_title": "Consent to accept the anti-corruption restrictions",
+        "i": "I,",
+        "fio": "(surname, first name, patronymic)",
+        "post": "(position)",
+        "consent_text": "in order to comply with the anti-corruption law of the Republic of "
+                        "Kazakhstan and the anti-corruption policy of {{ organisation.name }}, "
+                        "and to avoid acts that may lead to using my powers in personal, group "
+                        "or other non-official interests, accept the anti-corruption "
+                        "restrictions on:",
+        "consent_1": "1) activities incompatible with performing my functions;",
+        "consent_2": "2) officials holding positions in the same subdivision as their close "
+                     "relatives (parents, children, adoptive parents, full and half brothers "
+                     "and sisters, grandparents, grandchildren), spouses and in-laws (the "
+                     "spouse's brothers, sisters, parents and children) or, where the "
+                     "subdivisions differ, in positions functionally linked (by business "
+                     "process);",
+        "consent_3": "3) using information not for official distribution to obtain property or "
+                     "non-property benefits and advantages;",
+        "consent_4": "4) accepting gifts in connection with performing official duties, as the "
+                     "law of the Republic of Kazakhstan provides.",
+        "consent_kept": "The form, filled in and signed, is kept in the official's personal "
+                        "file from the day they take up their duties at the Enterprise.",
+        "signature": "signature, full name, position",
+        "appendix_3": "Appendix 3\nto the Anti-corruption\npolicy",
+        "confirm_title": "Confirmation",
+        "confirm_tick": "(Tick the boxes that apply)",
+        "confirm_1": "□ I confirm that I have read the anti-corruption policy of "
+                     "{{ organisation.name }};",
+        "confirm_2": "□ I undertake to comply strictly with the requirements of the "
+                     "anti-corruption law of the Republic of Kazakhstan and the anti-corruption "
+                     "policy of {{ organisation.name }};",
+        "confirm_3": "□ I am aware that if I breach the anti-corruption law of the Republic of "
+                     "Kazakhstan or the anti-corruption policy of {{ organisation.name }} I may "
+                     "be held liable, including dismissal from my position as the law "
+                     "provides.",
+        "confirm_kept": "The confirmation, filled in and signed, is kept in the employee's "
+                        "personal file from the moment they take up their work and/or official "
+                        "duties at the Enterprise.",
+        "ao_title": "ORDER",
+        "ao_subject": "Approving the list of officials who may access the data on money in "
+                      "foreign banks",
+        "ao_text": "Under paragraph 28(1) of the anti-corruption standard, I ORDER:",
+        "ao_1": "1. The list is approved of the officials of the HR service and the ethics "
+                "commissioner responsible for analysing and monitoring the information on "
+                "accounts in foreign banks, who may access the data on money in foreign banks "
+                "outside the Republic of Kazakhstan (name, position):",
+        "ao_2": "2. The request to the tax authority is sent once a year by the authorised HR "
+                "employee on the list; the next request is due: {{ due.tax_request }}.",
+        "first_head": "First head",
+        "ecoi_title": "DECISION ON SETTLING A CONFLICT OF INTEREST",
+        "ecoi_text": "Having considered the written notice of the employee ({{ person.name }}, "
+                     "{{ person.position }}) given to the direct or higher superior on "
+                     "{{ dates.notified }}, it is decided:",
+        "ecoi_1": "☐ to change the position;",
+        "ecoi_2": "☐ to remove the employee from the duties the conflict concerns;",
+        "ecoi_3": "☐ to refuse the benefit;",
+        "ecoi_4": "☐ no conflict of interest is found;",
+        "ecoi_5": "☐ other measures:",
+        "ecoi_due": "Settlement due: {{ due.settlement }}.",
+    },
+}
+for _lang, _words in FORMS.items():
+    PROCEDURES[_lang].update(_words)
+
+
+def coi_notice(language: str):
+    """The employee's written notice of a conflict of interest to her direct superior
+    (002:L138), as a paper of its own: her name and position, the day received, lines for what
+    she notifies (the forwarding note's annex is the same page)."""
+    w = {**WORDS[language], **PROCEDURES[language]}
+    doc = _new(language)
+    _org(doc)
+    _notice(doc, w)
+    return doc
+
+
+def _notice(doc, w: dict[str, Any]) -> None:
+    _para(doc, w["notice_title"], bold=True, center=True, keep=True)
+    for key in ("notice_to", "employee", "notice_text"):
+        _para(doc, w[key])
+    _lines(doc, 6)
+    _para(doc, w["notice_received"])
+    doc.add_paragraph()
+    _para(doc, w["notice_signed"], bold=True)
+    _para(doc, "________________  {{ person.name }}")
+
+
+def foreign_account_notice(language: str):
+    doc, w = _paper(language, "fa_title")
+    for key in ("fa_to",):
+        _para(doc, w[key])
+    _para(doc, w["fa_subject"], bold=True)
+    for key in ("fa_found", "fa_deadline", "fa_due", "fa_measures"):
+        _para(doc, w[key])
+    _signer(doc, w)
+    doc.add_paragraph()
+    _para(doc, w["acquainted"], bold=True)
+    _para(doc, "________________  {{ person.name }}      ____________________")
+    return doc
+
+
+def foreign_accounts_access_order(language: str):
+    """The first head's order (002:L220): who may access the foreign-bank data, as lines to
+    fill (merzim records no such list), signed by the first head."""
+    doc, w = _paper(language, "ao_title")
+    _para(doc, w["ao_subject"], bold=True)
+    for key in ("ao_text", "ao_1"):
+        _para(doc, w[key])
+    for n in range(1, 5):
+        _para(doc, f"{n}) {LINE}")
+    _para(doc, w["ao_2"])
+    doc.add_paragraph()
+    _para(doc, w["first_head"], bold=True)
+    _para(doc, "________________  ____________________", bold=True)
+    return doc
+
+
+def foreign_accounts_tax_request(language: str):
+    doc, w = _paper(language, "tax_title")
+    _para(doc, w["tax_to"], bold=True)
+    _para(doc, w["tax_subject"], bold=True)
+    for key in ("tax_text", "tax_annex", "tax_due"):
+        _para(doc, w[key])
+    _signer(doc, w)
+    return doc
+
+
+def _staff_signatures(doc, w: dict[str, Any]) -> None:
+    doc.add_paragraph()
+    _para(doc, w["staff_signed"], bold=True)
+    _lines(doc, 4)
+
+
+def declaration_reminder(language: str):
+    doc, w = _paper(language, "dr_title")
+    _para(doc, w["dr_to"], bold=True)
+    for key in ("dr_text", "dr_liability", "dr_due", "dr_filed"):
+        _para(doc, w[key])
+    _signer(doc, w)
+    _staff_signatures(doc, w)
+    return doc
+
+
+def declaration_law_change_notice(language: str):
+    doc, w = _paper(language, "lc_title")
+    _para(doc, w["dr_to"], bold=True)
+    _para(doc, w["lc_subject"], bold=True)
+    _para(doc, w["lc_text"])
+    _lines(doc, 4)
+    _para(doc, w["lc_due"])
+    _signer(doc, w)
+    _staff_signatures(doc, w)
+    return doc
+
+
+def _appendix(doc, text: str) -> None:
+    for line in text.split("\n"):
+        _para(doc, line, right=True)
+    doc.add_paragraph()
+
+
+def _person_lines(doc, w: dict[str, Any]) -> None:
+    """The form's "Мен, ____ (тегі, аты, әкесінің аты) ____ (лауазымды көрсету)": the name and
+    position as recorded (a line to fill where they are not)."""
+    from docx.shared import Pt
+
+    _para(doc, w["i"])
+    for value, hint in (("{{ person.name }}", w["fio"]), ("{{ person.position }}", w["post"])):
+        _para(doc, value, center=True).runs[0].underline = True
+        _para(doc, hint, center=True).runs[0].font.size = Pt(9)
+
+
+def policy_consent(language: str):
+    """003's appendix 2 (L635-683) as the policy words it, the enterprise named as recorded."""
+    w = {**WORDS[language], **PROCEDURES[language]}
+    doc = _new(language)
+    _appendix(doc, w["appendix_2"])
+    _para(doc, w["consent_title"], bold=True, center=True)
+    _person_lines(doc, w)
+    for key in ("consent_text", "consent_1", "consent_2", "consent_3", "consent_4",
+                "consent_kept"):
+        _para(doc, w[key])
+    doc.add_paragraph()
+    _para(doc, "________________________________________ " + w["signature"])
+    _para(doc, "{{ own.date }}")
+    return doc
+
+
+def policy_confirmation(language: str):
+    """003's appendix 3 (L687-719): the three boxes, the employee named as recorded."""
+    w = {**WORDS[language], **PROCEDURES[language]}
+    doc = _new(language)
+    _appendix(doc, w["appendix_3"])
+    _para(doc, w["confirm_title"], bold=True, center=True)
+    _person_lines(doc, w)
+    _para(doc, w["confirm_tick"], center=True)
+    for key in ("confirm_1", "confirm_2", "confirm_3", "confirm_kept"):
+        _para(doc, w[key])
+    doc.add_paragraph()
+    _para(doc, "________________________________________ " + w["signature"])
+    _para(doc, "{{ own.date }}")
+    return doc
+
+
+def enterprise_coi_decision(language: str):
+    doc, w = _paper(language, "ecoi_title")
+    for key in ("ecoi_text", "ecoi_1", "ecoi_2", "ecoi_3", "ecoi_4", "ecoi_5"):
+        _para(doc, w[key])
+    _lines(doc, 2)
+    _para(doc, w["ecoi_due"])
+    _signer(doc, w)
+    return doc
+
+
 BUILDERS = (order, analytic_note, action_plan, monitoring_report, monitoring_note,
             positions_list, schedule, discussion_minutes,
             justification_note, coi_forwarding_note, coi_recommendation, coi_decision,
-            gift_hand_over_act)  # each named as its template
+            gift_hand_over_act, coi_notice, foreign_account_notice, foreign_accounts_access_order,
+            foreign_accounts_tax_request,
+            declaration_reminder, declaration_law_change_notice, policy_consent,
+            policy_confirmation, enterprise_coi_decision)  # each named as its template
 
 
 def build(folder: Path = SHIPPED) -> list[Path]:

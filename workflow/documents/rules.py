@@ -35,6 +35,13 @@ class Document:
     # the records' evidence it prints, "EVENT.FIELD" each (`records.EVENT.FIELD`; a record
     # not made or a field not given: a visible blank)
     prints: tuple[str, ...] = ()
+    # whether its signed scan confirms its stage (False: a paper drafted beside the stage that
+    # confirms none, e.g. the employee's own notice, which the case starts with; its page
+    # offers the draft, not the recording, and it prints no date or number of its own)
+    confirms: bool = True
+    # whether it carries the person of a case whose person is protected (a whistleblower's,
+    # D-9): only where her procedure requires her name; drafting it is audited as a disclosure
+    person: bool = False
 
     def recorded_field(self, fact: str) -> tuple[str, str] | None:
         """The record (event) and its evidence field a fact is read from, if the data names
@@ -48,7 +55,7 @@ class Document:
     def related_stage(self, role: str) -> str:
         return dict(self.related).get(role, "")
 
-    def confirms(self, stage: str) -> bool:
+    def confirms_stage(self, stage: str) -> bool:
         """Whether this document confirms the stage of this key (a period's: "KEY:PERIOD")."""
         if self.per_period:
             return stage.split(":", 1)[0] == self.stage and ":" in stage
@@ -77,7 +84,9 @@ def parse(raw: dict[str, Any]) -> dict[str, dict[str, Document]]:
                                     bool(spec.get("records_risks", False)),
                                     _recorded(process, key, spec.get("recorded", {})),
                                     programme=bool(spec.get("programme", False)),
-                                    prints=tuple(spec.get("prints", ())))
+                                    prints=tuple(spec.get("prints", ())),
+                                    confirms=bool(spec.get("confirms", True)),
+                                    person=bool(spec.get("person", False)))
                       for key, spec in table.items()}
             for process, table in raw.items()}
 
@@ -94,9 +103,36 @@ def _recorded(process: str, key: str, raw: dict[str, Any]) -> tuple[tuple[str, s
 def for_stage(documents: dict[str, Document], stage: str,
               programme: bool = False) -> Document | None:
     """The document (of one process's) confirming a stage, if any: a case's stage, or with
-    `programme` a programme's own stage (the schedule's approval)."""
-    return next((d for d in documents.values()
-                 if d.programme == programme and d.confirms(stage)), None)
+    `programme` a programme's own stage (the schedule's approval); a stage only papers that
+    confirm nothing are drafted beside: the first of them."""
+    found = of_stage(documents, stage, programme)
+    return next((d for d in found if d.confirms), found[0] if found else None)
+
+
+def of_stage(documents: dict[str, Document], stage: str,
+             programme: bool = False) -> list[Document]:
+    """Every document drafted beside a stage, in the order they are declared."""
+    return [d for d in documents.values()
+            if d.programme == programme and d.confirms_stage(stage)]
+
+
+def addressed(documents: dict[str, Document], name: str) -> tuple[Document, str] | None:
+    """The document a case's page, the command line and the API address by `name`, with the
+    stage it is drafted beside: the stage's own document by the stage's key, another paper
+    drafted beside a stage by its own key."""
+    doc = for_stage(documents, name)
+    if doc is not None:
+        return doc, name
+    doc = documents.get(name)
+    if doc is not None and not doc.per_period and not doc.programme:
+        return doc, doc.stage
+    return None
+
+
+def address(documents: dict[str, Document], doc: Document, stage: str) -> str:
+    """How a document is addressed (`addressed`): by its stage when it is the stage's own, by
+    its key when another document is."""
+    return stage if for_stage(documents, stage) is doc else doc.key
 
 
 # -- a definition's own papers: its `[papers]` table (the model: table.py) -----------------

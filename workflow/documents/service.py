@@ -26,10 +26,11 @@ from workflow.core.kinds import APPROVER_ROLES
 from workflow.core.names import name_in
 from workflow.core.signers import ROLE_FIELD
 from workflow.documents import texts
-from workflow.documents.rules import Document, for_stage
+from workflow.documents.rules import Document, address, addressed, for_stage, of_stage
 from workflow.documents.texts import of_definition
 from workflow.i18n import LANGUAGES, Translator, check_language, date_text, period_name
 from workflow.monitoring import service as monitoring
+from workflow.services import visibility
 from workflow.services.attachments import record_with_files
 from workflow.services.case_plan import stages_of
 from workflow.services.cases import case_view
@@ -41,6 +42,7 @@ from workflow.services.processes import definition_of
 from workflow.services.programmes import programme_cases, programme_definition, programme_stage
 from workflow.services.views import CaseRecord, CaseView
 from workflow.settings import FilesSettings
+from workflow.storage import audit
 from workflow.storage.filestore import FileStore
 from workflow.storage.models import (
     DONE_LATE,
@@ -74,6 +76,10 @@ class Offer:
     stage_name: str
     event: str
     period: str = ""  # a period's document: the period by its name and dates
+    # how it is addressed (`/cases/ID/documents/ADDRESS`): the stage for the stage's own
+    # document, the paper's key for another paper drafted beside it
+    address: str = ""
+    confirms: bool = True  # its signed scan, recorded from its place, confirms the stage
 
     def as_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -95,6 +101,9 @@ class Drafted:
     # the case's planning warnings as it stands (an analysis longer than the recommended
     # working days, I-4): said beside the document wherever it is drafted, never printed in it
     warnings: tuple[dict[str, Any], ...] = ()
+    # the protected person it shows (a whistleblower's, D-9): its drafting is a disclosure
+    discloses: bool = False
+    names: tuple[tuple[str, str], ...] = ()  # its name in every language (the audit's)
 
     def as_json(self) -> dict[str, Any]:
         return {"case": self.case_id, "document": self.document, "name": self.name,
@@ -114,11 +123,11 @@ def offers(s: Session, ctx: Context, case: Case, language: str | None = None) ->
     view = case_view(s, dataclasses.replace(ctx, language=lang), case)
     out = []
     for st in view.stages:
-        doc = for_stage(docs, st.key)
-        if doc is not None:
+        for doc in of_stage(docs, st.key):
             period = _period_of(doc, st.key)
             out.append(Offer(doc.key, doc.name(lang), st.key, st.name, doc.event,
-                             period_title(s, ctx, case, period, lang) if period else ""))
+                             period_title(s, ctx, case, period, lang) if period else "",
+                             address(docs, doc, st.key), doc.confirms))
     return out
 
 
@@ -136,25 +145,31 @@ def period_title(s: Session, ctx: Context, case: Case, period: str, language: st
 
 
 def document_of(s: Session, ctx: Context, case: Case, stage: str) -> Document:
-    """The document confirming a stage of the case, or the refusal naming the stages that
-    have one."""
+    """The document confirming a stage of the case (or another paper drafted beside one, by
+    its key: `rules.addressed`), or the refusal naming the stages that have one."""
+    return located(s, ctx, case, stage)[0]
+
+
+def located(s: Session, ctx: Context, case: Case, stage: str) -> tuple[Document, str]:
+    """The document addressed by `stage` (a stage's key, or a paper's drafted beside one)
+    with the stage it is drafted beside; refused as `document_of` says."""
     defn = definition_of(s, ctx, case)
     if not ctx.shows_person(case, defn):  # a case whose person the caller may not see: as
         raise NotFound(f"no case {case.id}", key="notfound.analysis",  # if it were not there
                        id=case.id)
-    doc = for_stage(of_definition(defn), stage)
-    if doc is None or stage not in stages_of(s, case):
-        known = [o.stage for o in offers(s, ctx, case)]
-        exc = NotFound(f"stage {stage!r} has no document", key="document.none", stage=stage,
-                       known=", ".join(known) or "-")
-        spec = defn.stage_spec(stage)
-        if spec is not None:
-            exc.labels["stage"] = spec.names
-        specs = {k: defn.stage_spec(k) for k in known}
-        exc.labels["known"] = KeyList(exc.params["known"],
-                                      {k: sp.names for k, sp in specs.items() if sp is not None})
-        raise exc
-    return doc
+    found = addressed(of_definition(defn), stage)
+    if found is not None and found[1] in stages_of(s, case):
+        return found
+    known = list(dict.fromkeys(o.stage for o in offers(s, ctx, case)))
+    exc = NotFound(f"stage {stage!r} has no document", key="document.none", stage=stage,
+                   known=", ".join(known) or "-")
+    spec = defn.stage_spec(stage)
+    if spec is not None:
+        exc.labels["stage"] = spec.names
+    specs = {k: defn.stage_spec(k) for k in known}
+    exc.labels["known"] = KeyList(exc.params["known"],
+                                  {k: sp.names for k, sp in specs.items() if sp is not None})
+    raise exc
 
 
 def draft(s: Session, ctx: Context, case_id: int | str, stage: str,
@@ -164,7 +179,7 @@ def draft(s: Session, ctx: Context, case_id: int | str, stage: str,
     installation (`folder`: config.toml [documents] templates) or the shipped one. Refused:
     an unknown case, a stage no document confirms, an unknown language."""
     case = get_case(s, case_id)
-    doc = document_of(s, ctx, case, stage)
+    doc, stage = located(s, ctx, case, stage)
     language = check_language(language, ctx.language)
     org = s.get(Organisation, case.subject_id)
     assert org is not None
@@ -173,7 +188,30 @@ def draft(s: Session, ctx: Context, case_id: int | str, stage: str,
                        lambda: _facts(s, ctx, case, doc, stage, language, view), case.id, stage,
                        filename(doc.name(language), org.code, case.id, ctx.today,
                                 _period_of(doc, stage)))
-    return dataclasses.replace(drafted, warnings=tuple(view.warnings or ()))
+    defn = definition_of(s, ctx, case)
+    shown = _person(view, shows_person(defn, doc))  # a protected person it carries: disclosed
+    return dataclasses.replace(drafted, warnings=tuple(view.warnings or ()),
+                               discloses=visibility.protected(defn)
+                               and shown["name"] != texts.BLANK,
+                               names=tuple(doc.names.items()))
+
+
+def shows_person(defn: Definition, doc: Document) -> bool:
+    """Whether a paper carries its case's person: always, but in a case whose person is
+    protected (a whistleblower's), only a paper her procedure requires her name in (its
+    `person`, D-9)."""
+    return doc.person or not visibility.protected(defn)
+
+
+def audit_disclosure(s: Session, ctx: Context, drafted: Drafted) -> None:
+    """A paper showing a protected person, drafted and handed to its reader (downloaded from
+    the case's page or the API, written by the command line), is audited as a disclosure
+    (services/visibility.py DISCLOSED): the case, who drafted it and which paper; nothing for
+    any other paper. The caller commits."""
+    if drafted.discloses and drafted.case_id is not None:
+        audit.append(s, ctx.actor, visibility.DISCLOSED, "case", drafted.case_id,
+                     {"seen_by": ctx.actor, "why": "paper", "paper": drafted.document,
+                      "paper_names": dict(drafted.names), "language": drafted.language})
 
 
 def _drafted(doc: Document, language: str, org: Organisation, folder: Path | None,
@@ -217,7 +255,9 @@ def record_signed(s: Session, ctx: Context, store: FileStore, limits: FilesSetti
     one step: the stage's record with the scan, through the services' `record_with_files`
     (all or nothing; a period's stage names its period)."""
     case = get_case(s, case_id)
-    doc = document_of(s, ctx, case, stage)
+    doc, stage = located(s, ctx, case, stage)
+    if not doc.confirms:
+        raise UsageError(f"{doc.key} confirms no stage", key="document.confirms_nothing")
     given = {**(evidence or {}), **fixed_evidence(doc, stage)}
     files = list(uploads)
     if not files:
@@ -461,7 +501,7 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
                     "responsible": responsible}
                    for n, st in enumerate((st for st in view.stages if ":" not in st.key),
                                           start=1)],
-        "person": _person(view),
+        "person": _person(view, shows_person(defn, doc)),
         "dates": {key: day(view.dates[key].date)
                   if key in view.dates and not view.dates[key].projected else texts.BLANK
                   for key in defn.dates},
@@ -482,10 +522,11 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
     }
 
 
-def _person(view: CaseView) -> dict[str, str]:
-    """The person a case is about, as recorded (a visible blank for what is not; a case whose
-    person the caller may not see is never drafted: `document_of`)."""
-    person = view.person
+def _person(view: CaseView, shown: bool = True) -> dict[str, str]:
+    """The person a case is about, as recorded (a visible blank for what is not, or for a
+    protected person a paper does not carry: `shows_person`; a case whose person the caller
+    may not see is never drafted: `document_of`)."""
+    person = view.person if shown else None
     return {"name": (person.name if person is not None else None) or texts.BLANK,
             "position": (person.position if person is not None else None) or texts.BLANK}
 
@@ -533,7 +574,7 @@ def _issued(view: CaseView, doc: Document, stage: str, day: Any) -> dict[str, st
     is never a document's date)."""
     period = stage.split(":", 1)[1] if doc.per_period and ":" in stage else None
     own = None
-    for r in view.records:
+    for r in view.records if doc.confirms else ():  # a paper confirming nothing: blanks
         if r.kind == EVENT and not r.void and r.event == doc.event and (
                 period is None or str((r.evidence or {}).get(doc.per_period or "")) == period):
             own = r
@@ -597,7 +638,8 @@ def _signer(s: Session, org: Organisation, standing: dict[str, CaseRecord], doc:
             t: Translator) -> dict[str, str]:
     """Who signs: the document's own record's signer once recorded, else the signer of the
     records it names (`signer_from`: the head who ordered the analysis), else a blank."""
-    for event in (doc.event, *doc.signer_from):
+    for event in ((doc.event,) if doc.confirms else ()) + doc.signer_from:  # a paper
+        # confirming nothing is not signed by its stage's record's signer
         evidence = (standing[event].evidence or {}) if event in standing else {}
         signed = _signed(s, org, evidence, t)
         if signed is not None:

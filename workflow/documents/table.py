@@ -25,6 +25,10 @@ class PaperTable(Table):
     template: TemplateName | None = None  # default: the paper's key
     prints: Keys = ()  # the records' evidence it prints, "EVENT.FIELD" each
     names: Names  # its name in kk, ru and en
+    confirms: bool = True  # false: drafted beside the stage, its signed scan confirms nothing
+    # true: it carries a protected person (her procedure requires her name, D-9); drafting it
+    # is audited as a disclosure. False: a protected person is a blank in it
+    person: bool = False
 
 
 class Papers(RootModel[dict[Key, PaperTable]]):
@@ -46,6 +50,7 @@ class Papers(RootModel[dict[Key, PaperTable]]):
             event = t.event or next((e.key for e in definition.events.values()
                                      if e.completes == t.stage), None)
             out[key] = Document(definition.key, key, t.stage, event or "", dict(t.names),
-                                t.template or key, prints=tuple(t.prints))
+                                t.template or key, prints=tuple(t.prints),
+                                confirms=t.confirms, person=t.person)
             check_paper(definition, out[key], where)
         return out

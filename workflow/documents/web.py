@@ -82,9 +82,11 @@ class StageLinks:
             return {}
         label = pc.t("document.link")
         # a period's document: named with its period and dates beside the period's stage
-        links = {o.stage: [(f"{label}: {o.name}" + (f", {o.period}" if o.period else ""),
-                            f"/cases/{case.id}/documents/{o.stage}")]
-                 for o in documents.offers(pc.s, pc.ctx, case, pc.t.language)}
+        links: dict[str, list] = {}
+        for o in documents.offers(pc.s, pc.ctx, case, pc.t.language):
+            links.setdefault(o.stage, []).append(
+                (f"{label}: {o.name}" + (f", {o.period}" if o.period else ""),
+                 f"/cases/{case.id}/documents/{o.address}"))
         for stage in documents.risk_places(pc.s, pc.ctx, case):
             # the risks the note carries, with their causes and conditions, on its page
             n = len(documents.risks_of(pc.s, case))
@@ -98,7 +100,7 @@ def _page(request: Request, pc: PageContext, case_id: str, stage: str,
           status: int = 200, risk_problems: list[recording.Problem] | None = None,
           risk_form: dict[str, str] | None = None) -> HTMLResponse:
     case, defn = _case(pc.s, pc.ctx, pc.viewer, case_id)
-    doc = documents.document_of(pc.s, pc.ctx, case, stage)
+    doc, at = documents.located(pc.s, pc.ctx, case, stage)  # `stage`: its address
     view = svc.case_view(pc.s, pc.ctx, case)
     drafted, refused = {}, {}
     for lang in LANGUAGES:  # a language whose template is refused: said beside its download
@@ -108,7 +110,7 @@ def _page(request: Request, pc: PageContext, case_id: str, stage: str,
             refused[lang] = exc.render(pc.t)
     try:
         require_recorder(pc.viewer, case)
-        can_record = view.withdrawn is None
+        can_record = view.withdrawn is None and doc.confirms
     except RuleViolation:
         can_record = False
     fixed = documents.fixed_evidence(doc, stage)
@@ -116,10 +118,10 @@ def _page(request: Request, pc: PageContext, case_id: str, stage: str,
     problems = problems or []
     return render(request, pc, "document.html", status=status, view=view, doc=doc,
                   doc_name=doc.name(pc.t.language), stage=stage,
-                  stage_name=next((st.name for st in view.stages if st.key == stage), stage),
+                  stage_name=next((st.name for st in view.stages if st.key == at), at),
                   period=next((o.period for o in documents.offers(pc.s, pc.ctx, case,
                                                                   pc.t.language)
-                               if o.stage == stage), ""),
+                               if o.address == stage), ""),
                   drafted=drafted, refused=refused, languages=LANGUAGES, can_record=can_record,
                   fields=[f for f in event_form.fields if f.key not in fixed],
                   problems=problems, field_errors={p.field: p.message for p in problems
@@ -153,9 +155,12 @@ def document_page(request: Request, case_id: str, stage: str, pc: PageContext = 
 def document_docx(request: Request, case_id: str, stage: str, pc: PageContext = Depends(page)):
     """The document drafted from the case in ?lang= (the reader's by default)."""
     case, _defn = _case(pc.s, pc.ctx, pc.viewer, case_id)
-    return _download(documents.draft(pc.s, pc.ctx, case.id, stage,
-                                     request.query_params.get("lang") or pc.t.language,
-                                     _folder(request)))
+    drafted = documents.draft(pc.s, pc.ctx, case.id, stage,
+                              request.query_params.get("lang") or pc.t.language,
+                              _folder(request))
+    with tx.transaction(pc.s):  # a paper showing a protected person: a disclosure
+        documents.audit_disclosure(pc.s, pc.ctx, drafted)
+    return _download(drafted)
 
 
 @router.post("/cases/{case_id}/documents/{stage}", response_class=HTMLResponse)
@@ -376,9 +381,12 @@ def api_document(request: Request, case_id: int, stage: str,
                  a: ApiContext = Depends()) -> Response:
     """The document confirming a stage, drafted from the case in ?lang= (kk, ru, en)."""
     case, _defn = _case(a.s, a.ctx, a.viewer, case_id)
-    return _download(documents.draft(a.s, a.ctx, case.id, stage,
-                                     request.query_params.get("lang") or a.ctx.language,
-                                     _folder(request)))
+    drafted = documents.draft(a.s, a.ctx, case.id, stage,
+                              request.query_params.get("lang") or a.ctx.language,
+                              _folder(request))
+    with tx.transaction(a.s):  # a paper showing a protected person: a disclosure
+        documents.audit_disclosure(a.s, a.ctx, drafted)
+    return _download(drafted)
 
 
 SIGNED_BODY = {

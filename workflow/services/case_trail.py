@@ -113,7 +113,8 @@ def trail_entry(defn: Definition, record: AuditRecord, lang: str, t: Any, show_p
                 "comment": payload.get("comment"), "mentions": payload.get("mentions") or []}
     if record.action == DISCLOSE:  # a protected person shown to one more account (P-26)
         return {**base, "kind": DISCLOSED, "to": payload.get("seen_by"),
-                "from": payload.get("before")}
+                "from": payload.get("before"), "paper": payload.get("paper"),
+                "paper_names": payload.get("paper_names") or {}}
     if record.action == VIEW:
         return {**base, "kind": VIEWED, "person_shown": bool(payload.get("person_shown", True))}
     if record.action.startswith("refused"):
@@ -149,6 +150,10 @@ def line(h: dict[str, Any], t: Any) -> str | None:
     if kind in (COMMENTED, COMMENT_EDITED):
         return t("comments.history_written" if kind == COMMENTED else "comments.history_edited",
                  id=h.get("comment"))
+    if kind == DISCLOSED and h.get("paper"):  # a paper showing her, drafted
+        names = h.get("paper_names") or {}
+        return t("history.disclosed_paper", login=h.get("to") or "—",
+                 paper=names.get(t.language) or names.get("en") or h["paper"])
     if kind == DISCLOSED:
         return t("history.disclosed", login=h.get("to") or "—")
     if kind == VIEWED:
