@@ -11,7 +11,7 @@ more), so that the repeated header is seen."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -96,13 +96,20 @@ def printed(tmp_path_factory) -> dict[str, PdfReader]:
             forms = svc.open_case(s, full, "policy_forms", "QS-ZHETYSU",
                                   person="Данияр Омаров", position="Инженер",
                                   dates={"appointed": TODAY}).id
+            # a whistleblower's application decided yesterday: the covering letter
+            whistle = svc.open_case(s, full, "whistleblower_protection", "MF-KGD-ALM",
+                                    person="Нуржан Абдрахманов", position="Специалист",
+                                    dates={"application_received": TODAY - timedelta(days=20)},
+                                    responsible="aigerim").id
+            svc.record_event(s, full, whistle, "decided", CALENDAR.add_working_days(TODAY, -1),
+                             {})
             s.commit()
             papers = [(coi, "forward"), (coi, "recommendation"), (coi, "measures"),
                       (gift, "hand_over")]
             more = [(coi, "notice"), (found, "notify"), (tax, "access_order"),
                     (tax, "tax_request"), (reminder, "reminder"), (law, "staff_notice"),
                     (qs_coi, "notice"), (qs_coi, "settlement"), (forms, "consent"),
-                    (forms, "confirmation")]
+                    (forms, "confirmation"), (whistle, "protocol_to_agency")]
             quarter = sorted(k for k in svc.stages_of(s, svc.get_case(s, case))
                              if k.startswith("monitoring_review:"))[0]
             files = []
@@ -136,7 +143,7 @@ def printed(tmp_path_factory) -> dict[str, PdfReader]:
 
 @pytest.mark.slow
 def test_each_document_prints_on_a4_pages_none_empty(printed):
-    assert len(printed) == 46  # nine documents and fourteen papers in two languages
+    assert len(printed) == 48  # nine documents and fifteen papers in two languages
     for name, pdf in printed.items():
         for number, page in enumerate(pdf.pages, start=1):
             box = page.mediabox
@@ -262,7 +269,10 @@ def test_the_foreign_accounts_declarations_and_003s_papers_print_in_their_langua
               "enterprise_conflict_of_interest.decision": ("ШЕШІМ", "РЕШЕНИЕ",
                                                            "Аружан Бейсенова"),
               "policy_forms.consent": ("келісім", "Согласие", "Данияр Омаров"),
-              "policy_forms.confirmation": ("Растау", "Подтверждение", "Данияр Омаров")}
+              "policy_forms.confirmation": ("Растау", "Подтверждение", "Данияр Омаров"),
+              "whistleblower_protection.protocol_letter": ("ІЛЕСПЕ ХАТ",
+                                                           "СОПРОВОДИТЕЛЬНОЕ ПИСЬМО",
+                                                           "Нуржан Абдрахманов")}
     for paper, (kk, ru, person) in titles.items():
         for lang, title in (("kk", kk), ("ru", ru)):
             pdf = printed[f"{paper}-{lang}"]

@@ -54,6 +54,8 @@ FOUND = TODAY - timedelta(days=1)
 IN_FORCE = TODAY - timedelta(days=10)
 NOTIFIED = CALENDAR.add_working_days(TODAY, -2)
 APPOINTED = TODAY - timedelta(days=1)
+APPLIED = TODAY - timedelta(days=20)
+DECIDED = CALENDAR.add_working_days(TODAY, -1)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 PROTECTED = '''
@@ -111,7 +113,8 @@ PAPERS = (("aigerim", "foreign", "notify", True),
           ("timur", "enterprise", "notice", False),
           ("timur", "enterprise", "settlement", True),
           ("timur", "forms", "consent", True),
-          ("timur", "forms", "confirmation", True))
+          ("timur", "forms", "confirmation", True),
+          ("asel", "whistleblower", "protocol_to_agency", True))
 
 
 def _prepare(s: Session, ctx: svc.Context) -> None:
@@ -141,6 +144,13 @@ def world_fixture(request, tmp_path) -> Iterator[tuple[Web, dict[str, int]]]:
                                               person=SECRET, position=SECRET_POSITION,
                                               dates={"notified": NOTIFIED},
                                               responsible="asel").id}
+            # a whistleblower's application at the education department: Asel answers for it,
+            # the collegial body decided DECIDED (the protocol not sent yet)
+            ids["whistleblower"] = svc.open_case(
+                s, ctx, "whistleblower_protection", "AK-ALM-EDU", person=SECRET,
+                position=SECRET_POSITION, dates={"application_received": APPLIED},
+                responsible="asel").id
+            svc.record_event(s, ctx, ids["whistleblower"], "decided", DECIDED, {})
             s.commit()
             mf = s.exec(select(Organisation).where(Organisation.code == "MF-KGD-ALM")).one().id
             for key, process in (("foreign", "foreign_account"),
@@ -330,3 +340,34 @@ def test_a_protected_persons_papers(world, tmp_path):
         line = Translator(lang)("history.disclosed_paper", login=shown["seen_by"], paper=name)
         assert line.replace("«", "&laquo;").replace("»", "&raquo;") in history or \
             line in history, lang
+
+
+def test_a_whistleblowers_covering_letter_names_her_to_whom_she_is_shown_alone(world, tmp_path):
+    """The shipped whistleblower's paper: the covering letter sending the collegial body's
+    protocol with its decision (002:L269) names her and the days as recorded; refused as not
+    found to her organisation's other officer and to the manager above, nothing stored; each
+    drafting that shows her audited as a disclosure."""
+    web, ids = world
+    case = ids["whistleblower"]
+    clients = {login: (web.api(login), web.browser(login)) for login in ("kairat", "nurlan")}
+    before = web.dump()
+    for login, (api, browser) in clients.items():
+        r = api.get(f"/api/v1/cases/{case}/documents/protocol_to_agency", params={"lang": "ru"})
+        assert r.status_code == 404 and SECRET not in r.text, login
+        page = browser.get(f"/cases/{case}/documents/protocol_to_agency/docx",
+                           params={"lang": "kk"})
+        assert page.status_code == 404 and SECRET not in page.text, login
+    assert web.dump() == before
+    status = _status(web, tmp_path, case)
+    for lang in ("kk", "ru"):
+        text = _draft(web, "asel", case, "protocol_to_agency", lang)
+        assert f"{SECRET}, {SECRET_POSITION}" in text, lang
+        assert _day(status, "application_received") in text, lang
+        assert written(DECIDED) in text and _day(status, "decided") in text, lang
+        assert _due(status, "protocol_to_agency", lang) in text, lang
+    page = web.browser("asel").get(f"/cases/{case}/documents/protocol_to_agency/docx",
+                                   params={"lang": "kk"})
+    assert page.status_code == 200 and SECRET in text_of(page.content)
+    shown = _disclosures(web, case)
+    assert [d["paper"] for d in shown] == ["protocol_letter"] * 3, shown
+    assert all(d["why"] == "paper" for d in shown)

@@ -1023,6 +1023,17 @@ FORMS: dict[str, dict[str, Any]] = {
         "ecoi_3": "☐ пайдадан бас тарту;",
         "ecoi_4": "☐ мүдделер қақтығысы жоқ деп танылды;",
         "ecoi_5": "☐ өзге де шаралар:",
+        "wb_title": "ІЛЕСПЕ ХАТ",
+        "wb_to": "Сыбайлас жемқорлыққа қарсы іс-қимыл жөніндегі уәкілетті органға",
+        "wb_subject": "Алқалы орган отырысының хаттамасын шешіммен бірге жіберу туралы",
+        "wb_text": "Алқалы органның {{ dates.application_received }} түскен өтінім бойынша "
+                   "{{ dates.decided }} қабылдаған шешімімен бірге отырыс хаттамасын жібереміз.",
+        "wb_applicant": "Өтініш беруші: {{ person.name }}, {{ person.position }}",
+        "wb_secret": "Құпия: сыбайлас жемқорлыққа қарсы іс-қимылға жәрдем көрсеткен адам туралы "
+                     "мәліметтер.",
+        "wb_due": "Жіберу мерзімі: {{ due.protocol_to_agency }} (шешім қабылданған күннен бастап "
+                  "үш жұмыс күні ішінде).",
+        "wb_annex": "Қосымша: отырыс хаттамасы мен шешім.",
         "ecoi_due": "Реттеу мерзімі: {{ due.settlement }}.",
     },
     "ru": {
@@ -1137,6 +1148,18 @@ FORMS: dict[str, dict[str, Any]] = {
         "ecoi_3": "☐ отказаться от выгоды;",
         "ecoi_4": "☐ конфликт интересов не установлен;",
         "ecoi_5": "☐ иные меры:",
+        "wb_title": "СОПРОВОДИТЕЛЬНОЕ ПИСЬМО",
+        "wb_to": "В уполномоченный орган по противодействию коррупции",
+        "wb_subject": "О направлении протокола заседания коллегиального органа с решением",
+        "wb_text": "Направляем протокол заседания коллегиального органа с решением, принятым "
+                   "{{ dates.decided }} по заявлению, поступившему "
+                   "{{ dates.application_received }}.",
+        "wb_applicant": "Заявитель: {{ person.name }}, {{ person.position }}",
+        "wb_secret": "Конфиденциально: сведения о лице, оказывающем содействие в противодействии "
+                     "коррупции.",
+        "wb_due": "Срок направления: {{ due.protocol_to_agency }} (в течение трёх рабочих дней "
+                  "со дня принятия решения).",
+        "wb_annex": "Приложение: протокол заседания с решением.",
         "ecoi_due": "Срок урегулирования: {{ due.settlement }}.",
     },
     "en": {
@@ -1237,6 +1260,17 @@ FORMS: dict[str, dict[str, Any]] = {
         "ecoi_3": "☐ to refuse the benefit;",
         "ecoi_4": "☐ no conflict of interest is found;",
         "ecoi_5": "☐ other measures:",
+        "wb_title": "COVERING LETTER",
+        "wb_to": "To the authorised anti-corruption body",
+        "wb_subject": "Sending the protocol of the collegial body's meeting with its decision",
+        "wb_text": "We send the protocol of the collegial body's meeting with its decision "
+                   "taken on {{ dates.decided }} on the application received on "
+                   "{{ dates.application_received }}.",
+        "wb_applicant": "Applicant: {{ person.name }}, {{ person.position }}",
+        "wb_secret": "Confidential: the data of a person assisting in countering corruption.",
+        "wb_due": "Due: {{ due.protocol_to_agency }} (within three working days of the "
+                  "decision).",
+        "wb_annex": "Annex: the protocol of the meeting with the decision.",
         "ecoi_due": "Settlement due: {{ due.settlement }}.",
     },
 }
@@ -1393,13 +1427,29 @@ def enterprise_coi_decision(language: str):
     return doc
 
 
+def whistleblower_protocol_letter(language: str):
+    """The covering letter sending the collegial body's protocol with its decision to the
+    anti-corruption body within 3 working days (002:L269, L273): the applicant is named, as the
+    body must know whom the decision protects, and the letter is marked confidential
+    (002:L271-272); drafting it is audited as a disclosure (its paper declares `person`)."""
+    doc, w = _paper(language, "wb_title")
+    _para(doc, w["wb_secret"], right=True)
+    _para(doc, w["wb_to"], bold=True)
+    _para(doc, w["wb_subject"], bold=True)
+    for key in ("wb_text", "wb_applicant", "wb_due", "wb_annex"):
+        _para(doc, w[key])
+    _signer(doc, w)
+    return doc
+
+
 BUILDERS = (order, analytic_note, action_plan, monitoring_report, monitoring_note,
             positions_list, schedule, discussion_minutes,
             justification_note, coi_forwarding_note, coi_recommendation, coi_decision,
             gift_hand_over_act, coi_notice, foreign_account_notice, foreign_accounts_access_order,
             foreign_accounts_tax_request,
             declaration_reminder, declaration_law_change_notice, policy_consent,
-            policy_confirmation, enterprise_coi_decision)  # each named as its template
+            policy_confirmation, enterprise_coi_decision,
+            whistleblower_protocol_letter)  # each named as its template
 
 
 def build(folder: Path = SHIPPED) -> list[Path]:
