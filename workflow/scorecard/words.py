@@ -359,45 +359,91 @@ def project_maximum(indicators: list[dict[str, Any]], w: Words) -> dict[str, Any
             if maximum and not uncapped else NOT_EVALUATED}
 
 
+class CardWords:
+    """Puts scorecards into words (`in_words`), one after another in one language: what is
+    the same from card to card (the indicators' titles and rules, the kinds, the statuses,
+    the projects' titles, the footnotes' references) is put into words once, for the first
+    card that needs it; a subtree of 5,000 cards shares them. A card's own figures are its
+    own words each time."""
+
+    def __init__(self, t: Translator):
+        self.t = t
+        self.shared: dict[tuple[Any, ...], str] = {}  # what the cards share, in words
+
+    def once(self, key: tuple[Any, ...], make: Any, *args: Any) -> str:
+        """`make(*args)`, put into words for the first card that needs `key`."""
+        found = self.shared.get(key)
+        if found is None:
+            found = self.shared[key] = make(*args)
+        return found
+
+    def __call__(self, result: dict[str, Any]) -> dict[str, Any]:
+        t, once = self.t, self.once
+        w = Words(t, result.get("subject", ""), result.get("organisations"))
+        notes: dict[str, int] = {}
+        indicators = []
+        for ind in result["indicators"]:
+            key, i = ind["key"], ind["inputs"]
+            ref = once(("source", ind["source"]), source, ind["source"])
+            number_ = notes.setdefault(ref, len(notes) + 1)
+            rule = once(("rule", key, bool(ind.get("scored_by")), *_rule_inputs(i)),
+                        w.rule, ind)
+            indicators.append({**ind, "number": key.split("-")[0],  # 1.3.3-risks is 1.3.3's
+                               "project": ev.project_of(key),
+                               "title": once(("title", key), t, f"score.title.{key}"),
+                               "rule": rule, "text": w.text(ind, result["year"]),
+                               "footnote": number_, **marks(ind, w)})
+        until = result.get("provisional_until")
+        extra: dict[str, Any] = {}
+        if "projects" in result:  # a whole evaluation (evaluation.whole): its projects'
+            # subtotals, each naming its indicators by their keys (the card's `indicators`
+            # says each once)
+            extra["projects"] = [{
+                **{k: v for k, v in p.items() if k != "indicators"},
+                "keys": [i["key"] for i in p["indicators"]],
+                "title": once(("project", p["project"]),
+                              t, f"score.project.{p['project']}"),
+                "awards_text": w.n(p["awards"]), "deductions_text": w.n(p["deductions"]),
+                "subtotal_text": w.n(p["subtotal"]), **project_maximum(p["indicators"], w),
+                "summary": t("score.subtotal", n=p["project"], awards=w.n(p["awards"]),
+                             deductions=w.n(p["deductions"]), subtotal=w.n(p["subtotal"]))}
+                for p in result["projects"]]
+        header = "score.header_all" if "projects" in result else "score.header"
+        kind = result["subject_kind"]
+        return {
+            **result, "indicators": indicators, **extra,
+            "heading": t(header, subject=result.get("subject_name") or result["subject"],
+                         year=result["year"]),
+            "kind_name": once(("kind", kind), lambda: t(f"org_kind.{kind}")),
+            "status": once(("status", until), lambda: t("score.provisional_short",
+                                                        date=day(until))
+                           if until else t("score.final")),
+            "status_text": once(("status_text", until), lambda: t("score.provisional",
+                                                                  date=day(until))
+                                if until else ""),
+            "total_text": t("score.total", awards=w.n(result["awards"]),
+                            deductions=w.n(result["deductions"]), total=w.n(result["total"])),
+            "awards_text": w.n(result["awards"]), "deductions_text": w.n(result["deductions"]),
+            "total_text_short": w.n(result["total"]),
+            "footnotes": [{"n": n, "source": ref} for ref, n in notes.items()],
+        }
+
+
+def _rule_inputs(i: dict[str, Any]) -> tuple[Any, ...]:
+    """The inputs an indicator's rule in words reads (`Words.rule`): cards alike in these
+    share the words."""
+    counted = i.get("counted")
+    return (i.get("threshold"), i.get("rule"), i.get("per_unit"), i.get("per_step"),
+            i.get("required"), tuple(counted) if counted is not None else None,
+            i.get("cumulative"))
+
+
 def in_words(result: dict[str, Any], t: Translator) -> dict[str, Any]:
     """The scorecard with its heading, status and total in words, and each indicator's title,
-    rule, text and footnote number; `footnotes` lists the sources once each."""
-    w = Words(t, result.get("subject", ""), result.get("organisations"))
-    notes: dict[str, int] = {}
-    indicators = []
-    for ind in result["indicators"]:
-        ref = source(ind["source"])
-        number_ = notes.setdefault(ref, len(notes) + 1)
-        indicators.append({**ind, "number": ind["key"].split("-")[0],  # 1.3.3-risks is 1.3.3's
-                           "project": ev.project_of(ind["key"]),
-                           "title": t(f"score.title.{ind['key']}"), "rule": w.rule(ind),
-                           "text": w.text(ind, result["year"]), "footnote": number_,
-                           **marks(ind, w)})
-    until = result.get("provisional_until")
-    extra: dict[str, Any] = {}
-    if "projects" in result:  # a whole evaluation (evaluation.whole): its projects' subtotals
-        extra["projects"] = [{
-            **p, "title": t(f"score.project.{p['project']}"),
-            "indicators": [i for i in indicators if i["project"] == p["project"]],
-            "awards_text": w.n(p["awards"]), "deductions_text": w.n(p["deductions"]),
-            "subtotal_text": w.n(p["subtotal"]), **project_maximum(p["indicators"], w),
-            "summary": t("score.subtotal", n=p["project"], awards=w.n(p["awards"]),
-                         deductions=w.n(p["deductions"]), subtotal=w.n(p["subtotal"]))}
-            for p in result["projects"]]
-    header = "score.header_all" if "projects" in result else "score.header"
-    return {
-        **result, "indicators": indicators, **extra,
-        "heading": t(header, subject=result.get("subject_name") or result["subject"],
-                     year=result["year"]),
-        "kind_name": t(f"org_kind.{result['subject_kind']}"),
-        "status": t("score.provisional_short", date=day(until)) if until else t("score.final"),
-        "status_text": t("score.provisional", date=day(until)) if until else "",
-        "total_text": t("score.total", awards=w.n(result["awards"]),
-                        deductions=w.n(result["deductions"]), total=w.n(result["total"])),
-        "awards_text": w.n(result["awards"]), "deductions_text": w.n(result["deductions"]),
-        "total_text_short": w.n(result["total"]),
-        "footnotes": [{"n": n, "source": ref} for ref, n in notes.items()],
-    }
+    rule, text and footnote number; `footnotes` lists the sources once each; each project
+    with its subtotal in words and its indicators' keys (`keys`). Many cards in one
+    language: `CardWords`."""
+    return CardWords(t)(result)
 
 
 def in_short(results: list[dict[str, Any]], t: Translator) -> list[dict[str, Any]]:
