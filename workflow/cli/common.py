@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -122,19 +122,25 @@ def emit_json(payload: Any) -> None:
                      + "\n")
 
 
-def emit_json_items(head: dict[str, Any], key: str, items: Iterable[Any],
+def json_encoder() -> Callable[[Any], str]:
+    """The encoding of `emit_json_items`' items: compact JSON (no indentation: Python's C
+    encoder), dates as ISO strings."""
+    return json.JSONEncoder(ensure_ascii=False, default=_json_value).encode
+
+
+def emit_json_items(head: dict[str, Any], key: str, items: Iterable[str],
                     out: TextIO | None = None) -> None:
-    """Write one JSON document, `head`'s members and then `key`: the list of `items`, to
-    `out` (stdout) item by item as each comes: one item a line, without indentation (so
-    that Python's C encoder writes it), never the whole document in memory. A national
-    subtree's 5,000 scorecards are written as they are evaluated."""
+    """Write one JSON document, `head`'s members and then `key`: the list of `items` (each
+    a JSON text already, `json_encoder()`'s), to `out` (stdout) item by item as each comes,
+    one a line, never the whole document in memory. A national subtree's 5,000 scorecards
+    are written as they are evaluated."""
     out = sys.stdout if out is None else out
-    encode = json.JSONEncoder(ensure_ascii=False, default=_json_value).encode
+    encode = json_encoder()
     opening = encode(head)[:-1]  # "{...members" without its closing brace
     out.write(opening + (", " if head else "") + encode(key) + ": [")
     between = "\n"
     for item in items:
-        out.write(between + encode(item))
+        out.write(between + item)
         between = ",\n"
     out.write("\n]}\n")
 

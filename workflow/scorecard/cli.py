@@ -17,6 +17,7 @@ from workflow.cli.common import (
     as_of_context,
     emit_json,
     emit_json_items,
+    json_encoder,
     lazy,
     print_table,
     unit_of_work,
@@ -59,10 +60,11 @@ def score(org: SubjectOrg,
 
                 _print_subtree(org, year_n, ctx.today, in_short(results, t))
                 return
-            words = CardWords(t)
+            encode = json_encoder()
+            words = CardWords(t, encode)
             if subtree and as_json and file is None:  # written card by card as evaluated
                 emit_json_items({"org": org, "year": year_n, "as_of": ctx.today},
-                                "subjects", map(words, results))
+                                "subjects", map(words.json, results))
                 return
             cards = [words(r) for r in results]
     finally:
@@ -77,7 +79,7 @@ def score(org: SubjectOrg,
     if as_json:
         if subtree:
             emit_json_items({"org": org, "year": year_n, "as_of": ctx.today}, "subjects",
-                            cards)
+                            map(encode, cards))
         else:
             emit_json(cards[0])
         return

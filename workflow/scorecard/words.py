@@ -5,6 +5,8 @@ with plural forms; the sources as footnotes; a whole evaluation's projects with 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -24,6 +26,7 @@ LISTED = 20
 ORG_LISTS = ("from", "from_headcount", "not_reported")
 
 
+@functools.lru_cache(maxsize=65536)  # a subtree's cards repeat the same few figures
 def number(x: float | int, language: str) -> str:
     """12, 1.5, −10 (a decimal comma in kk and ru)."""
     x = float(x)
@@ -45,18 +48,23 @@ def source(text: str) -> str:
 class Words:
     """Puts one scorecard's numbers into the translator's language."""
 
-    def __init__(self, t: Translator, subject: str = "", names: dict[str, str] | None = None):
+    def __init__(self, t: Translator, subject: str = "", names: dict[str, str] | None = None,
+                 shared: dict[tuple[Any, ...], str] | None = None):
         self.t = t
         self.lang = t.language
         self.subject = subject
         self.names = names or {}  # organisation code -> name (a consolidated indicator's)
+        self.shared = {} if shared is None else shared  # words alike from card to card
 
     def n(self, x: float | int) -> str:
         return number(x, self.lang)
 
     def points(self, x: float) -> str:
-        return self.t("score.text.points", points=self.n(x),
-                      word=self.t.plural("score.unit.point", x))
+        found = self.shared.get(("points", x))
+        if found is None:
+            found = self.shared["points", x] = self.t(
+                "score.text.points", points=self.n(x), word=self.t.plural("score.unit.point", x))
+        return found
 
     def share(self, key: str, i: dict[str, Any], until: Any, **did: Any) -> str:
         t = self.t
@@ -363,36 +371,102 @@ class CardWords:
     """Puts scorecards into words (`in_words`), one after another in one language: what is
     the same from card to card (the indicators' titles and rules, the kinds, the statuses,
     the projects' titles, the footnotes' references) is put into words once, for the first
-    card that needs it; a subtree of 5,000 cards shares them. A card's own figures are its
-    own words each time."""
+    card that needs it, and so are the words of an indicator the same in every figure as
+    one put into words before (most of a subtree's: "no records in 2026 → 0 points"); a
+    subtree of 5,000 cards shares them. An indicator naming organisations is its card's
+    own (its subject's, their names)."""
 
-    def __init__(self, t: Translator):
+    def __init__(self, t: Translator, encode: Callable[[Any], str] | None = None):
         self.t = t
-        self.shared: dict[tuple[Any, ...], str] = {}  # what the cards share, in words
+        self.encode = encode  # `json`'s: a json.JSONEncoder's encode (default separators)
+        self.shared: dict[tuple[Any, ...], Any] = {}  # what the cards share, in words
 
-    def once(self, key: tuple[Any, ...], make: Any, *args: Any) -> str:
+    def once(self, key: tuple[Any, ...], make: Any, *args: Any) -> Any:
         """`make(*args)`, put into words for the first card that needs `key`."""
         found = self.shared.get(key)
         if found is None:
             found = self.shared[key] = make(*args)
         return found
 
+    def indicator(self, w: Words, ind: dict[str, Any], year: int
+                  ) -> tuple[dict[str, str], dict[str, str]]:
+        """What `in_words` adds to an indicator before its footnote's number (its number,
+        project, title, rule and text) and after it (its marks)."""
+        key, once = ind["key"], self.once
+        return ({"number": key.split("-")[0],  # 1.3.3-risks is 1.3.3's
+                 "project": ev.project_of(key),
+                 "title": once(("title", key), self.t, f"score.title.{key}"),
+                 "rule": once(("rule", key, bool(ind.get("scored_by")),
+                               *_rule_inputs(ind["inputs"])), w.rule, ind),
+                 "text": w.text(ind, year)},
+                marks(ind, w))
+
     def __call__(self, result: dict[str, Any]) -> dict[str, Any]:
-        t, once = self.t, self.once
-        w = Words(t, result.get("subject", ""), result.get("organisations"))
+        w = self.words(result)
         notes: dict[str, int] = {}
         indicators = []
+        year = result["year"]
         for ind in result["indicators"]:
-            key, i = ind["key"], ind["inputs"]
-            ref = once(("source", ind["source"]), source, ind["source"])
-            number_ = notes.setdefault(ref, len(notes) + 1)
-            rule = once(("rule", key, bool(ind.get("scored_by")), *_rule_inputs(i)),
-                        w.rule, ind)
-            indicators.append({**ind, "number": key.split("-")[0],  # 1.3.3-risks is 1.3.3's
-                               "project": ev.project_of(key),
-                               "title": once(("title", key), t, f"score.title.{key}"),
-                               "rule": rule, "text": w.text(ind, result["year"]),
-                               "footnote": number_, **marks(ind, w)})
+            number_ = self.footnote(ind, notes)
+            said, shown = (self.indicator(w, ind, year) if self.own(ind)
+                           else self.once(("indicator", year, repr(ind)), self.indicator, w,
+                                          ind, year))
+            indicators.append({**ind, **said, "footnote": number_, **shown})
+        return self.card(result, w, indicators, notes)
+
+    def json(self, result: dict[str, Any]) -> str:
+        """The card in words (`self(result)`) as JSON, the text `self.encode` writes of it
+        (a `json.JSONEncoder`'s `encode`, its separators the default): an indicator the same
+        in every figure as one written before, at the same footnote, is written once (a
+        subtree's cards repeat most of theirs)."""
+        encode = self.encode
+        assert encode is not None, "CardWords(t, encode) writes JSON"
+        w = self.words(result)
+        notes: dict[str, int] = {}
+        written = []
+        year = result["year"]
+        for ind in result["indicators"]:
+            number_ = self.footnote(ind, notes)
+            if self.own(ind):
+                said, shown = self.indicator(w, ind, year)
+                written.append(encode({**ind, **said, "footnote": number_, **shown}))
+                continue
+            alike = repr(ind)
+            text = self.shared.get(("json", year, alike, number_))
+            if text is None:
+                said, shown = self.once(("indicator", year, alike), self.indicator, w, ind,
+                                        year)
+                text = self.shared["json", year, alike, number_] = encode(
+                    {**ind, **said, "footnote": number_, **shown})
+            written.append(text)
+        card = self.card(result, w, [], notes)
+        keys = list(card)
+        at = keys.index("indicators")
+        before = encode({k: card[k] for k in keys[:at]})[:-1]  # "{...", without its "}"
+        after = encode({k: card[k] for k in keys[at + 1:]})[1:]  # "...}", without its "{"
+        return (before + (", " if at else "") + '"indicators": [' + ", ".join(written) + "]"
+                + (", " if after != "}" else "") + after)
+
+    def words(self, result: dict[str, Any]) -> Words:
+        return Words(self.t, result.get("subject", ""), result.get("organisations"),
+                     self.shared)
+
+    def footnote(self, ind: dict[str, Any], notes: dict[str, int]) -> int:
+        """The number of the indicator's source among the card's footnotes (`notes`)."""
+        ref = self.once(("source", ind["source"]), source, ind["source"])
+        return notes.setdefault(ref, len(notes) + 1)
+
+    @staticmethod
+    def own(ind: dict[str, Any]) -> bool:
+        """Whether an indicator's words are its card's own: naming organisations (its
+        subject's, their names)."""
+        inputs = ind["inputs"]
+        return any(inputs.get(k) for k in ORG_LISTS)
+
+    def card(self, result: dict[str, Any], w: Words, indicators: list[dict[str, Any]],
+             notes: dict[str, int]) -> dict[str, Any]:
+        """The card in words around its indicators in words."""
+        t, once = self.t, self.once
         until = result.get("provisional_until")
         extra: dict[str, Any] = {}
         if "projects" in result:  # a whole evaluation (evaluation.whole): its projects'
