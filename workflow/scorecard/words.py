@@ -6,6 +6,7 @@ with plural forms; the sources as footnotes; a whole evaluation's projects with 
 from __future__ import annotations
 
 import functools
+import pickle
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -380,6 +381,7 @@ class CardWords:
         self.t = t
         self.encode = encode  # `json`'s: a json.JSONEncoder's encode (default separators)
         self.shared: dict[tuple[Any, ...], Any] = {}  # what the cards share, in words
+        self.refs: dict[str, str] = {}  # each source as a footnote shows it
 
     def once(self, key: tuple[Any, ...], make: Any, *args: Any) -> Any:
         """`make(*args)`, put into words for the first card that needs `key`."""
@@ -408,9 +410,10 @@ class CardWords:
         year = result["year"]
         for ind in result["indicators"]:
             number_ = self.footnote(ind, notes)
-            said, shown = (self.indicator(w, ind, year) if self.own(ind)
-                           else self.once(("indicator", year, repr(ind)), self.indicator, w,
-                                          ind, year))
+            alike = None if self.own(ind) else _alike(ind)
+            said, shown = (self.indicator(w, ind, year) if alike is None
+                           else self.once(("indicator", year, alike), self.indicator, w, ind,
+                                          year))
             indicators.append({**ind, **said, "footnote": number_, **shown})
         return self.card(result, w, indicators, notes)
 
@@ -427,11 +430,11 @@ class CardWords:
         year = result["year"]
         for ind in result["indicators"]:
             number_ = self.footnote(ind, notes)
-            if self.own(ind):
+            alike = None if self.own(ind) else _alike(ind)
+            if alike is None:
                 said, shown = self.indicator(w, ind, year)
                 written.append(encode({**ind, **said, "footnote": number_, **shown}))
                 continue
-            alike = repr(ind)
             text = self.shared.get(("json", year, alike, number_))
             if text is None:
                 said, shown = self.once(("indicator", year, alike), self.indicator, w, ind,
@@ -453,15 +456,18 @@ class CardWords:
 
     def footnote(self, ind: dict[str, Any], notes: dict[str, int]) -> int:
         """The number of the indicator's source among the card's footnotes (`notes`)."""
-        ref = self.once(("source", ind["source"]), source, ind["source"])
+        ref = self.refs.get(ind["source"])
+        if ref is None:
+            ref = self.refs[ind["source"]] = source(ind["source"])
         return notes.setdefault(ref, len(notes) + 1)
 
     @staticmethod
     def own(ind: dict[str, Any]) -> bool:
         """Whether an indicator's words are its card's own: naming organisations (its
-        subject's, their names)."""
+        subject's, their names; `ORG_LISTS`)."""
         inputs = ind["inputs"]
-        return any(inputs.get(k) for k in ORG_LISTS)
+        return bool(inputs.get("from") or inputs.get("from_headcount")
+                    or inputs.get("not_reported"))
 
     def card(self, result: dict[str, Any], w: Words, indicators: list[dict[str, Any]],
              notes: dict[str, int]) -> dict[str, Any]:
@@ -501,6 +507,16 @@ class CardWords:
             "total_text_short": w.n(result["total"]),
             "footnotes": [{"n": n, "source": ref} for ref, n in notes.items()],
         }
+
+
+def _alike(ind: dict[str, Any]) -> bytes | None:
+    """An indicator's every figure, as bytes: equal for indicators equal in every figure
+    (their inputs built in the same order, as the evaluation builds them); None for one
+    holding what has no such form (its words then its card's own)."""
+    try:
+        return pickle.dumps(ind, pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
 
 
 def _rule_inputs(i: dict[str, Any]) -> tuple[Any, ...]:
