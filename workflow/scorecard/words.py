@@ -357,10 +357,18 @@ def project_maximum(indicators: list[dict[str, Any]], w: Words) -> dict[str, Any
     """A project's maximum (the sum of its evaluated awards' maxima; an award with no cap
     adds none, `uncapped` says there is one) and its awards as a share of it (above 100 %
     only by an award with no cap)."""
-    capped = [i for i in indicators if i["kind"] == "award" and i["maximum"] is not None]
-    maximum = sum(i["maximum"] for i in capped)
-    uncapped = any(i["kind"] == "award" and i["maximum"] is None for i in indicators)
-    got = sum(i["points"] for i in indicators if i["kind"] == "award")
+    maximum: float = 0
+    capped = uncapped = False
+    got: float = 0
+    for i in indicators:  # one pass: a subtree's 5,000 cards have 42 each
+        if i["kind"] != "award":
+            continue
+        got += i["points"]
+        if i["maximum"] is None:
+            uncapped = True
+        else:
+            capped = True
+            maximum += i["maximum"]
     return {"maximum": maximum, "maximum_text": w.n(maximum) if capped else NOT_EVALUATED,
             "uncapped": uncapped,
             # an award with no cap: no maximum to take a share of (its points alone)
