@@ -72,8 +72,7 @@ def test_the_subtree_json_says_each_indicator_once_card_by_card_as_each_subject_
     assert len(cards) > 3 and len(drawn) == len(cards)
     # one card a line, each written before the next subject was evaluated
     lines = result.stdout.splitlines()
-    assert lines[0] == '{"org": "MF", "year": %d, "as_of": "%s", "subjects": [' % (
-        DAY.year, DEMO_DAY)
+    assert lines[0] == f'{{"org": "MF", "year": {DAY.year}, "as_of": "{DEMO_DAY}", "subjects": ['
     assert [json.loads(line.rstrip(",")) for line in lines[1:-1]] == cards
     assert lines[-1] == "]}"
     assert drawn[0] == ""  # nothing written before the first card (a subject not found:
