@@ -485,14 +485,18 @@ class CardWords:
         extra: dict[str, Any] = {}
         if "projects" in result:  # a whole evaluation (evaluation.whole): its projects'
             # subtotals, each naming its indicators by their keys (the card's `indicators`
-            # says each once)
+            # says each once, with its project; a card in words again has no other list)
+            of_project: dict[int, list[dict[str, Any]]] = {}
+            for i in result["indicators"]:
+                of_project.setdefault(ev.project_of(i["key"]), []).append(i)
             extra["projects"] = [{
-                **{k: v for k, v in p.items() if k != "indicators"},
-                "keys": [i["key"] for i in p["indicators"]],
+                **{k: v for k, v in p.items() if k not in ("indicators", "keys")},
+                "keys": [i["key"] for i in of_project.get(p["project"], ())],
                 "title": once(("project", p["project"]),
                               t, f"score.project.{p['project']}"),
                 "awards_text": w.n(p["awards"]), "deductions_text": w.n(p["deductions"]),
-                "subtotal_text": w.n(p["subtotal"]), **project_maximum(p["indicators"], w),
+                "subtotal_text": w.n(p["subtotal"]),
+                **project_maximum(of_project.get(p["project"], []), w),
                 "summary": t("score.subtotal", n=p["project"], awards=w.n(p["awards"]),
                              deductions=w.n(p["deductions"]), subtotal=w.n(p["subtotal"]))}
                 for p in result["projects"]]
