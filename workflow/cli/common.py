@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from workflow.core.dates import parse_day
 from workflow.core.errors import MerzimError, UsageError
@@ -105,18 +105,44 @@ def print_table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> None:
     STATE.console.print(table)
 
 
+def _json_value(value: Any) -> Any:
+    """What JSON says of a value it has no form for: a date as its ISO string, a service's
+    view as its `as_dict()` (workflow/services/views.py)."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
 def emit_json(payload: Any) -> None:
     """Write one JSON document to stdout (dates as ISO strings, a service's view as its
     `as_dict()`: workflow/services/views.py)."""
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=_json_value)
+                     + "\n")
 
-    def default(value: Any) -> Any:
-        if isinstance(value, date | datetime):
-            return value.isoformat()
-        if hasattr(value, "as_dict"):
-            return value.as_dict()
-        raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=default) + "\n")
+def json_encoder() -> Callable[[Any], str]:
+    """The encoding of `emit_json_items`' items: compact JSON (no indentation: Python's C
+    encoder), dates as ISO strings."""
+    return json.JSONEncoder(ensure_ascii=False, default=_json_value).encode
+
+
+def emit_json_items(head: dict[str, Any], key: str, items: Iterable[str],
+                    out: TextIO | None = None) -> None:
+    """Write one JSON document, `head`'s members and then `key`: the list of `items` (each
+    a JSON text already, `json_encoder()`'s), to `out` (stdout) item by item as each comes,
+    one a line, never the whole document in memory. A national subtree's 5,000 scorecards
+    are written as they are evaluated."""
+    out = sys.stdout if out is None else out
+    encode = json_encoder()
+    opening = encode(head)[:-1]  # "{...members" without its closing brace
+    out.write(opening + (", " if head else "") + encode(key) + ": [")
+    between = "\n"
+    for item in items:
+        out.write(between + item)
+        between = ",\n"
+    out.write("\n]}\n")
 
 
 def parse_date(text: str, what: str = "date") -> date:

@@ -16,6 +16,8 @@ from workflow.cli.common import (
     STATE,
     as_of_context,
     emit_json,
+    emit_json_items,
+    json_encoder,
     lazy,
     print_table,
     unit_of_work,
@@ -35,28 +37,38 @@ def score(org: SubjectOrg,
           as_of: AsOf = None, as_json: Json = False) -> None:
     """The evaluation of projects No. 1-4 for a subject, or for every subject under it."""
     from workflow.scorecard.rules import ScoreSettings
-    from workflow.scorecard.words import in_words
+    from workflow.scorecard.words import CardWords
 
     ctx = as_of_context(as_of)
     if year is None and ":" in org:  # SUBJECT:YEAR, as `merzim programme` shows them
         org, _, year = org.rpartition(":")
     year_n = year_or_this(year, ctx)
+    t = STATE.t
     # a national subtree allocates objects by the million and frees them in bulk, with no
     # cycle among them: the collector's passes over them cost a third of the command's CPU
     gc.disable()
     try:
         with unit_of_work() as s:
-            results = scoring.scorecards(s, ctx, org, year_n, STATE.settings.of(ScoreSettings),
-                                         subtree)
+            # one subject's evaluation at a time (a subject not found refused before
+            # anything is written)
+            each = scoring.each_scorecard(s, ctx, org, year_n,
+                                          STATE.settings.of(ScoreSettings), subtree)
+            first = next(each, None)  # (a subtree may hold no subject)
+            results = itertools.chain([first] if first is not None else [], each)
+            if subtree and file is None and not as_json:  # the table alone: no indicator
+                from workflow.scorecard.words import in_short  # in words
+
+                _print_subtree(org, year_n, ctx.today, in_short(results, t))
+                return
+            encode = json_encoder()
+            words = CardWords(t, encode)
+            if subtree and as_json and file is None:  # written card by card as evaluated
+                emit_json_items({"org": org, "year": year_n, "as_of": ctx.today},
+                                "subjects", map(words.json, results))
+                return
+            cards = [words(r) for r in results]
     finally:
         gc.enable()
-    t = STATE.t
-    if subtree and file is None and not as_json:  # the table alone: no indicator in words
-        from workflow.scorecard.words import in_short
-
-        _print_subtree(org, year_n, ctx.today, in_short(results, t))
-        return
-    cards = [in_words(r, t) for r in results]
     if file is not None:
         from workflow.scorecard.words import numbers_only, score_table
         from workflow.tabular import table_csv, table_xlsx
@@ -65,8 +77,11 @@ def score(org: SubjectOrg,
         write_file(file, table_xlsx(t("nav.scores"), header, numbers_only(body))
                    if file.suffix.lower() == ".xlsx" else table_csv(header, body))
     if as_json:
-        emit_json({"org": org, "year": year_n, "as_of": ctx.today, "subjects": cards}
-                  if subtree else cards[0])
+        if subtree:
+            emit_json_items({"org": org, "year": year_n, "as_of": ctx.today}, "subjects",
+                            map(encode, cards))
+        else:
+            emit_json(cards[0])
         return
     if subtree:
         _print_subtree(org, year_n, ctx.today, cards)

@@ -10,7 +10,7 @@ whole subtree, whatever its size.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -420,12 +420,22 @@ def _externals(s: Session, subject_ids: list[int], year: int, settings: sc.Score
 def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.ScoreSettings,
                subtree: bool = False, whole: bool = True, leads: bool = False,
                parts: PartsReader | None = None) -> list[dict[str, Any]]:
+    """`each_scorecard`'s evaluations as one list."""
+    return list(each_scorecard(s, ctx, org_code, year, settings, subtree, whole, leads, parts))
+
+
+def each_scorecard(s: Session, ctx: Context, org_code: str, year: int,
+                   settings: sc.ScoreSettings, subtree: bool = False, whole: bool = True,
+                   leads: bool = False, parts: PartsReader | None = None
+                   ) -> Iterator[dict[str, Any]]:
     """The evaluation of one subject, or of every subject under it, each with the subject's
     name in the context's language: projects No. 1-4 with a subtotal each and the total
     (`whole`), or project No. 1 alone. The registers of the whole subtree are read once.
     Each carries its depth under the root (`depth`, 0: the root) and, with `leads`, the cases
     behind each indicator and the points still at risk (`at_risk`, see `_leads`). What each
-    organisation of the subtree adds is read by `parts` (`read_parts`: afresh; or kept)."""
+    organisation of the subtree adds is read by `parts` (`read_parts`: afresh; or kept).
+    One subject's evaluation at a time, in tree order: the command line writes each as it
+    comes, never holding a national subtree's (the registers and facts are read first)."""
     root = get_org(s, org_code)
     root_depth = root.path.strip("/").count("/")
     orgs = subtree_orgs(s, root)
@@ -444,7 +454,6 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
             names[code] = org_name(by_code[code], ctx.language) if code in by_code else code
         return names[code]
 
-    out = []
     for org, facts in subject_facts(s, ctx, root, year, settings, subtree, orgs, found):
         analysed: dict[str, Any] = {}  # with leads: project No. 1's cases and points to win
         if leads and not subtree:  # one subject: kept for the same analyses' objects
@@ -512,8 +521,7 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
                      for code, _ in (i.get("inputs") or {}).get("from") or ()}
             result["organisations"] = {code: name_of(code)
                                        for code in (*result["taken_in"], *sorted(taken))}
-        out.append(result)
-    return out
+        yield result
 
 
 # -- what leads to the fix -----------------------------------------------------------------------

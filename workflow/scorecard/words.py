@@ -5,6 +5,9 @@ with plural forms; the sources as footnotes; a whole evaluation's projects with 
 
 from __future__ import annotations
 
+import functools
+import pickle
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -24,6 +27,7 @@ LISTED = 20
 ORG_LISTS = ("from", "from_headcount", "not_reported")
 
 
+@functools.lru_cache(maxsize=65536)  # a subtree's cards repeat the same few figures
 def number(x: float | int, language: str) -> str:
     """12, 1.5, −10 (a decimal comma in kk and ru)."""
     x = float(x)
@@ -45,18 +49,23 @@ def source(text: str) -> str:
 class Words:
     """Puts one scorecard's numbers into the translator's language."""
 
-    def __init__(self, t: Translator, subject: str = "", names: dict[str, str] | None = None):
+    def __init__(self, t: Translator, subject: str = "", names: dict[str, str] | None = None,
+                 shared: dict[tuple[Any, ...], str] | None = None):
         self.t = t
         self.lang = t.language
         self.subject = subject
         self.names = names or {}  # organisation code -> name (a consolidated indicator's)
+        self.shared = {} if shared is None else shared  # words alike from card to card
 
     def n(self, x: float | int) -> str:
         return number(x, self.lang)
 
     def points(self, x: float) -> str:
-        return self.t("score.text.points", points=self.n(x),
-                      word=self.t.plural("score.unit.point", x))
+        found = self.shared.get(("points", x))
+        if found is None:
+            found = self.shared["points", x] = self.t(
+                "score.text.points", points=self.n(x), word=self.t.plural("score.unit.point", x))
+        return found
 
     def share(self, key: str, i: dict[str, Any], until: Any, **did: Any) -> str:
         t = self.t
@@ -348,10 +357,18 @@ def project_maximum(indicators: list[dict[str, Any]], w: Words) -> dict[str, Any
     """A project's maximum (the sum of its evaluated awards' maxima; an award with no cap
     adds none, `uncapped` says there is one) and its awards as a share of it (above 100 %
     only by an award with no cap)."""
-    capped = [i for i in indicators if i["kind"] == "award" and i["maximum"] is not None]
-    maximum = sum(i["maximum"] for i in capped)
-    uncapped = any(i["kind"] == "award" and i["maximum"] is None for i in indicators)
-    got = sum(i["points"] for i in indicators if i["kind"] == "award")
+    maximum: float = 0
+    capped = uncapped = False
+    got: float = 0
+    for i in indicators:  # one pass: a subtree's 5,000 cards have 42 each
+        if i["kind"] != "award":
+            continue
+        got += i["points"]
+        if i["maximum"] is None:
+            uncapped = True
+        else:
+            capped = True
+            maximum += i["maximum"]
     return {"maximum": maximum, "maximum_text": w.n(maximum) if capped else NOT_EVALUATED,
             "uncapped": uncapped,
             # an award with no cap: no maximum to take a share of (its points alone)
@@ -359,45 +376,176 @@ def project_maximum(indicators: list[dict[str, Any]], w: Words) -> dict[str, Any
             if maximum and not uncapped else NOT_EVALUATED}
 
 
+class CardWords:
+    """Puts scorecards into words (`in_words`), one after another in one language: what is
+    the same from card to card (the indicators' titles and rules, the kinds, the statuses,
+    the projects' titles, the footnotes' references) is put into words once, for the first
+    card that needs it, and so are the words of an indicator the same in every figure as
+    one put into words before (most of a subtree's: "no records in 2026 → 0 points"); a
+    subtree of 5,000 cards shares them. An indicator naming organisations is its card's
+    own (its subject's, their names)."""
+
+    def __init__(self, t: Translator, encode: Callable[[Any], str] | None = None):
+        self.t = t
+        self.encode = encode  # `json`'s: a json.JSONEncoder's encode (default separators)
+        self.shared: dict[tuple[Any, ...], Any] = {}  # what the cards share, in words
+        self.refs: dict[str, str] = {}  # each source as a footnote shows it
+
+    def once(self, key: tuple[Any, ...], make: Any, *args: Any) -> Any:
+        """`make(*args)`, put into words for the first card that needs `key`."""
+        found = self.shared.get(key)
+        if found is None:
+            found = self.shared[key] = make(*args)
+        return found
+
+    def indicator(self, w: Words, ind: dict[str, Any], year: int
+                  ) -> tuple[dict[str, str], dict[str, str]]:
+        """What `in_words` adds to an indicator before its footnote's number (its number,
+        project, title, rule and text) and after it (its marks)."""
+        key, once = ind["key"], self.once
+        return ({"number": key.split("-")[0],  # 1.3.3-risks is 1.3.3's
+                 "project": ev.project_of(key),
+                 "title": once(("title", key), self.t, f"score.title.{key}"),
+                 "rule": once(("rule", key, bool(ind.get("scored_by")),
+                               *_rule_inputs(ind["inputs"])), w.rule, ind),
+                 "text": w.text(ind, year)},
+                marks(ind, w))
+
+    def __call__(self, result: dict[str, Any]) -> dict[str, Any]:
+        w = self.words(result)
+        notes: dict[str, int] = {}
+        indicators = []
+        year = result["year"]
+        for ind in result["indicators"]:
+            number_ = self.footnote(ind, notes)
+            alike = None if self.own(ind) else _alike(ind)
+            said, shown = (self.indicator(w, ind, year) if alike is None
+                           else self.once(("indicator", year, alike), self.indicator, w, ind,
+                                          year))
+            indicators.append({**ind, **said, "footnote": number_, **shown})
+        return self.card(result, w, indicators, notes)
+
+    def json(self, result: dict[str, Any]) -> str:
+        """The card in words (`self(result)`) as JSON, the text `self.encode` writes of it
+        (a `json.JSONEncoder`'s `encode`, its separators the default): an indicator the same
+        in every figure as one written before, at the same footnote, is written once (a
+        subtree's cards repeat most of theirs)."""
+        encode = self.encode
+        assert encode is not None, "CardWords(t, encode) writes JSON"
+        w = self.words(result)
+        notes: dict[str, int] = {}
+        written = []
+        year = result["year"]
+        for ind in result["indicators"]:
+            number_ = self.footnote(ind, notes)
+            alike = None if self.own(ind) else _alike(ind)
+            if alike is None:
+                said, shown = self.indicator(w, ind, year)
+                written.append(encode({**ind, **said, "footnote": number_, **shown}))
+                continue
+            text = self.shared.get(("json", year, alike, number_))
+            if text is None:
+                said, shown = self.once(("indicator", year, alike), self.indicator, w, ind,
+                                        year)
+                text = self.shared["json", year, alike, number_] = encode(
+                    {**ind, **said, "footnote": number_, **shown})
+            written.append(text)
+        card = self.card(result, w, [], notes)
+        keys = list(card)
+        at = keys.index("indicators")
+        before = encode({k: card[k] for k in keys[:at]})[:-1]  # "{...", without its "}"
+        after = encode({k: card[k] for k in keys[at + 1:]})[1:]  # "...}", without its "{"
+        return (before + (", " if at else "") + '"indicators": [' + ", ".join(written) + "]"
+                + (", " if after != "}" else "") + after)
+
+    def words(self, result: dict[str, Any]) -> Words:
+        return Words(self.t, result.get("subject", ""), result.get("organisations"),
+                     self.shared)
+
+    def footnote(self, ind: dict[str, Any], notes: dict[str, int]) -> int:
+        """The number of the indicator's source among the card's footnotes (`notes`)."""
+        ref = self.refs.get(ind["source"])
+        if ref is None:
+            ref = self.refs[ind["source"]] = source(ind["source"])
+        return notes.setdefault(ref, len(notes) + 1)
+
+    @staticmethod
+    def own(ind: dict[str, Any]) -> bool:
+        """Whether an indicator's words are its card's own: naming organisations (its
+        subject's, their names; `ORG_LISTS`)."""
+        inputs = ind["inputs"]
+        return bool(inputs.get("from") or inputs.get("from_headcount")
+                    or inputs.get("not_reported"))
+
+    def card(self, result: dict[str, Any], w: Words, indicators: list[dict[str, Any]],
+             notes: dict[str, int]) -> dict[str, Any]:
+        """The card in words around its indicators in words."""
+        t, once = self.t, self.once
+        until = result.get("provisional_until")
+        extra: dict[str, Any] = {}
+        if "projects" in result:  # a whole evaluation (evaluation.whole): its projects'
+            # subtotals, each naming its indicators by their keys (the card's `indicators`
+            # says each once, with its project; a card in words again has no other list)
+            of_project: dict[int, list[dict[str, Any]]] = {}
+            for i in result["indicators"]:
+                of_project.setdefault(ev.project_of(i["key"]), []).append(i)
+            extra["projects"] = [{
+                **{k: v for k, v in p.items() if k not in ("indicators", "keys")},
+                "keys": [i["key"] for i in of_project.get(p["project"], ())],
+                "title": once(("project", p["project"]),
+                              t, f"score.project.{p['project']}"),
+                "awards_text": w.n(p["awards"]), "deductions_text": w.n(p["deductions"]),
+                "subtotal_text": w.n(p["subtotal"]),
+                **project_maximum(of_project.get(p["project"], []), w),
+                "summary": t("score.subtotal", n=p["project"], awards=w.n(p["awards"]),
+                             deductions=w.n(p["deductions"]), subtotal=w.n(p["subtotal"]))}
+                for p in result["projects"]]
+        header = "score.header_all" if "projects" in result else "score.header"
+        kind = result["subject_kind"]
+        return {
+            **result, "indicators": indicators, **extra,
+            "heading": t(header, subject=result.get("subject_name") or result["subject"],
+                         year=result["year"]),
+            "kind_name": once(("kind", kind), lambda: t(f"org_kind.{kind}")),
+            "status": once(("status", until), lambda: t("score.provisional_short",
+                                                        date=day(until))
+                           if until else t("score.final")),
+            "status_text": once(("status_text", until), lambda: t("score.provisional",
+                                                                  date=day(until))
+                                if until else ""),
+            "total_text": t("score.total", awards=w.n(result["awards"]),
+                            deductions=w.n(result["deductions"]), total=w.n(result["total"])),
+            "awards_text": w.n(result["awards"]), "deductions_text": w.n(result["deductions"]),
+            "total_text_short": w.n(result["total"]),
+            "footnotes": [{"n": n, "source": ref} for ref, n in notes.items()],
+        }
+
+
+def _alike(ind: dict[str, Any]) -> bytes | None:
+    """An indicator's every figure, as bytes: equal for indicators equal in every figure
+    (their inputs built in the same order, as the evaluation builds them); None for one
+    holding what has no such form (its words then its card's own)."""
+    try:
+        return pickle.dumps(ind, pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+
+
+def _rule_inputs(i: dict[str, Any]) -> tuple[Any, ...]:
+    """The inputs an indicator's rule in words reads (`Words.rule`): cards alike in these
+    share the words."""
+    counted = i.get("counted")
+    return (i.get("threshold"), i.get("rule"), i.get("per_unit"), i.get("per_step"),
+            i.get("required"), tuple(counted) if counted is not None else None,
+            i.get("cumulative"))
+
+
 def in_words(result: dict[str, Any], t: Translator) -> dict[str, Any]:
     """The scorecard with its heading, status and total in words, and each indicator's title,
-    rule, text and footnote number; `footnotes` lists the sources once each."""
-    w = Words(t, result.get("subject", ""), result.get("organisations"))
-    notes: dict[str, int] = {}
-    indicators = []
-    for ind in result["indicators"]:
-        ref = source(ind["source"])
-        number_ = notes.setdefault(ref, len(notes) + 1)
-        indicators.append({**ind, "number": ind["key"].split("-")[0],  # 1.3.3-risks is 1.3.3's
-                           "project": ev.project_of(ind["key"]),
-                           "title": t(f"score.title.{ind['key']}"), "rule": w.rule(ind),
-                           "text": w.text(ind, result["year"]), "footnote": number_,
-                           **marks(ind, w)})
-    until = result.get("provisional_until")
-    extra: dict[str, Any] = {}
-    if "projects" in result:  # a whole evaluation (evaluation.whole): its projects' subtotals
-        extra["projects"] = [{
-            **p, "title": t(f"score.project.{p['project']}"),
-            "indicators": [i for i in indicators if i["project"] == p["project"]],
-            "awards_text": w.n(p["awards"]), "deductions_text": w.n(p["deductions"]),
-            "subtotal_text": w.n(p["subtotal"]), **project_maximum(p["indicators"], w),
-            "summary": t("score.subtotal", n=p["project"], awards=w.n(p["awards"]),
-                         deductions=w.n(p["deductions"]), subtotal=w.n(p["subtotal"]))}
-            for p in result["projects"]]
-    header = "score.header_all" if "projects" in result else "score.header"
-    return {
-        **result, "indicators": indicators, **extra,
-        "heading": t(header, subject=result.get("subject_name") or result["subject"],
-                     year=result["year"]),
-        "kind_name": t(f"org_kind.{result['subject_kind']}"),
-        "status": t("score.provisional_short", date=day(until)) if until else t("score.final"),
-        "status_text": t("score.provisional", date=day(until)) if until else "",
-        "total_text": t("score.total", awards=w.n(result["awards"]),
-                        deductions=w.n(result["deductions"]), total=w.n(result["total"])),
-        "awards_text": w.n(result["awards"]), "deductions_text": w.n(result["deductions"]),
-        "total_text_short": w.n(result["total"]),
-        "footnotes": [{"n": n, "source": ref} for ref, n in notes.items()],
-    }
+    rule, text and footnote number; `footnotes` lists the sources once each; each project
+    with its subtotal in words and its indicators' keys (`keys`). Many cards in one
+    language: `CardWords`."""
+    return CardWords(t)(result)
 
 
 def in_short(results: list[dict[str, Any]], t: Translator) -> list[dict[str, Any]]:
