@@ -44,7 +44,7 @@ def _as_json(listed: Any) -> dict[str, Any]:
                         "reminders": [{"day": r.day.isoformat(), "channel": r.channel,
                                        "status": r.status} for r in p.reminders]}
                        for p in listed.people],
-            "missing": [p.login for p in listed.missing]}
+            "missing_people": [p.login for p in listed.missing]}
 
 
 @app.command("list")
