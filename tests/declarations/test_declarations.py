@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from tests.support.databases import dump_tables
 from tests.support.smtp_server import SmtpSink, write_config
-from tests.support.web_helpers import CALENDAR, TODAY, Web, _settings, demo_database
+from tests.support.web_helpers import CALENDAR, Web, _settings, demo_database
 from web.app import create_app
 from workflow import services as svc
 from workflow.declarations import service
@@ -37,10 +37,8 @@ def _people(n: int = 40) -> list[tuple[str, str]]:
     return [(f"emp{i:02d}", f"Employee {i:02d}") for i in range(1, n + 1)]
 
 
-def _forty(s: Session, ctx, org: str = ORG, notices: int = 31) -> None:
-    """40 employees of `org`, each obliged to declare; the first `notices` with a notice."""
-    from workflow.storage.filestore import file_store
-
+def _forty(s: Session, ctx, org: str = ORG):
+    """40 employees of `org` (the organisation returned), each obliged to declare."""
     for login, name in _people():
         svc.add_user(s, ctx, login, name, "officer", org, email=f"{login}@example.kz",
                      language="ru")

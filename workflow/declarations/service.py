@@ -132,8 +132,8 @@ def declaration_list(s: Session, ctx: Context, org: Organisation, year: int) -> 
         DeclarationNotice.year == year, col(DeclarationNotice.user_id).in_(ids or [0])))}
     sent: dict[int, list[Reminder]] = {}
     for rid, day, channel, status in s.exec(
-            select(OutboxMessage.recipient_id, OutboxMessage.local_day, OutboxMessage.channel,
-                   OutboxMessage.status)
+            select(col(OutboxMessage.recipient_id), col(OutboxMessage.local_day),
+                   col(OutboxMessage.channel), col(OutboxMessage.status))
             .where(OutboxMessage.digest == f"{DIGEST}{year}",
                    col(OutboxMessage.recipient_id).in_(ids or [0]))
             .order_by(col(OutboxMessage.local_day), col(OutboxMessage.id))):
