@@ -84,7 +84,7 @@ def test_the_list_names_the_nine_missing_reminds_each_once_and_exports(web):
         ctx = svc.Context(CALENDAR, REGISTRY, BEFORE, actor="t", language="en")
         listed = service.declaration_list(s, ctx, svc.get_org(s, ORG), YEAR)
         assert listed.deadline == date(2026, 9, 15)
-        assert listed.counts() == {"obliged": 40, "notified": 31, "missing": 9}
+        assert listed.counts() == {"obliged": 40, "with_notice": 31, "missing": 9}
         assert [p.login for p in listed.missing] == MISSING
     officer = web.browser("asel")
     page = officer.get(f"/declarations?org={ORG}&year={YEAR}")
@@ -240,7 +240,7 @@ def test_the_command_line_reminds_each_missing_one_once_through_smtp(db, merzim_
         assert got.returncode == 0, got.stderr
     listed = merzim_db("declarations", "list", "DEP", "--year", str(YEAR), "--json", today=day)
     got = json.loads(listed.stdout)
-    assert (got["obliged"], got["notified"], got["missing"]) == (40, 31, 9)
+    assert (got["obliged"], got["with_notice"], got["missing"]) == (40, 31, 9)
     assert got["missing_people"] == MISSING and got["deadline"] == "2026-09-15"
     sink = SmtpSink().start()
     try:
@@ -324,3 +324,13 @@ def test_the_people_import_sets_the_flag(db, merzim_db, tmp_path):
     assert refused.returncode != 0 and "yes or no" in refused.stderr + refused.stdout
     assert {k: v for k, v in dump_tables(db).items() if k != "audit_log"} == \
         {k: v for k, v in before.items() if k != "audit_log"}
+
+
+def test_the_deadline_is_the_declaration_reminders_setting():
+    """P-5: the operator's `declaration_deadline` moves the list's deadline (and the reminders'
+    last day) with the reminder's own; no date of its own."""
+    moved = load_registry(interpretations={"declaration_reminder": {
+        "declaration_deadline": "09-30", "declaration_reminder_date": "08-30"}})
+    for registry, day in ((REGISTRY, date(2026, 9, 15)), (moved, date(2026, 9, 30))):
+        ctx = svc.Context(CALENDAR, registry, BEFORE, actor="t", language="en")
+        assert service.deadline(ctx, YEAR) == day

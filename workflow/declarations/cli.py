@@ -69,7 +69,7 @@ def list_(org: SubjectOrg, year: str = YEAR, as_json: Json = False) -> None:
 
 
 def _summary(c: dict[str, int], t) -> str:
-    return t.n("declarations.summary", c["obliged"], notified=c["notified"],
+    return t.n("declarations.summary", c["obliged"], notified=c["with_notice"],
                missing=c["missing"])
 
 

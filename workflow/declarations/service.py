@@ -44,19 +44,22 @@ from workflow.storage.models import DeclarationNotice, Organisation, OutboxMessa
 from workflow.storage.queries.organisations import orgs_in_path_order
 
 DEFINITION = "declaration_reminder"  # P-5: its `declaration_deadline` is the deadline
-DEADLINE = "declaration_deadline"
 DIGEST = "declaration-"  # the outbox key's prefix: declaration-2026
 OBLIGED, NOTICE, REMIND = "declaration.obliged", "declaration.notice", "declaration.remind"
 CHANNELS = ("email", "telegram")
 
 
 def deadline(ctx: Context, year: int) -> date:
-    """The declaration deadline of `year`: the declaration reminder's setting (MM-DD, P-5)."""
+    """The declaration deadline of `year`: the declaration reminder's setting (MM-DD, P-5:
+    its `declaration_deadline`, config.toml's `[interpretations.declaration_reminder]`), read
+    as the definition's named date of the deadline reads it."""
     cal = ctx.calendar
     if not cal.first_year <= year <= cal.last_year:
         raise UsageError(key="error.year_outside", year=year, first=cal.first_year,
                          last=cal.last_year)
-    month_day = str(ctx.registry.get(DEFINITION).interpretations.get(DEADLINE) or "09-15")
+    # the definition's one date of a month and day: the deadline its setting names
+    month_day = next(spec.month_day for spec in ctx.registry.get(DEFINITION).dates.values()
+                     if spec.month_day)
     month, day = (int(x) for x in month_day.split("-"))
     return date(year, month, day)
 
@@ -114,7 +117,7 @@ class DeclarationList:
         return [p for p in self.people if p.missing]
 
     def counts(self) -> dict[str, int]:
-        return {"obliged": len(self.obliged), "notified": len(self.notified),
+        return {"obliged": len(self.obliged), "with_notice": len(self.notified),
                 "missing": len(self.missing)}
 
 
@@ -167,7 +170,7 @@ def counts(s: Session, ctx: Context, root: Organisation, year: int, below: bool
     for o in orgs:
         n_obliged, n_notified = obliged.get(o.id, 0), notified.get(o.id, 0)
         rows.append({"code": o.code, "name": org_name(o, ctx.language), "obliged": n_obliged,
-                     "notified": n_notified, "missing": n_obliged - n_notified})
+                     "with_notice": n_notified, "missing": n_obliged - n_notified})
     return rows
 
 

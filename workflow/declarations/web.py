@@ -70,7 +70,7 @@ def declarations_page(request: Request, pc: PageContext = Depends(page)):
     q = request.query_params
     org, year = _scope(pc, q.get("org"), q.get("year"))
     service.deadline(pc.ctx, year)  # a year outside the calendar: refused (422)
-    return _page(request, pc, org, year, done=q.get("done"))
+    return _page(request, pc, org, year, done=q.get("saved"))
 
 
 def _write(request: Request, pc: PageContext, code: str, year_text: str, action: str, do):
@@ -87,7 +87,7 @@ def _write(request: Request, pc: PageContext, code: str, year_text: str, action:
         tx.refused(pc.s, pc.ctx.actor, "refused", "request", "POST",
                    {"path": f"/declarations/{action}", "key": exc.key, "status": status})
         return _page(request, pc, org, year, status, error=web_message(exc, pc.t))
-    return RedirectResponse(f"/declarations?org={org.code}&year={year}&done={said}",
+    return RedirectResponse(f"/declarations?org={org.code}&year={year}&saved={said}",
                             status_code=303)
 
 
