@@ -87,6 +87,7 @@ def test_the_list_names_the_nine_missing_reminds_each_once_and_exports(web):
         assert listed.counts() == {"obliged": 40, "with_notice": 31, "missing": 9}
         assert [p.login for p in listed.missing] == MISSING
     officer = web.browser("asel")
+    assert f'href="/declarations?org={ORG}"' in officer.get(f"/orgs/{ORG}").text
     page = officer.get(f"/declarations?org={ORG}&year={YEAR}")
     assert page.status_code == 200, page.text
     assert page.text.count('data-state="missing"') == 9

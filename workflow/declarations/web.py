@@ -15,7 +15,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.concurrency import run_in_threadpool
 
 from web.kit import views
@@ -166,11 +172,27 @@ def scan(request: Request, notice_id: int, pc: PageContext = Depends(page)):
     _kept(pc, org)
     row = service.notice_of(pc.s, org, notice_id)
     store = store_of(request)
-    with store.open(row.sha256) as blob:
-        data = blob.read(row.size + 1)  # the size the file path bounded when it came in
-    return Response(data, media_type=row.media_type,
-                    headers={"Content-Disposition": attachment(row.file_name),
-                             "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+    headers = {"Content-Disposition": attachment(row.file_name),
+               "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+    path = store.local_path(row.sha256)
+    if path is not None:
+        return FileResponse(path, media_type=row.media_type, headers=headers)
+    blob = store.open(row.sha256)  # the database's store: streamed a chunk at a time
+
+    def chunks():
+        with blob:
+            yield from iter(lambda: blob.read(1 << 16), b"")
+
+    return StreamingResponse(chunks(), media_type=row.media_type,
+                             headers={**headers, "Content-Length": str(row.size)})
 
 
-PARTS = Parts(routers=(router,))
+class OrgLinks:
+    """The organisation page's link to its declarations list (or, for a manager, the counts
+    of its subtree)."""
+
+    def links(self, request: Request, pc: PageContext, org) -> list[tuple[str, str]]:
+        return [(pc.t("declarations.link"), f"/declarations?org={org.code}")]
+
+
+PARTS = Parts(routers=(router,), org_links=OrgLinks())
