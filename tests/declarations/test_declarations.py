@@ -130,6 +130,23 @@ def test_the_list_names_the_nine_missing_reminds_each_once_and_exports(web):
     assert got_scan.status_code == 200 and got_scan.content == PDF
 
 
+@pytest.mark.parametrize(("lang", "summary", "missing"), [
+    ("ru", "40 работников обязаны представить декларацию: уведомлений получено — 31, нет — 9",
+     "нет уведомления"),
+    ("kk", "Декларация тапсыруға міндетті 40 жұмыскер: хабарлама алынды — 31, жоқ — 9",
+     "хабарлама жоқ")])
+def test_the_list_in_russian_and_kazakh(web, lang, summary, missing):
+    officer = web.browser("asel")
+    officer.get(f"/lang/{lang}?next=/declarations")
+    page = officer.get(f"/declarations?org={ORG}&year={YEAR}")
+    assert page.status_code == 200
+    assert summary in page.text and page.text.count(f"<strong>{missing}</strong>") == 9
+    assert "declarations." not in page.text  # no key shown raw
+    counts = web.browser("nurlan")
+    counts.get(f"/lang/{lang}?next=/declarations")
+    assert "declarations." not in counts.get(f"/declarations?org=AK-ALM&year={YEAR}").text
+
+
 def test_another_organisations_officer_sees_nothing_and_a_manager_sees_counts(web):
     other = web.browser("marat")  # the officer of AK-ALM-HLTH
     manager = web.browser("nurlan")
