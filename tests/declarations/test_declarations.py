@@ -183,7 +183,8 @@ def test_another_organisations_officer_sees_nothing_and_a_manager_sees_counts(we
     ({"login": "aigerim", "on": "2026-04-01"}, 404, "is no employee of"),
     ({"login": "emp01", "on": "2026-04-02"}, 422, "already recorded"),
     ({"login": "emp35", "on": "01.04.2026x"}, 422, ""),
-], ids=["future", "not-obliged", "other-org", "twice", "bad-date"])
+    ({"login": "emp35", "on": "2025-12-31"}, 422, "outside the declarations of 2026"),
+], ids=["future", "not-obliged", "other-org", "twice", "bad-date", "year-before"])
 def test_a_bad_notice_is_refused_with_nothing_stored(web, form, status, words):
     officer = web.browser("asel")
     before = web.dump()
@@ -223,6 +224,8 @@ def test_the_page_sets_the_flag(web):
         "csrf": web.csrf(officer), "org": ORG, "year": str(YEAR), "person": people,
         "declares": ticked}, follow_redirects=False)
     assert done.status_code == 303, done.text
+    shown = officer.get(done.headers["location"]).text
+    assert "Who is obliged to declare is saved." in shown
     with Session(web.engine) as s:
         flags = dict(s.exec(select(User.login, User.declares).where(
             col(User.login).in_(["asel", "emp40", "emp39"]))).all())

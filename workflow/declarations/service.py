@@ -211,16 +211,16 @@ def record_notice(s: Session, ctx: Context, store: FileStore, limits: Any, org: 
                   login: str, year: int, submitted_on: date, scan: files.Upload
                   ) -> DeclarationNotice:
     """Record a person's notice of submission for `year` with its scan (refused, nothing is
-    stored: a person not of the organisation or not obliged, a day after today or before the
-    year's campaign, a notice already recorded, a scan the file path refuses)."""
-    due = deadline(ctx, year)
+    stored: a person not of the organisation or not obliged, a day after today or of neither
+    the year nor the next, a notice already recorded, a scan the file path refuses)."""
+    deadline(ctx, year)  # a year of the calendar
     user = _person(s, org, login)
     if not user.declares:
         raise RuleViolation(f"{login} is not obliged to declare", key="declarations.not_obliged",
                             login=login)
     if submitted_on > ctx.today:
         raise UsageError(key="declarations.future_day", day=submitted_on.isoformat())
-    if submitted_on.year < year - 1 or submitted_on > date(year + 1, due.month, due.day):
+    if submitted_on.year not in (year, year + 1):  # its year's campaign, or late the next
         raise UsageError(key="declarations.day_outside", day=submitted_on.isoformat(),
                          year=year)
     known = s.exec(select(DeclarationNotice).where(DeclarationNotice.user_id == user.id,

@@ -38,6 +38,7 @@ from workflow.services import transactions as tx
 from workflow.services import visibility
 
 router = APIRouter(include_in_schema=False)
+DONE = ("obliged", "notice", "reminded")  # the forms' confirmations (declarations.done_*)
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "csv": "text/csv; charset=utf-8"}
 
@@ -76,7 +77,8 @@ def declarations_page(request: Request, pc: PageContext = Depends(page)):
     q = request.query_params
     org, year = _scope(pc, q.get("org"), q.get("year"))
     service.deadline(pc.ctx, year)  # a year outside the calendar: refused (422)
-    return _page(request, pc, org, year, done=q.get("saved"))
+    saved = (q.get("saved") or "").split("-")[0]  # what a form just did (its confirmation)
+    return _page(request, pc, org, year, done=saved if saved in DONE else None)
 
 
 def _write(request: Request, pc: PageContext, code: str, year_text: str, action: str, do):
