@@ -10,6 +10,7 @@ from __future__ import annotations
 from workflow.core import feature as registry
 from workflow.core.feature import Feature
 from workflow.coverage.feature import FEATURE as coverage
+from workflow.declarations.feature import FEATURE as declarations
 from workflow.documents.feature import FEATURE as documents
 from workflow.drafts.feature import FEATURE as drafts
 from workflow.forms.feature import FEATURE as forms
@@ -32,6 +33,7 @@ SHIPPED: tuple[Feature, ...] = (
     notices,
     platform,
     documents,
+    declarations,
 )
 
 

@@ -50,7 +50,9 @@ def test_the_upload_routes_are_exactly_those_that_check_their_upload(web: Web):
                        # a document's signed scan, with its stage's record
                        *(["POST /cases/{case_id}/documents/{stage}",
                           "POST /api/v1/cases/{case_id}/documents/{stage}"]
-                         if installed("documents") else [])}
+                         if installed("documents") else []),
+                       # an employee's notice of submission with its scan
+                       *(["POST /declarations/notice"] if installed("declarations") else [])}
 
 
 @pytest.mark.parametrize("lang,word", [("en", "too large"), ("ru", "слишком большой"),

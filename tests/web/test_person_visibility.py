@@ -445,6 +445,10 @@ COVERED_GET = {
     # her e-mail change's confirmation: her own address only, in her own session, no case
     # (tests/web/test_own_channels_web.py)
     "GET /account/email/{token}",
+    # the declarations list: no case; an organisation's employees by name, their notices and
+    # scans only for its officers and administrators, a manager its counts, anyone else 404
+    # (tests/declarations/test_declarations.py)
+    "GET /declarations", "GET /declarations/export", "GET /declarations/notices/{notice_id}",
 }
 
 

@@ -183,7 +183,9 @@ ANON_GET = ["/", "/account/email/not-a-link", "/overdue", "/overdue.xlsx", "/ove
             "/notifications", "/account/reminders",
             f"/registers/{PROCESS}/import", f"/registers/{PROCESS}/template.xlsx",
             f"/registers/{PROCESS}/imports/0123456789ab?sig=0",
-            "/registers", "/registers/offence_notice", "/cases/new", "/people", "/views"]
+            "/registers", "/registers/offence_notice", "/cases/new", "/people", "/views",
+            *of("declarations", "/declarations", "/declarations/export?org=AK-ALM-EDU",
+                "/declarations/notices/1?org=AK-ALM-EDU")]
 ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases/{edu}/not-done",
              "/cases/{edu}/void", f"/cases/new/{PROCESS}", "/outbox/retry", "/account/feeds",
              "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke",
@@ -207,7 +209,9 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              f"/registers/{PROCESS}/import", f"/registers/{PROCESS}/import/confirm",
              f"/registers/{PROCESS}/import/map",
              "/cases/{edu}/comments", "/cases/{edu}/comments/1", "/cases/{edu}/assign",
-             "/views", "/views/1/rename", "/views/1/share", "/views/1/delete"]
+             "/views", "/views/1/rename", "/views/1/share", "/views/1/delete",
+             *of("declarations", "/declarations/oblige", "/declarations/notice",
+                 "/declarations/remind")]
 API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p}",
            *of("documents", "/api/v1/programmes/{p}/schedule"),
            "/api/v1/analyses", "/api/v1/analyses/{edu}", "/api/v1/cases",
@@ -280,6 +284,11 @@ COVERED_TEMPLATES = {
     "GET /api/v1/scores/summary", "GET /api/v1/scores/organisations",
     "GET /coverage", "GET /api/v1/coverage",  # anonymous above; who sees what: test_coverage.py
     "GET /api/v1/submissions",  # anonymous above; who sees what: tests/coverage/test_submissions.py
+    # the declarations list: anonymous above; who sees and keeps what, refusals and nothing
+    # stored: tests/declarations/test_declarations.py
+    *of("declarations", "GET /declarations", "GET /declarations/export",
+        "GET /declarations/notices/{notice_id}", "POST /declarations/oblige",
+        "POST /declarations/notice", "POST /declarations/remind"),
     "GET /obligations.{fmt}", "GET /work", "GET /overview",
     "GET /calendar/{year}", "GET /outbox", "POST /outbox/retry", "GET /account",
     "POST /account/feeds", "POST /account/feeds/{feed_id}/revoke", "POST /account/tokens",

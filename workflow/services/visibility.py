@@ -25,6 +25,10 @@ actions, notices and the Telegram bot -- and none writes the rule again.
 * A **sheet of done work** (B-25, `records_done_work`): an officer records the work done
   before joining on the year so far of her organisation and of those under it (her back-fill
   opens theirs with hers); any other import, her organisation's cases only.
+* The **declarations list** (002:L174-181, workflow/declarations): an organisation's
+  employees who declare, their notices and reminders are kept and read by its officers and
+  the administrators above it (`keeps_declarations`); a manager reads the counts per
+  organisation of his subtree (`reaches`), never the names.
 * A **hand-over** (P-26, `handover_refusal`): a manager or an administrator above the case,
   or an officer of its organisation, hands it to an officer of its organisation; a case whose
   person only its responsible officer sees is handed over by that officer alone or, when she
@@ -314,6 +318,13 @@ def records_done_work(role: str, own_path: str, path: str) -> bool:
     organisations under it, whose year so far her back-fill opens with hers (a district's
     отделы, its enterprises); an administrator for her subtree, as she sees it."""
     return imports_registers(role) and path.startswith(own_path)
+
+
+def keeps_declarations(user: Account, organisation_id: int | None) -> bool:
+    """Who reads and keeps the declarations list of the organisation `organisation_id` (one
+    she sees): the employees obliged to declare by name, their notices and reminders, the
+    export -- its officers, and administrators; a manager reads its counts only."""
+    return records_for(user, organisation_id)
 
 
 def records_on(user: Account, case: Parties) -> bool:

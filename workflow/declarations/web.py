@@ -1,0 +1,200 @@
+"""The declarations list on the web: /declarations?org=CODE&year=Y.
+
+* An organisation's officer (and an administrator above it: services/visibility.py
+  `keeps_declarations`) sees its list: every person, whether she is obliged to declare (a
+  form sets the flag), her notice of submission (a form records the day and the scan, filed to
+  her record; the scan downloads), the reminders sent her, the missing ones named; she
+  reminds the missing ones and exports the list (XLSX, CSV).
+* A manager sees the count per organisation of his subtree (obliged, notified, missing), no
+  name.
+* An organisation the viewer does not see is the 404 of an unknown one; a refused form is
+  the page again with the problem, nothing stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from starlette.concurrency import run_in_threadpool
+
+from web.kit import views
+from web.kit.access import hidden, visible_org
+from web.kit.deps import PageContext
+from web.kit.error_pages import web_message
+from web.kit.page import attachment, check_csrf, int_param, page, render
+from web.kit.parts import Parts
+from web.kit.uploads import file_form, limits_of, store_of
+from workflow.core.errors import MerzimError, NotFound, UsageError
+from workflow.declarations import service
+from workflow.services import files as files_service
+from workflow.services import transactions as tx
+from workflow.services import visibility
+
+router = APIRouter(include_in_schema=False)
+DONE = ("obliged", "notice", "reminded")  # the forms' confirmations (declarations.done_*)
+FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           "csv": "text/csv; charset=utf-8"}
+
+
+def _scope(pc: PageContext, code: str | None, year_text: str | None) -> tuple[Any, int]:
+    org = visible_org(pc.s, pc.viewer, code) if code else pc.viewer.org
+    year = int_param(year_text, "year", pc.ctx.today.year) or pc.ctx.today.year
+    return org, year
+
+
+def _kept(pc: PageContext, org: Any) -> Any:
+    """The organisation, when the viewer keeps its list; else the 404 of an unknown one."""
+    if not visibility.keeps_declarations(pc.viewer.user, org.id):
+        raise hidden("organisation", org.code)
+    return org
+
+
+def _page(request: Request, pc: PageContext, org: Any, year: int, status: int = 200,
+          error: str | None = None, done: str | None = None):
+    if not visibility.keeps_declarations(pc.viewer.user, org.id):  # a manager: the counts
+        rows = service.counts(pc.s, pc.ctx, org, year, visibility.sees_below(pc.viewer.role))
+        return render(request, pc, "declarations_counts.html", status, rows=rows, year=year,
+                      scope=org, orgs=views.org_choices(pc.s, pc.viewer),
+                      deadline=service.deadline(pc.ctx, year))
+    listed = service.declaration_list(pc.s, pc.ctx, org, year)
+    summary = pc.t.n("declarations.summary", len(listed.obliged),
+                     notified=len(listed.notified), missing=len(listed.missing))
+    return render(request, pc, "declarations.html", status, listed=listed, year=year,
+                  scope=org, summary=summary, error=error, done=done,
+                  orgs=views.org_choices(pc.s, pc.viewer),
+                  may_remind=pc.ctx.today <= listed.deadline)
+
+
+@router.get("/declarations", response_class=HTMLResponse)
+def declarations_page(request: Request, pc: PageContext = Depends(page)):
+    q = request.query_params
+    org, year = _scope(pc, q.get("org"), q.get("year"))
+    service.deadline(pc.ctx, year)  # a year outside the calendar: refused (422)
+    saved = (q.get("saved") or "").split("-")[0]  # what a form just did (its confirmation)
+    return _page(request, pc, org, year, done=saved if saved in DONE else None)
+
+
+def _write(request: Request, pc: PageContext, code: str, year_text: str, action: str, do):
+    """A form's write on the list: done, back to the list with its confirmation; refused, the
+    list again with the problem (422, 404 for a person not of the organisation), nothing
+    stored, the refusal audited."""
+    org, year = _scope(pc, code, year_text)
+    _kept(pc, org)
+    try:
+        with tx.transaction(pc.s):
+            said = do(org, year)
+    except MerzimError as exc:
+        status = 404 if isinstance(exc, NotFound) else 422
+        tx.refused(pc.s, pc.ctx.actor, "refused", "request", "POST",
+                   {"path": f"/declarations/{action}", "key": exc.key, "status": status})
+        return _page(request, pc, org, year, status, error=web_message(exc, pc.t))
+    return RedirectResponse(f"/declarations?org={org.code}&year={year}&saved={said}",
+                            status_code=303)
+
+
+@router.post("/declarations/oblige")
+async def oblige(request: Request, pc: PageContext = Depends(page)):
+    """The flag of each person listed in the form (`person`): obliged when ticked (`declares`)."""
+    data = await request.form(max_files=0, max_fields=5000)
+    await run_in_threadpool(check_csrf, pc, str(data.get("csrf") or ""))
+    people = [str(v) for v in data.getlist("person")]
+    ticked = {str(v) for v in data.getlist("declares")}
+
+    def do(org, _year):
+        service.set_obliged(pc.s, pc.ctx, org, {p: p in ticked for p in people})
+        return "obliged"
+
+    return await run_in_threadpool(_write, request, pc, str(data.get("org") or ""),
+                                   str(data.get("year") or ""), "oblige", do)
+
+
+@router.post("/declarations/notice")
+async def notice(request: Request, pc: PageContext = Depends(page)):
+    """A person's notice of submission: the day and its scan (one file, the upload limits)."""
+    upload, data = await file_form(request, pc)
+    login, day = str(data.get("login") or ""), str(data.get("on") or "")
+
+    def do(org, year):
+        from web.kit.page import form_day
+
+        if upload is None or not (upload.filename or upload.size):
+            raise UsageError("no file given", key="files.none")
+        service.record_notice(pc.s, pc.ctx, store_of(request), limits_of(request), org,
+                              login, year, form_day(pc, day),
+                              files_service.Upload(upload.filename or "", upload.file))
+        return "notice"
+
+    return await run_in_threadpool(_write, request, pc, str(data.get("org") or ""),
+                                   str(data.get("year") or ""), "notice", do)
+
+
+@router.post("/declarations/remind")
+async def remind(request: Request, pc: PageContext = Depends(page)):
+    """A reminder to every missing person (once a person and day, through the outbox)."""
+    data = await request.form(max_files=0)
+    await run_in_threadpool(check_csrf, pc, str(data.get("csrf") or ""))
+    notify = request.app.state.settings.notify
+    channels = notify.channels if notify is not None else ("email",)
+
+    def do(org, year):
+        done = service.remind_missing(pc.s, pc.ctx, org, year, channels)
+        return f"reminded-{len(done.written)}"
+
+    return await run_in_threadpool(_write, request, pc, str(data.get("org") or ""),
+                                   str(data.get("year") or ""), "remind", do)
+
+
+@router.get("/declarations/export")
+def export(request: Request, pc: PageContext = Depends(page)):
+    q = request.query_params
+    org, year = _scope(pc, q.get("org"), q.get("year"))
+    _kept(pc, org)
+    fmt = q.get("format") or "xlsx"
+    if fmt not in FORMATS:
+        raise UsageError(key="declarations.bad_format", format=fmt[:10])
+    with tx.transaction(pc.s):
+        data = service.export(pc.s, pc.ctx, org, year, fmt)
+    name = f"declarations-{org.code}-{year}.{fmt}"
+    return Response(data, media_type=FORMATS[fmt],
+                    headers={"Content-Disposition": attachment(name),
+                             "Cache-Control": "no-store"})
+
+
+@router.get("/declarations/notices/{notice_id}")
+def scan(request: Request, notice_id: int, pc: PageContext = Depends(page)):
+    """A notice's scan, for those who keep its organisation's list."""
+    org, _year = _scope(pc, request.query_params.get("org"), None)
+    _kept(pc, org)
+    row = service.notice_of(pc.s, org, notice_id)
+    store = store_of(request)
+    headers = {"Content-Disposition": attachment(row.file_name),
+               "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+    path = store.local_path(row.sha256)
+    if path is not None:
+        return FileResponse(path, media_type=row.media_type, headers=headers)
+    blob = store.open(row.sha256)  # the database's store: streamed a chunk at a time
+
+    def chunks():
+        with blob:
+            yield from iter(lambda: blob.read(1 << 16), b"")
+
+    return StreamingResponse(chunks(), media_type=row.media_type,
+                             headers={**headers, "Content-Length": str(row.size)})
+
+
+class OrgLinks:
+    """The organisation page's link to its declarations list (or, for a manager, the counts
+    of its subtree)."""
+
+    def links(self, request: Request, pc: PageContext, org) -> list[tuple[str, str]]:
+        return [(pc.t("declarations.link"), f"/declarations?org={org.code}")]
+
+
+PARTS = Parts(routers=(router,), org_links=OrgLinks())
