@@ -54,10 +54,9 @@ def main(argv: list[str]) -> int:
         pass
     else:
         install()
-    comments_only = bool(argv) and argv[0] == "--comments"
-    if comments_only:
-        argv = argv[1:]
-    url, rate, named = argv[0], float(argv[1]), [int(c) for c in argv[2:]]
+    comments_only = argv[:1] == ["--comments"]
+    url, given_rate, *named = argv[1:] if comments_only else argv
+    rate = float(given_rate)
     eng = make_engine(url)
     today = date.fromisoformat(os.environ["MERZIM_TODAY"])
     ctx = svc.Context(KazakhstanCalendar(), load_registry(), today, actor="bench-writer",
@@ -71,16 +70,15 @@ def main(argv: list[str]) -> int:
             .limit(1)).scalars().first()
 
     with session(eng) as s:
-        cases = [c for c in named if last_event(s, c) is not None] or named
+        cases = [c for c in map(int, named) if last_event(s, c) is not None] or \
+            [int(c) for c in named]
     done = tried = 0
     voided: dict[int, tuple[str, date, Any]] = {}  # case → the event voided, to record again
 
     def write() -> None:
         nonlocal done, tried
-        if comments_only:
-            step, case = 0, cases[tried % len(cases)]
-        else:
-            step, case = 1 + tried % 2, cases[(tried // 2) % len(cases)]
+        step = 0 if comments_only else 1 + tried % 2  # 0 a comment, 1 a void, 2 a record
+        case = cases[(tried if comments_only else tried // 2) % len(cases)]
         tried += 1
         with session(eng) as s:
             try:
