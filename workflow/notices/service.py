@@ -13,8 +13,6 @@ each of its parts bounded (MAX_ITEMS items in all)."""
 from __future__ import annotations
 
 import bisect
-import heapq
-import itertools
 import json
 import threading
 import weakref
@@ -399,12 +397,13 @@ _Part = tuple[int, tuple[Any, ...], list[Any], tuple[tuple[Any, ...], ...]]
 class _NearKept:
     """A manager's escalations kept: `base` (the versions of `*` and `organisations`, the
     day), his organisation's direct subordinates' paths, and by organisation path (his own's
-    and each subordinate's) its part (`_Part`); `held`: how many rows they hold."""
+    and each subordinate's) its part (`_Part`); `merged`: every part's rows' orders, in
+    order (a write's part taken out and put in again: no sort of them all)."""
 
     base: tuple[int, int, date]
     children: tuple[str, ...]
     parts: dict[str, _Part]
-    held: int = 0
+    merged: list[tuple[Any, ...]]
 
 
 @dataclass
@@ -419,6 +418,7 @@ class _NearPlan:
     versions: dict[str, int]
     stale: list[str]
     held: dict[str, _Part]
+    previous: _NearKept | None  # what was kept (its stale parts are taken out of `merged`)
     # after the read (`_near_rows`): every organisation's part, and the last of his
     # escalations' first MAX_ITEMS rows (due date, case, stage; None: no cut)
     parts: dict[str, _Part] | None = None
@@ -464,14 +464,15 @@ def _near_plan(s: Session, ctx: Context, org: Organisation,
     held = found.parts if found is not None else {}
     stale = [p for p in scoped if p not in held or held[p][0] != at[p]]
     return _NearPlan(kept, key, base, children, at, stale,
-                     {p: held[p] for p in scoped if p not in stale})
+                     {p: held[p] for p in scoped if p not in stale}, found)
 
 
 def _near_rows(plan: _NearPlan, fresh: list[Any]) -> None:
     """A manager's escalations' parts: those read again of `plan.stale` (`fresh`, in the
     part's order: each organisation's first MAX_ITEMS) with those kept of his other
     organisations, kept for the next read (`plan.parts`); `plan.last`, the last of the first
-    MAX_ITEMS rows of them all (merged by their order, each organisation's ordered)."""
+    MAX_ITEMS rows of them all: every part's orders kept in order (`_NearKept.merged`), the
+    stale parts' former orders taken out and their new ones put in by bisection."""
     parts = dict(plan.held)
     by_path: dict[str, list[Any]] = {p: [] for p in plan.stale}
     for r in fresh:
@@ -479,17 +480,25 @@ def _near_rows(plan: _NearPlan, fresh: list[Any]) -> None:
     order = _ORDER[_ESCALATED]
     parts.update({p: (plan.versions[p], tuple(rs), [None], tuple(order(r) for r in rs))
                   for p, rs in by_path.items()})
-    held = sum(len(rows) for _v, rows, _slot, _orders in parts.values())
-    kept = _NearKept(plan.base, plan.children, parts, held)
+    before = plan.previous
+    if before is None or set(before.parts) != set(parts):
+        merged = sorted(o for _v, _rows, _slot, orders in parts.values() for o in orders)
+    else:
+        merged = list(before.merged)  # (a copy: another request may read the kept one)
+        for p in plan.stale:
+            for o in before.parts[p][3]:
+                del merged[bisect.bisect_left(merged, o)]
+            for o in parts[p][3]:
+                bisect.insort(merged, o)
+    kept = _NearKept(plan.base, plan.children, parts, merged)
     if plan.key not in plan.kept and (
             len(plan.kept) >= NEAR_KEPT
-            or sum(k.held for k in list(plan.kept.values())) + held > NEAR_HELD):
+            or sum(len(k.merged) for k in list(plan.kept.values())) + len(merged) > NEAR_HELD):
         plan.kept.clear()
     plan.kept[plan.key] = kept  # (a dict's item set is atomic; the entry is replaced)
     plan.parts = parts
-    if held > rules.MAX_ITEMS:
-        merged = heapq.merge(*(orders for _v, _rows, _slot, orders in parts.values()))
-        plan.last = next(itertools.islice(merged, rules.MAX_ITEMS - 1, None))
+    if len(merged) > rules.MAX_ITEMS:
+        plan.last = merged[rules.MAX_ITEMS - 1]
 
 def _escalation_items(ctx: Context, policy: ReminderSettings, org_path: str,
                       confirming: dict[int, date], rows: Iterable[Any]) -> list[Item]:
