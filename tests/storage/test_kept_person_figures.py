@@ -378,16 +378,6 @@ class StageWriter(RandomWrites):
     def __init__(self, eng, rng: random.Random):
         super().__init__(eng, rng, DEPARTMENTS, ctx_of)
 
-    def not_done(self, s, ctx):
-        found = list(s.exec(select(Stage.case_id, Stage.key).join(Case, col(Case.id) ==
-                                                                  Stage.case_id)
-                            .where(Stage.status == OPEN, col(Case.withdrawn_at).is_(None))
-                            .order_by(col(Stage.id))))
-        if not found:
-            raise MerzimError("no open stage")
-        case, key = self.rng.choice(found)
-        svc.record_not_done(s, ctx, case, key, "the leadership was away")
-
     def hand_over(self, s, ctx):
         case = s.get(Case, self.case(s))
         theirs = [login for login, org in REGION_OFFICERS
