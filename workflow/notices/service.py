@@ -134,11 +134,15 @@ def _build(kind: str, bounded: bool) -> Any:
     organisation's cases nobody answers for: services/visibility.py `unassigned_of`),
     "escalations" (a manager's), "escalations:parts" or "own" (any other); `bounded`: the
     stages' part stops at a horizon (the values of its parameters: `_statement`).
+    "escalations:only": those of "escalations:parts" alone (his other parts kept);
     "escalations:parts": a manager whose escalations reach his organisation and
     its direct subordinates at most, read of the organisations at the paths `stale` alone
     (those whose kept escalations a write moved: `_near_rows`), the first MAX_ITEMS of each
     (his centre lists the first MAX_ITEMS of them all: none past an organisation's first
     MAX_ITEMS)."""
+    if kind == "escalations:only":  # (his own parts kept: `_read`)
+        return _escalated_by_organisation(
+            col(Stage.subject_path).in_(bindparam("stale", expanding=True)), rules.MAX_ITEMS)
     user_id: Any = bindparam("user_id")
     answers = visibility.mine_condition(  # as `mine`
         col(Case.responsible_id), col(Case.subject_id), user_id,
@@ -262,12 +266,19 @@ def _horizon(ctx: Context, before: tuple[int, ...]) -> date | None:
 
 def _statement(ctx: Context, user: User, before: tuple[int, ...],
                policy: ReminderSettings, org: Organisation | None,
-               stale: list[str] | None = None) -> tuple[Any, dict[str, Any]]:
+               stale: list[str] | None = None, only: bool = False) -> tuple[Any, dict[str, Any]]:
     """The statement for `user` and its parameters (each part bounded by rules.MAX_ITEMS but
     her read marks, which "mark all read" prunes to the items listed); `stale`: a manager's
-    escalations read of the organisations at these paths alone (`_near_rows`)."""
+    escalations read of the organisations at these paths alone (`_near_rows`); `only`: those
+    alone, none of his other parts."""
     horizon = _horizon(ctx, before)
     unassigned = visibility.unassigned_of(user)
+    if only and org is not None and stale is not None:
+        key = ("escalations:only", False)
+        stmt = _STATEMENTS.get(key)
+        if stmt is None:
+            stmt = _STATEMENTS[key] = _build(*key)
+        return stmt, {"stale": stale, "today": ctx.today}
     kind = ("escalations" if stale is None else "escalations:parts") if org is not None \
         else "unassigned" if unassigned is not None else "own"
     key = (kind, horizon is not None)
@@ -323,13 +334,22 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
     # a manager's organisation (read with his session or token: no SELECT of its own)
     org = s.get(Organisation, user.organisation_id) if user.role == "manager" else None
     near = _near_plan(s, ctx, org, policy) if org is not None and kept else None
-    stmt, params = _statement(ctx, user, before, policy, org,
-                              near.stale if near is not None else None)
+    theirs = _own_plan(s, ctx, user, before) if near is not None else None
     rows: dict[str, list[Any]] = {}
-    for row in s.execute(stmt, params):
-        rows.setdefault(row.part, []).append(row)
-    for part, key in _ORDER.items():
-        rows.get(part, []).sort(key=key)
+    if theirs is not None and theirs.rows is not None:  # his own parts kept: his escalations
+        rows = {part: list(rs) for part, rs in theirs.rows.items()}
+        if near is not None and near.stale:
+            stmt, params = _statement(ctx, user, before, policy, org, near.stale, only=True)
+            rows[_ESCALATED] = sorted(s.execute(stmt, params), key=_ORDER[_ESCALATED])
+    else:
+        stmt, params = _statement(ctx, user, before, policy, org,
+                                  near.stale if near is not None else None)
+        for row in s.execute(stmt, params):
+            rows.setdefault(row.part, []).append(row)
+        for part, key in _ORDER.items():
+            rows.get(part, []).sort(key=key)
+        if theirs is not None:
+            theirs.keep({part: tuple(rs) for part, rs in rows.items() if part != _ESCALATED})
     if near is not None:
         _near_rows(near, rows.get(_ESCALATED, []))
     prefs = rows.get(_PREFERENCE)
@@ -368,6 +388,51 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
               for r in rows.get(_MENTIONED, ())]
     return _Read(mine_before, [(r.case_id, r.key, r.day) for r in rows.get(_HOLD, ())],
                  {r.key for r in rows.get(_READ, ())}, found)
+
+
+# A manager's own parts of his centre (all but his escalations: his cases' stages, records,
+# withdrawals and hand-overs, the comments naming him, his read marks, mutes, snoozes and
+# preference) kept as read, by the versions of what "mine" reads (storage/versions.py
+# `mine_scopes`: his own scope moves with each of them, `*` and the organisations' with the
+# rest) and what the statement's values are made of (the day, his horizon): a write elsewhere
+# in his subtree moves his escalations alone, and his bell reads them alone (`_read`). Per
+# database (engine), at most OWN_KEPT people.
+OWN_KEPT = 4096
+_OWN: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], tuple[tuple[int, ...], Any]]] = \
+    weakref.WeakKeyDictionary()
+
+
+@dataclass
+class _OwnPlan:
+    """A manager's own parts kept (`rows`, None: to be read) and where to keep them."""
+
+    kept: dict[tuple[Any, ...], tuple[tuple[int, ...], Any]]
+    key: tuple[Any, ...]
+    versions: tuple[int, ...]
+    rows: dict[str, tuple[Any, ...]] | None
+
+    def keep(self, rows: dict[str, tuple[Any, ...]]) -> None:
+        if len(self.kept) >= OWN_KEPT and self.key not in self.kept:
+            self.kept.clear()
+        self.kept[self.key] = (self.versions, rows)  # (a dict's item set is atomic)
+
+
+def _own_plan(s: Session, ctx: Context, user: User, before: tuple[int, ...]) -> _OwnPlan | None:
+    """A manager's own parts as kept (`_OWN`); None when none can be (the transaction has
+    written: what it reads is its own)."""
+    unassigned = visibility.unassigned_of(user)
+    read = scopes.scoped_versions(s, versions.mine_scopes(user.id, unassigned))
+    if read is None:
+        return None
+    bind = s.get_bind()
+    with _NEAR_LOCK:
+        kept = _OWN.get(bind)
+        if kept is None:
+            kept = _OWN[bind] = {}
+    key = (user.id, user.login, user.role, unassigned, ctx.today, _horizon(ctx, before))
+    found = kept.get(key)
+    return _OwnPlan(kept, key, read, found[1] if found is not None and found[0] == read
+                    else None)
 
 
 # A manager's escalations (the `_ESCALATED` part's rows) kept per organisation they are of --
