@@ -330,9 +330,11 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         app.include_router(router)
     app.state.parts = parts
     # what the features start when the application starts serving (`merzim serve`'s lifespan;
-    # each returns at once, its work in the background)
+    # each returns at once, its work in the background: /readyz says "started" once every
+    # such work has ended, web/kit/health.py)
+    app.state.starting = []
     for start in parts.startup:
-        app.router.on_startup.append(functools.partial(start, app))
+        app.router.on_startup.append(functools.partial(_start, start, app))
     # each installed feature's own state in the application, which it alone keeps (by its name)
     app.state.features = {feature.name: {} for feature in installed()}
 
@@ -514,6 +516,14 @@ def app_factory() -> FastAPI:
                      runtime.registry(settings))
     freeze_startup()
     return app
+
+
+def _start(start: Any, app: FastAPI) -> None:
+    """A feature's start-up work begun; the thread it runs in (if any) noted in
+    `app.state.starting`, which /readyz's "started" reads."""
+    thread = start(app)
+    if thread is not None:
+        app.state.starting.append(thread)
 
 
 def freeze_startup() -> None:

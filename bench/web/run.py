@@ -27,8 +27,9 @@ Run from the repository root:
 5. --writes 0,1,5: the root page of a region (the top-level subtree with the most overdue
    stages; with --writes-national the country's too) kept, under other users' writes outside
    that region at each rate, then in it (bench/web/writer.py, a process of its own, through
-   the service layer: comments, events voided and recorded again), and right after a write in
-   the region; each code served by two processes at
+   the service layer: stage writes only, events voided and recorded again), and right after a
+   stage write in the region, and, reported apart, right after a comment in it (a comment
+   moves no list); each code served by two processes at
    --page-rate pages a second, against the floor asked the strict way (one keep-alive client,
    requests back to back: bench/strict.py) in the same rounds (`under_writes`).
 6. --ratio-rounds: the root overdue page against the floor and the previous head, the strict
@@ -406,16 +407,27 @@ def start_server(url: str, workdir: Path, code: Path | None = None,
         time.sleep(0.2)
 
 
-def settle(srv: Server, quiet_ms: float = 30.0, limit_s: float = 300.0) -> None:
+def settle(srv: Server, quiet_ms: float = 30.0, limit_s: float = 600.0) -> None:
     """Wait until the server's start-up work is done (`merzim serve` works out the roots'
     score figures in the background when it starts: [scorecard] warm_at_start), so that no
-    measurement counts it: its CPU over a second under `quiet_ms` twice running (at most
-    `limit_s` seconds)."""
+    measurement counts it: until its /readyz says `"started": true` (web/kit/health.py), asked
+    every 0.2 s; a server whose /readyz says no `started` (an older merzim): until its CPU
+    over a second stays under `quiet_ms` twice running. At most `limit_s` seconds (a wait
+    bound: past it the run fails rather than measure a server still starting)."""
     deadline, calm = time.monotonic() + limit_s, 0
-    while calm < 2 and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        said = httpx.get(f"{srv.base}/readyz", timeout=30).json()
+        if "started" in said:
+            if said["started"]:
+                return
+            time.sleep(0.2)
+            continue
         before = srv.cpu_seconds()
         time.sleep(1.0)
         calm = calm + 1 if (srv.cpu_seconds() - before) * 1e3 < quiet_ms else 0
+        if calm >= 2:
+            return
+    raise RuntimeError(f"the server at {srv.base} did not end its start-up in {limit_s:g} s")
 
 
 def log_in(base: str, login: str, password: str) -> str:
@@ -793,12 +805,14 @@ def subtrees(url: str, count: int = 60) -> dict[str, Any]:
             "own_cases": spread(own), "other_cases": spread(other)}
 
 
-def subtree_writer(url: str, cases: list[int], code: Path | None) -> tuple[Any, Any]:
+def subtree_writer(url: str, cases: list[int], code: Path | None,
+                   comments: bool = False) -> tuple[Any, Any]:
     """A write in the page's subtree before each request: bench/web/writer.py in a process of
-    its own, running `code` (None: this checkout), asked for one comment on one of `cases`
-    at a time and answering once it is committed: the page's lists are then of an older
-    version of its subtree. (the function to call before a request, the process)"""
-    proc = start_writer(url, 0, cases, code, stdin=True)
+    its own, running `code` (None: this checkout), asked for one stage write (a record voided
+    or recorded again; `comments`: a comment) on one of `cases` at a time and answering once
+    it is committed: the page's lists are then of an older version of its subtree. (the
+    function to call before a request, the process)"""
+    proc = start_writer(url, 0, cases, code, stdin=True, comments=comments)
     lock = threading.Lock()
 
     def write() -> None:
@@ -862,12 +876,14 @@ def paced(servers: list[Server], path: str, cookies: dict[str, str], rate: float
 
 
 def start_writer(url: str, rate: float, cases: list[int], code: Path | None,
-                 stdin: bool = False) -> subprocess.Popen:
+                 stdin: bool = False, comments: bool = False) -> subprocess.Popen:
     """bench/web/writer.py in a process of its own, running `code` (None: this checkout):
-    `rate` comments a second on `cases` (0: one for each line on its stdin)."""
+    `rate` stage writes a second on `cases` (`comments`: comments; 0: one for each line on
+    its stdin)."""
     env = server_env(url)
     env["PYTHONPATH"] = str(code or ROOT)
-    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "web" / "writer.py"), url,
+    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "web" / "writer.py"),
+                             *(["--comments"] if comments else []), url,
                              str(rate), *map(str, cases)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, stdin=subprocess.PIPE if stdin else None,
                             text=True)
@@ -946,13 +962,16 @@ def under_writes(url: str, info: dict[str, Any], a: argparse.Namespace,
         (code,) = codes.values()  # one code per call
         in_subtree, proc = subtree_writer(url, where["own_cases"], code)
         writers.append(proc)
+        commented, proc = subtree_writer(url, where["own_cases"], code, comments=True)
+        writers.append(proc)
         # (rate, the cases written, phase): outside the region (inside the country), then in
         # it, then one write before each request
         plan_of = [(rate, where["other_cases"], f"{rate:g} writes/s outside {where['code']}")
                    for rate in a.writes] + [
             (rate, where["own_cases"], f"{rate:g} writes/s in {where['code']}")
             for rate in a.writes if rate] + [
-            (None, [], f"right after a write in {where['code']}")]
+            (None, [], f"right after a write in {where['code']}"),
+            (None, [], f"right after a comment in {where['code']}")]
         phases = [phase for _, _, phase in plan_of]
         rounds: dict[str, dict[str, list[dict[str, Any]]]] = {p: {} for p in phases}
         writes: dict[str, list[float]] = {p: [] for p in phases}
@@ -970,7 +989,8 @@ def under_writes(url: str, info: dict[str, Any], a: argparse.Namespace,
                     r = (strict.back_to_back(floor, floor_client, a.writes_duration,
                                              a.min_per_client) if name == "floor" else
                          paced(servers[name], path, cookies, a.page_rate, a.writes_duration,
-                               before=in_subtree if rate is None else None))
+                               before=None if rate is not None else
+                               commented if "comment" in phase else in_subtree))
                     rounds[phase].setdefault(label, []).append(r)
                     log(f"[round {i + 1}] {phase}, {label}: {r['requests']} pages, "
                         f"{r['cpu_ms_per_request']:.2f} ms CPU/page, p95 "

@@ -1,7 +1,7 @@
 """The concurrent writer of bench/web/run.py `--writes`: other users writing elsewhere in the
 country, through the service layer, in a process of their own.
 
-    python bench/web/writer.py URL RATE CASE_ID [CASE_ID ...]
+    python bench/web/writer.py [--comments] URL RATE CASE_ID [CASE_ID ...]
 
 with MERZIM_TODAY set, and the code under test first on PYTHONPATH (this checkout's or the
 previous head's: each writes as that code writes): RATE writes a second (each in its own
@@ -10,15 +10,14 @@ transaction, committed, as a web request would), by the operator, until terminat
 RATE 0: one write for each line read from stdin, "ok" printed once it is committed (the
 benchmark's "right after a write": a write before each request).
 
-The writes are a mix, in a cycle of four on one case at a time (the cases named that have a
-recorded event, taken in turn), half of them changing a stage:
-1. a comment (`services.comments.add_comment`: the case's page and the centres of those it
-   mentions, no list);
-2. the case's last recorded event voided (`services.void_record`: its stage open again, the
-   case re-planned: the lists' counts and rows may change);
-3. another comment;
-4. the same event recorded again, on the same day with the same evidence
+The writes are **stage writes only**, in a cycle of two on one case at a time (the cases named
+that have a recorded event, taken in turn), each changing a stage:
+1. the case's last recorded event voided (`services.void_record`: its stage open again, the
+   case re-planned: the lists' counts and rows, the managers' escalations may change);
+2. the same event recorded again, on the same day with the same evidence
    (`services.record_event`: the stage done again), so the data stay as they were.
+With `--comments`, comments only (`services.comments.add_comment`: the case's page and the
+centres of those it mentions, no list): what run.py reports apart from the stage writes.
 A write refused (nothing stored) is told on stderr and not counted."""
 
 from __future__ import annotations
@@ -55,7 +54,9 @@ def main(argv: list[str]) -> int:
         pass
     else:
         install()
-    url, rate, named = argv[0], float(argv[1]), [int(c) for c in argv[2:]]
+    comments_only = argv[:1] == ["--comments"]
+    url, given_rate, *named = argv[1:] if comments_only else argv
+    rate = float(given_rate)
     eng = make_engine(url)
     today = date.fromisoformat(os.environ["MERZIM_TODAY"])
     ctx = svc.Context(KazakhstanCalendar(), load_registry(), today, actor="bench-writer",
@@ -69,17 +70,19 @@ def main(argv: list[str]) -> int:
             .limit(1)).scalars().first()
 
     with session(eng) as s:
-        cases = [c for c in named if last_event(s, c) is not None] or named
+        cases = [c for c in map(int, named) if last_event(s, c) is not None] or \
+            [int(c) for c in named]
     done = tried = 0
     voided: dict[int, tuple[str, date, Any]] = {}  # case → the event voided, to record again
 
     def write() -> None:
         nonlocal done, tried
-        step, case = tried % 4, cases[(tried // 4) % len(cases)]
+        step = 0 if comments_only else 1 + tried % 2  # 0 a comment, 1 a void, 2 a record
+        case = cases[(tried if comments_only else tried // 2) % len(cases)]
         tried += 1
         with session(eng) as s:
             try:
-                if step in (0, 2):
+                if step == 0:
                     add_comment(s, ctx, case, None, f"bench write {tried}")
                 elif step == 1:
                     record = last_event(s, case)

@@ -66,7 +66,7 @@ def test_healthz_and_readyz_say_what_is_missing(web: Web):
     r = c.get("/readyz")  # no worker has ever said it is alive: reported, the node still serves
     assert r.status_code == 200
     assert r.json() == {"ready": True, "database": True, "schema": True, "worker": False,
-                        "problems": ["no worker heartbeat in the last 90 s"]}
+                        "problems": ["no worker heartbeat in the last 90 s"], "started": True}
     assert web.dump() == before  # asking writes nothing
     beat = heartbeat.Beat("node-a:41", at=time.time() - 600)  # a worker gone quiet
     heartbeat.write(web.engine, beat)
@@ -76,7 +76,35 @@ def test_healthz_and_readyz_say_what_is_missing(web: Web):
     heartbeat.write(web.engine, heartbeat.Beat("node-b:42", at=time.time()))
     r = c.get("/readyz")
     assert r.status_code == 200 and r.json() == {"ready": True, "database": True, "schema": True,
-                                                 "worker": True, "problems": []}
+                                                 "worker": True, "problems": [], "started": True}
+
+
+def test_readyz_says_when_the_start_up_work_has_ended(web: Web, tmp_path):
+    """A process serving (its lifespan entered) notes the start-up work its features began in
+    the background (the scorecard's roots' figures, on a thread); /readyz says "started" false
+    while one still runs, true once they have all ended: what a benchmark waits for before it
+    measures (bench/web/run.py `settle`)."""
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    app = _app(web, tmp_path, "[scorecard]\nwarm_at_start = true\n")
+    with TestClient(app) as c:
+        begun = list(app.state.starting)
+        if "scorecard" in app.state.features:  # the roots' figures, on a thread of their own
+            assert [t.name for t in begun] == ["merzim-warm-scores"]
+        for thread in begun:
+            thread.join(timeout=120)  # (a wait bound, not a measure)
+        assert c.get("/readyz").json()["started"] is True
+        held = threading.Event()
+        still = threading.Thread(target=held.wait, args=(120,), daemon=True)
+        still.start()
+        app.state.starting.append(still)  # start-up work still running
+        r = c.get("/readyz")
+        assert (r.status_code, r.json()["started"]) == (200, False)  # serving meanwhile
+        held.set()
+        still.join(timeout=120)
+        assert c.get("/readyz").json()["started"] is True
 
 
 def test_a_heartbeat_silent_for_a_day_is_forgotten(web: Web):
@@ -156,6 +184,7 @@ def test_a_running_serve_is_healthy_ready_and_shows_its_outbox(db_url, db, make_
         base = served.base
         assert local().get(f"{base}/healthz", timeout=5).text == "ok\n"
         ready = local().get(f"{base}/readyz", timeout=5).json()
+        assert ready.pop("started") in (True, False)  # (the roots' figures may still run)
         assert ready == {"ready": True, "database": True, "schema": True, "worker": True,
                          "problems": []}
         assert local().get(f"{base}/metrics", timeout=5).status_code == 401

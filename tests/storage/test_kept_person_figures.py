@@ -6,7 +6,11 @@ mention, read marks, mutes and snoozes, register files imported) the figures kep
 recount for officers, a manager of a district, of a region and of the country's root; a write
 that cannot change her figures (a comment on another's case, a record deeper in a manager's
 subtree than his escalations reach) leaves them kept (no statement reads them again), one
-that can has them read again. On SQLite and PostgreSQL."""
+that can has them read again; in a region of many departments, after random stage writes
+across it (records, voids, stages not done, hand-overs, comments), its manager's kept bell and
+escalations equal those counted afresh (`kept=False`: read whole, nothing kept used) with his
+centre cut below his escalations, a write in one department reads that department's again
+alone, and his read mark moves his bell at once. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -52,7 +56,8 @@ BEFORE = (5, 1, 0)  # the organisation's days before a due date when none is con
 # what a page's request gives the bell: no [reminders] configured, the defaults
 REQUEST = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(
     settings=SimpleNamespace(notify=None))))
-UNION = re.compile(r"\bUNION ALL\b", re.IGNORECASE)  # the notification centre's one SELECT
+# the notification centre's SELECT (a manager's escalations alone: a window numbering their rows)
+UNION = re.compile(r"\bUNION ALL\b|\brow_number\(\) OVER", re.IGNORECASE)
 
 
 def ctx_of(today: date = TODAY, actor: str = "cli:test") -> svc.Context:
@@ -77,22 +82,24 @@ def world(s: Session) -> None:
             days=40)})
 
 
-def escalated(s: Session, ctx: svc.Context, user) -> tuple[str, ...]:
-    """A manager's escalations in his centre (their keys, in its order); () for another."""
+def escalated(s: Session, ctx: svc.Context, user, kept: bool = True) -> tuple[str, ...]:
+    """A manager's escalations in his centre (their keys, in its order); () for another.
+    `kept` False: read whole, no organisation's escalations kept used (the recount)."""
     if user.role != "manager":
         return ()
-    return tuple(i.key for i in notices.centre(s, ctx, user, BEFORE).items
+    return tuple(i.key for i in notices.centre(s, ctx, user, BEFORE, kept=kept).items
                  if i.kind == "escalated")
 
 
-def figures(eng, today: date = TODAY) -> dict[str, tuple[int, int, tuple[str, ...]]]:
+def figures(eng, today: date = TODAY, people: tuple[str, ...] = PEOPLE,
+            ) -> dict[str, tuple[int, int, tuple[str, ...]]]:
     """Each person's bell and "mine" as the menu shows them (kept across requests), and a
     manager's escalations as his centre lists them (each organisation's kept until a write
     in it: notices/service.py `_NEAR`)."""
     out = {}
     ctx = ctx_of(today, actor="web")
     with Session(eng) as s:
-        for login in PEOPLE:
+        for login in people:
             viewer = viewer_for(s, svc.get_user(s, login))
             pc = PageContext(viewer, None, s, ctx, None)  # type: ignore[arg-type]
             mine = views.menu_counts(s, ctx, viewer)["mine"]
@@ -101,27 +108,25 @@ def figures(eng, today: date = TODAY) -> dict[str, tuple[int, int, tuple[str, ..
     return out
 
 
-def recounted(eng, today: date = TODAY) -> dict[str, tuple[int, int, tuple[str, ...]]]:
-    """The same figures counted afresh (nothing kept: nor the escalations worked out, nor
-    any organisation's escalations; those kept are put back after, for the next writes)."""
+def recounted(eng, today: date = TODAY, people: tuple[str, ...] = PEOPLE,
+              ) -> dict[str, tuple[int, int, tuple[str, ...]]]:
+    """The same figures counted afresh: nothing kept (the escalations worked out forgotten, a
+    manager's escalations read whole, his organisations' kept parts neither used nor
+    changed: `kept=False`)."""
     notices._ESCALATIONS.clear()
-    kept = {bind: dict(by_org) for bind, by_org in notices._NEAR.items()}
-    notices._NEAR.clear()
+    near = {bind: dict(by_org) for bind, by_org in notices._NEAR.items()}
     out = {}
     ctx = ctx_of(today, actor="web")
-    try:
-        with Session(eng) as s:
-            for login in PEOPLE:
-                user = svc.get_user(s, login)
-                viewer = viewer_for(s, user)
-                unassigned = views.unassigned_of(viewer)
-                out[login] = (notices.unread_count(s, ctx, user, BEFORE),
-                              svc.count_my_overdue(s, ctx, user.id, unassigned,
-                                                   viewer.org.code, views.only_path(viewer)),
-                              escalated(s, ctx, user))
-    finally:
-        notices._NEAR.clear()
-        notices._NEAR.update(kept)
+    with Session(eng) as s:
+        for login in people:
+            user = svc.get_user(s, login)
+            viewer = viewer_for(s, user)
+            unassigned = views.unassigned_of(viewer)
+            out[login] = (notices.unread_count(s, ctx, user, BEFORE, kept=False),
+                          svc.count_my_overdue(s, ctx, user.id, unassigned,
+                                               viewer.org.code, views.only_path(viewer)),
+                          escalated(s, ctx, user, kept=False))
+    assert {bind: dict(by_org) for bind, by_org in notices._NEAR.items()} == near
     return out
 
 
@@ -336,3 +341,113 @@ def test_what_her_figures_read():
     for levels, escalations in ((0, "near:/1/"), (1, "near:/1/"), (2, "/1/")):
         assert versions.bell_scopes(8, "manager", None, "/1/", levels) == (
             "*", "organisations", "user:8", escalations)
+
+
+# a region of many departments (its manager's escalations are of many organisations, more of
+# them than his centre lists): the region AK under the root KZ, its departments, an officer
+# of each
+DEPARTMENTS = tuple(f"AK-D{n}" for n in range(12))
+REGION_OFFICERS = tuple((f"o{n}", org) for n, org in enumerate(DEPARTMENTS))
+REGION_PEOPLE = ("kz", "dana", "o0", "o1")
+
+
+def region(s: Session) -> None:
+    ctx = ctx_of()
+    svc.add_org(s, ctx, "KZ", "KZ", "akimat", None)
+    svc.add_org(s, ctx, "AK", "AK", "akimat", "KZ")
+    for code in DEPARTMENTS:
+        svc.add_org(s, ctx, code, code, "department", "AK")
+    for login, org in REGION_OFFICERS:
+        svc.add_user(s, ctx, login, login.title(), "officer", org)
+    svc.add_user(s, ctx, "kz", "Kz", "manager", "KZ")
+    svc.add_user(s, ctx, "dana", "Dana", "manager", "AK")
+    rng = random.Random(5)
+    for n in range(30):  # overdue stages in every department, more in some
+        svc.open_case(s, ctx, COI, DEPARTMENTS[min(n % 14, len(DEPARTMENTS) - 1)],
+                      person=f"Late {n}",
+                      dates={"notified": TODAY - timedelta(days=rng.randrange(20, 120))})
+    for n in range(4):  # the region's longest overdue: all of one department
+        svc.open_case(s, ctx, COI, "AK-D0", person=f"Long {n}",
+                      dates={"notified": TODAY - timedelta(days=200 + n)})
+
+
+class StageWriter(RandomWrites):
+    """Random writes across the region's departments: the stage writes (cases opened, events
+    recorded and voided, stages closed as not done, cases withdrawn and restored, dates
+    corrected), hand-overs, comments naming an officer, and the managers' read marks."""
+
+    def __init__(self, eng, rng: random.Random):
+        super().__init__(eng, rng, DEPARTMENTS, ctx_of)
+
+    def hand_over(self, s, ctx):
+        case = s.get(Case, self.case(s))
+        theirs = [login for login, org in REGION_OFFICERS
+                  if svc.get_org(s, org).id == case.subject_id]
+        svc.assign_responsible(s, ctx, case.id, theirs[0])
+
+    def comment(self, s, ctx):
+        case = s.get(Case, self.case(s))
+        theirs = [login for login, org in REGION_OFFICERS
+                  if svc.get_org(s, org).id == case.subject_id]
+        comments.add_comment(s, ctx, case.id, None, f"Seen @{theirs[0]}")
+
+    def read(self, s, ctx):
+        user = svc.get_user(s, self.rng.choice(("dana", "kz", "o0")))
+        listed = notices.centre(s, ctx, user, BEFORE).items
+        keys = None if not listed or self.rng.random() < 0.2 else [
+            self.rng.choice(listed).key]
+        notices.mark_read(s, ctx, user, BEFORE, keys)
+
+    def actions(self):
+        return [*super().actions(), *[self.not_done] * 2, self.hand_over, self.comment,
+                self.read]
+
+
+@pytest.mark.parametrize("seed", [7, 2027])
+def test_a_regions_kept_bell_equals_a_recount_after_random_stage_writes(db, monkeypatch, seed):
+    """A region of 12 departments, its manager's centre cut at 5 items (fewer than his
+    escalations, each department's kept to its first 5): after each random write across
+    the region (a stage recorded, voided, closed as not done, a case opened, withdrawn,
+    restored or corrected, a hand-over, a comment naming an officer, a manager's read mark)
+    the kept bells, "mine" and escalations of the region's and the root's managers and of two
+    officers equal those counted afresh; a write in one department reads that department's
+    escalations again alone; a manager's read mark moves his bell at once."""
+    monkeypatch.setattr(notices.rules, "MAX_ITEMS", 5)
+    monkeypatch.setattr(notices, "_STATEMENTS", {})  # (built with the bound)
+    commit(db, region)
+    writer = StageWriter(db, random.Random(seed))
+    first = figures(db, people=REGION_PEOPLE)
+    assert first == recounted(db, people=REGION_PEOPLE)
+    assert len(first["dana"][2]) == 5 and first["dana"][0] == 5
+    # his read mark: his bell one less at once
+    with open_session(db) as s:
+        dana = svc.get_user(s, "dana")
+        unread = sorted(notices.centre(s, ctx_of(), dana, BEFORE).unread)
+        notices.mark_read(s, ctx_of(), dana, BEFORE, unread[:1])
+        s.commit()
+    assert figures_of(db, "dana")[0] == 4 == recounted(db, people=("dana",))["dana"][0]
+    with Session(db) as s:
+        ak = svc.get_org(s, "AK").path
+        d3 = svc.get_org(s, "AK-D3").path
+    done = []
+    for n in range(50):
+        before = dict(notices._NEAR[db][(ak, 1)].parts)
+        done.append(writer.step())
+        assert figures(db, people=REGION_PEOPLE) == recounted(db, people=REGION_PEOPLE), (
+            n, done)
+        after = notices._NEAR[db][(ak, 1)].parts
+        assert sum(after[p] is not before.get(p) for p in after) <= 1, (n, done)
+    assert {"record", "void", "not_done", "open", "hand_over", "comment", "read"} <= {
+        d.split()[0] for d in done if not d.endswith("refused")}, done
+    # a record in AK-D3: its part read again, every other department's kept
+    with Session(db) as s:
+        case = s.exec(select(Case.id).join(Stage, col(Stage.case_id) == Case.id).where(
+            Stage.subject_path == d3, Stage.status == OPEN,
+            col(Case.withdrawn_at).is_(None))).first()
+    before = dict(notices._NEAR[db][(ak, 1)].parts)
+    with open_session(db) as s:
+        svc.record_event(s, ctx_of(), case, "forwarded", TODAY - timedelta(days=2))
+        s.commit()
+    assert figures(db, people=REGION_PEOPLE) == recounted(db, people=REGION_PEOPLE)
+    after = notices._NEAR[db][(ak, 1)].parts
+    assert [p for p in after if after[p] is not before[p]] == [d3]

@@ -17,7 +17,7 @@ from workflow import services as svc
 from workflow.core.errors import MerzimError
 from workflow.imports import registers as ri
 from workflow.storage.db import session as open_session
-from workflow.storage.models import EVENT, Case, EventRecord
+from workflow.storage.models import EVENT, OPEN, Case, EventRecord, Stage
 
 TODAY = date(2026, 6, 15)  # a Monday
 COI = "conflict_of_interest"
@@ -66,6 +66,18 @@ class RandomWrites:
             raise MerzimError("nothing recorded")
         case, event = self.rng.choice(standing)
         svc.void_record(s, ctx, case, event, "recorded by mistake")
+
+    def not_done(self, s: Any, ctx: svc.Context) -> None:
+        """One open stage of a standing case closed as not done (not in `actions`' default
+        draw: a harness adds it)."""
+        found = list(s.exec(select(Stage.case_id, Stage.key)
+                            .join(Case, col(Case.id) == Stage.case_id)
+                            .where(Stage.status == OPEN, col(Case.withdrawn_at).is_(None))
+                            .order_by(col(Stage.id))))
+        if not found:
+            raise MerzimError("no open stage")
+        case, key = self.rng.choice(found)
+        svc.record_not_done(s, ctx, case, key, "the leadership was away")
 
     def withdraw(self, s: Any, ctx: svc.Context) -> None:
         svc.withdraw_case(s, ctx, self.case(s), "opened by mistake")

@@ -3,7 +3,9 @@
 
 * `GET /healthz`: the process answers (200 `ok`; nothing else is asked);
 * `GET /readyz`: the database is reachable, its schema is this merzim's, and a worker's
-  heartbeat is fresh (200, else 503; JSON naming each check);
+  heartbeat is fresh (200, else 503; JSON naming each check), and whether the process's
+  start-up work in the background (the features' `startup`, such as the roots' scores worked
+  out at start) has ended (`started`: reported, not required: the process serves meanwhile);
 * `GET /metrics`: the Prometheus text format — requests and their latency by route (of every
   web process of this `merzim serve`), the outbox (depth and the age of the oldest unsent
   message by channel, messages sent, retried and failed by channel), every worker's heartbeat
@@ -84,8 +86,15 @@ async def readyz(request: Request) -> JSONResponse:
     settings = request.app.state.settings
     beat = settings.notify.heartbeat_seconds if settings.notify is not None else 30.0
     found = await run_in_threadpool(health.readiness, request.app.state.engine, beat)
-    return JSONResponse(found.as_dict(), status_code=200 if found.ready else 503,
+    return JSONResponse({**found.as_dict(), "started": started(request.app)},
+                        status_code=200 if found.ready else 503,
                         headers={"Cache-Control": "no-store"})
+
+
+def started(app) -> bool:
+    """Whether every start-up work the process began in the background has ended (web/app.py
+    `_start`: the threads the features' `startup` returned)."""
+    return not any(thread.is_alive() for thread in getattr(app.state, "starting", ()))
 
 
 def _allowed(request: Request, digest: str) -> bool:

@@ -12,6 +12,7 @@ each of its parts bounded (MAX_ITEMS items in all)."""
 
 from __future__ import annotations
 
+import bisect
 import json
 import threading
 import weakref
@@ -133,9 +134,15 @@ def _build(kind: str, bounded: bool) -> Any:
     organisation's cases nobody answers for: services/visibility.py `unassigned_of`),
     "escalations" (a manager's), "escalations:parts" or "own" (any other); `bounded`: the
     stages' part stops at a horizon (the values of its parameters: `_statement`).
+    "escalations:only": those of "escalations:parts" alone (his other parts kept);
     "escalations:parts": a manager whose escalations reach his organisation and
     its direct subordinates at most, read of the organisations at the paths `stale` alone
-    (those whose kept escalations a write moved: `_near_rows`)."""
+    (those whose kept escalations a write moved: `_near_rows`), the first MAX_ITEMS of each
+    (his centre lists the first MAX_ITEMS of them all: none past an organisation's first
+    MAX_ITEMS)."""
+    if kind == "escalations:only":  # (his own parts kept: `_read`)
+        return _escalated_by_organisation(
+            col(Stage.subject_path).in_(bindparam("stale", expanding=True)), rules.MAX_ITEMS)
     user_id: Any = bindparam("user_id")
     answers = visibility.mine_condition(  # as `mine`
         col(Case.responsible_id), col(Case.subject_id), user_id,
@@ -193,8 +200,8 @@ def _build(kind: str, bounded: bool) -> Any:
     if kind == "escalations:parts":
         # his escalations of the organisations named (his own and his direct subordinates':
         # each found by the (path, status, due date) index)
-        parts.append(_escalated_part(
-            col(Stage.subject_path).in_(bindparam("stale", expanding=True)), NEAR_ROWS))
+        parts.append(_escalated_by_organisation(
+            col(Stage.subject_path).in_(bindparam("stale", expanding=True)), rules.MAX_ITEMS))
     if kind == "escalations":
         # his escalations, as his digest has them (`_read` asks escalated_to of each): the
         # overdue stages of the organisations of his subtree at most `levels` below him (a
@@ -208,21 +215,43 @@ def _build(kind: str, bounded: bool) -> Any:
     return union_all(*(select_columns(*q.c) for q in subqueries))
 
 
+def _escalated_columns() -> dict[str, Any]:
+    """The columns of the part of a manager's escalations, by the statement's names."""
+    return {"case_id": col(Stage.case_id), "key": col(Stage.key), "day": col(Stage.due_date),
+            "text": col(Stage.subject_path), "row_id": col(Stage.subject_id),
+            # a recurring obligation's case: the day it was opened (its escalation counts
+            # from it when after the due date: `escalation_days`)
+            "at": sa_case((col(Case.period).is_not(None), cast(col(Case.typed_on), String)),
+                          else_=null())}
+
+
+def _escalated_rows(query: Any, where: Any) -> Any:
+    """`query` of the overdue open stages of live cases of the organisations `where` names."""
+    return (query.select_from(Stage).join(Case, col(Stage.case_id) == Case.id)
+            .where(where, Stage.status == OPEN,
+                   col(Stage.due_date) < bindparam("today", type_=Date()), live_case()))
+
+
+_ESCALATED_ORDER = (col(Stage.due_date), col(Stage.case_id), col(Stage.key))
+
+
 def _escalated_part(where: Any, limit: int) -> Any:
     """The part of a manager's escalations: the overdue open stages of live cases of the
     organisations `where` names, the first `limit` by due date, case and stage."""
-    return (_part(_ESCALATED, case_id=col(Stage.case_id), key=col(Stage.key),
-                  day=col(Stage.due_date), text=col(Stage.subject_path),
-                  row_id=col(Stage.subject_id),
-                  # a recurring obligation's case: the day it was opened (its escalation
-                  # counts from it when after the due date: `escalation_days`)
-                  at=sa_case((col(Case.period).is_not(None), cast(col(Case.typed_on), String)),
-                             else_=null()))
-            .select_from(Stage).join(Case, col(Stage.case_id) == Case.id)
-            .where(where, Stage.status == OPEN,
-                   col(Stage.due_date) < bindparam("today", type_=Date()), live_case())
-            .order_by(col(Stage.due_date), col(Stage.case_id), col(Stage.key))
-            .limit(limit))
+    return (_escalated_rows(_part(_ESCALATED, **_escalated_columns()), where)
+            .order_by(*_ESCALATED_ORDER).limit(limit))
+
+
+def _escalated_by_organisation(where: Any, limit: int) -> Any:
+    """`_escalated_part`'s rows, the first `limit` of each organisation (by due date, case and
+    stage: a window numbers each organisation's rows)."""
+    columns = _escalated_columns()
+    numbered = _escalated_rows(select_columns(
+        *(c.label(name) for name, c in columns.items()),
+        func.row_number().over(partition_by=col(Stage.subject_path),
+                               order_by=_ESCALATED_ORDER).label("n")), where).subquery()
+    return _part(_ESCALATED, **{name: numbered.c[name] for name in columns}) \
+        .where(numbered.c.n <= limit)
 
 
 def _horizon(ctx: Context, before: tuple[int, ...]) -> date | None:
@@ -237,12 +266,19 @@ def _horizon(ctx: Context, before: tuple[int, ...]) -> date | None:
 
 def _statement(ctx: Context, user: User, before: tuple[int, ...],
                policy: ReminderSettings, org: Organisation | None,
-               stale: list[str] | None = None) -> tuple[Any, dict[str, Any]]:
+               stale: list[str] | None = None, only: bool = False) -> tuple[Any, dict[str, Any]]:
     """The statement for `user` and its parameters (each part bounded by rules.MAX_ITEMS but
     her read marks, which "mark all read" prunes to the items listed); `stale`: a manager's
-    escalations read of the organisations at these paths alone (`_near_rows`)."""
+    escalations read of the organisations at these paths alone (`_near_rows`); `only`: those
+    alone, none of his other parts."""
     horizon = _horizon(ctx, before)
     unassigned = visibility.unassigned_of(user)
+    if only and org is not None and stale is not None:
+        key = ("escalations:only", False)
+        stmt = _STATEMENTS.get(key)
+        if stmt is None:
+            stmt = _STATEMENTS[key] = _build(*key)
+        return stmt, {"stale": stale, "today": ctx.today}
     kind = ("escalations" if stale is None else "escalations:parts") if org is not None \
         else "unassigned" if unassigned is not None else "own"
     key = (kind, horizon is not None)
@@ -291,20 +327,31 @@ def _day(at: str | None) -> date | None:
 
 
 def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
-          policy: ReminderSettings) -> _Read:
-    """One SELECT of her centre's parts, made into items (not yet ordered or held back)."""
+          policy: ReminderSettings, kept: bool = True) -> _Read:
+    """One SELECT of her centre's parts, made into items (not yet ordered or held back);
+    `kept` False: a manager's escalations read whole, none of their kept parts used or kept
+    (the recount of what is kept)."""
     # a manager's organisation (read with his session or token: no SELECT of its own)
     org = s.get(Organisation, user.organisation_id) if user.role == "manager" else None
-    near = _near_plan(s, ctx, org, policy) if org is not None else None
-    stmt, params = _statement(ctx, user, before, policy, org,
-                              near.stale if near is not None else None)
+    near = _near_plan(s, ctx, org, policy) if org is not None and kept else None
+    theirs = _own_plan(s, ctx, user, before) if near is not None else None
     rows: dict[str, list[Any]] = {}
-    for row in s.execute(stmt, params):
-        rows.setdefault(row.part, []).append(row)
-    for part, key in _ORDER.items():
-        rows.get(part, []).sort(key=key)
+    if theirs is not None and theirs.rows is not None:  # his own parts kept: his escalations
+        rows = {part: list(rs) for part, rs in theirs.rows.items()}
+        if near is not None and near.stale:
+            stmt, params = _statement(ctx, user, before, policy, org, near.stale, only=True)
+            rows[_ESCALATED] = sorted(s.execute(stmt, params), key=_ORDER[_ESCALATED])
+    else:
+        stmt, params = _statement(ctx, user, before, policy, org,
+                                  near.stale if near is not None else None)
+        for row in s.execute(stmt, params):
+            rows.setdefault(row.part, []).append(row)
+        for part, key in _ORDER.items():
+            rows.get(part, []).sort(key=key)
+        if theirs is not None:
+            theirs.keep({part: tuple(rs) for part, rs in rows.items() if part != _ESCALATED})
     if near is not None:
-        rows[_ESCALATED] = _near_rows(near, rows.get(_ESCALATED, []))
+        _near_rows(near, rows.get(_ESCALATED, []))
     prefs = rows.get(_PREFERENCE)
     mine_before = rules.before_days(prefs[0].key) if prefs else None
     most = max(mine_before if mine_before is not None else before, default=0)
@@ -322,7 +369,7 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
             if left <= most:
                 found.append(Item(rules.DUE_SOON, r.case_id, r.day.isoformat(), r.key, r.day,
                                   left))
-    if near is not None and near.parts is not None:
+    if near is not None:
         found += _near_items(ctx, policy, org.path if org is not None else "", confirming,
                              near)
     elif org is not None:
@@ -343,39 +390,91 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
                  {r.key for r in rows.get(_READ, ())}, found)
 
 
+# A manager's own parts of his centre (all but his escalations: his cases' stages, records,
+# withdrawals and hand-overs, the comments naming him, his read marks, mutes, snoozes and
+# preference) kept as read, by the versions of what "mine" reads (storage/versions.py
+# `mine_scopes`: his own scope moves with each of them, `*` and the organisations' with the
+# rest) and what the statement's values are made of (the day, his horizon): a write elsewhere
+# in his subtree moves his escalations alone, and his bell reads them alone (`_read`). Per
+# database (engine), at most OWN_KEPT people.
+OWN_KEPT = 4096
+_OWN: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], tuple[tuple[int, ...], Any]]] = \
+    weakref.WeakKeyDictionary()
+
+
+@dataclass
+class _OwnPlan:
+    """A manager's own parts kept (`rows`, None: to be read) and where to keep them."""
+
+    kept: dict[tuple[Any, ...], tuple[tuple[int, ...], Any]]
+    key: tuple[Any, ...]
+    versions: tuple[int, ...]
+    rows: dict[str, tuple[Any, ...]] | None
+
+    def keep(self, rows: dict[str, tuple[Any, ...]]) -> None:
+        if len(self.kept) >= OWN_KEPT and self.key not in self.kept:
+            self.kept.clear()
+        self.kept[self.key] = (self.versions, rows)  # (a dict's item set is atomic)
+
+
+def _own_plan(s: Session, ctx: Context, user: User, before: tuple[int, ...]) -> _OwnPlan | None:
+    """A manager's own parts as kept (`_OWN`); None when none can be (the transaction has
+    written: what it reads is its own)."""
+    unassigned = visibility.unassigned_of(user)
+    read = scopes.scoped_versions(s, versions.mine_scopes(user.id, unassigned))
+    if read is None:
+        return None
+    bind = s.get_bind()
+    with _NEAR_LOCK:
+        kept = _OWN.get(bind)
+        if kept is None:
+            kept = _OWN[bind] = {}
+    key = (user.id, user.login, user.role, unassigned, ctx.today, _horizon(ctx, before))
+    found = kept.get(key)
+    return _OwnPlan(kept, key, read, found[1] if found is not None and found[0] == read
+                    else None)
+
+
 # A manager's escalations (the `_ESCALATED` part's rows) kept per organisation they are of --
 # his own and each direct subordinate's, when his escalations reach no further (`NEAR`) --
 # by the version of what a write in it moves: his organisation's own scope (`own:PATH`) and
 # each subordinate's subtree path; all of them by every list's version (`*`), the
-# organisations' (who is under him) and the day. A write in one subordinate's subtree reads
-# again that subordinate's escalations alone, the others' rows are those of the last read:
-# the same rows as a read of them all (each organisation's complete, the first MAX_ITEMS of
-# them all taken after). Per database (engine), at most NEAR_KEPT managers' organisations.
+# organisations' (who is under him) and the day. Of each organisation the first MAX_ITEMS
+# rows are kept (his centre lists the first MAX_ITEMS of them all, so none past an
+# organisation's first MAX_ITEMS), in their order. A write in one subordinate's subtree reads
+# again that subordinate's rows alone; the others' are those of the last read, and the first
+# MAX_ITEMS of them all are found by merging the organisations' ordered rows (no sort of
+# every row, no item of every row): the same rows as a read of them all. Per database
+# (engine), at most NEAR_KEPT managers' organisations and NEAR_HELD rows in all.
 NEAR_KEPT = 256
-# the rows of his organisations' escalations read again at most (each organisation's are kept
-# whole: his centre lists the first MAX_ITEMS of them all, whichever organisations they are of)
-NEAR_ROWS = 2_000
+NEAR_HELD = 200_000
 _NEAR: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], _NearKept]] = \
     weakref.WeakKeyDictionary()
 _NEAR_LOCK = threading.Lock()
+
+# one organisation's part of a manager's escalations: the version its rows were read at, its
+# first MAX_ITEMS rows in their order, a slot for its items worked out of them (`_near_items`:
+# the items and their order) and each row's order (due date, case, stage)
+_Part = tuple[int, tuple[Any, ...], list[Any], tuple[tuple[Any, ...], ...]]
 
 
 @dataclass(frozen=True)
 class _NearKept:
     """A manager's escalations kept: `base` (the versions of `*` and `organisations`, the
     day), his organisation's direct subordinates' paths, and by organisation path (his own's
-    and each subordinate's) the version its rows were read at, its rows and, in a slot, its
-    items worked out of them (`_near_items`)."""
+    and each subordinate's) its part (`_Part`); `merged`: every part's rows' orders, in
+    order (a write's part taken out and put in again: no sort of them all)."""
 
     base: tuple[int, int, date]
     children: tuple[str, ...]
-    parts: dict[str, tuple[int, tuple[Any, ...], list[Any]]]
+    parts: dict[str, _Part]
+    merged: list[tuple[Any, ...]]
 
 
 @dataclass
 class _NearPlan:
     """What a manager's bell reads of his escalations (`_near_plan`): the organisations' paths
-    whose rows are read again (`stale`), the versions to keep them by, the rows kept."""
+    whose rows are read again (`stale`), the versions to keep them by, the parts kept."""
 
     kept: dict[tuple[str, int], _NearKept]
     key: tuple[str, int]
@@ -383,10 +482,11 @@ class _NearPlan:
     children: tuple[str, ...]
     versions: dict[str, int]
     stale: list[str]
-    held: dict[str, tuple[int, tuple[Any, ...], list[Any]]]
-    # after the read (`_near_rows`): every organisation's part (None: not all kept), and the
-    # last of his escalations' first MAX_ITEMS (due date, case, stage; None: no cut)
-    parts: dict[str, tuple[int, tuple[Any, ...], list[Any]]] | None = None
+    held: dict[str, _Part]
+    previous: _NearKept | None  # what was kept (its stale parts are taken out of `merged`)
+    # after the read (`_near_rows`): every organisation's part, and the last of his
+    # escalations' first MAX_ITEMS rows (due date, case, stage; None: no cut)
+    parts: dict[str, _Part] | None = None
     last: tuple[Any, ...] | None = None
 
 
@@ -429,32 +529,41 @@ def _near_plan(s: Session, ctx: Context, org: Organisation,
     held = found.parts if found is not None else {}
     stale = [p for p in scoped if p not in held or held[p][0] != at[p]]
     return _NearPlan(kept, key, base, children, at, stale,
-                     {p: held[p] for p in scoped if p not in stale})
+                     {p: held[p] for p in scoped if p not in stale}, found)
 
 
-def _near_rows(plan: _NearPlan, fresh: list[Any]) -> list[Any]:
-    """A manager's escalations' rows (`_ESCALATED`, in its order): those read again of
-    `plan.stale` (`fresh`) with those kept of his other organisations, the first MAX_ITEMS;
-    `fresh`'s kept by organisation unless cut at MAX_ITEMS (then one of them may miss rows)."""
+def _near_rows(plan: _NearPlan, fresh: list[Any]) -> None:
+    """A manager's escalations' parts: those read again of `plan.stale` (`fresh`, in the
+    part's order: each organisation's first MAX_ITEMS) with those kept of his other
+    organisations, kept for the next read (`plan.parts`); `plan.last`, the last of the first
+    MAX_ITEMS rows of them all: every part's orders kept in order (`_NearKept.merged`), the
+    stale parts' former orders taken out and their new ones put in by bisection."""
     parts = dict(plan.held)
-    if len(fresh) < NEAR_ROWS:
-        by_path: dict[str, list[Any]] = {p: [] for p in plan.stale}
-        for r in fresh:
-            by_path.setdefault(r.text, []).append(r)
-        parts.update({p: (plan.versions[p], tuple(rs), [None]) for p, rs in by_path.items()})
-        kept = _NearKept(plan.base, plan.children, parts)
-        if len(plan.kept) >= NEAR_KEPT and plan.key not in plan.kept:
-            plan.kept.clear()
-        plan.kept[plan.key] = kept  # (a dict's item set is atomic; the entry is replaced)
-        plan.parts = parts
-    merged = [r for p, (_v, rs, _items) in plan.held.items() for r in rs] + fresh
-    if len(merged) <= rules.MAX_ITEMS:
-        return merged
+    by_path: dict[str, list[Any]] = {p: [] for p in plan.stale}
+    for r in fresh:
+        by_path.setdefault(r.text, []).append(r)
     order = _ORDER[_ESCALATED]
-    merged.sort(key=order)
-    plan.last = order(merged[rules.MAX_ITEMS - 1])
-    return merged[:rules.MAX_ITEMS]
-
+    parts.update({p: (plan.versions[p], tuple(rs), [None], tuple(order(r) for r in rs))
+                  for p, rs in by_path.items()})
+    before = plan.previous
+    if before is None or set(before.parts) != set(parts):
+        merged = sorted(o for _v, _rows, _slot, orders in parts.values() for o in orders)
+    else:
+        merged = list(before.merged)  # (a copy: another request may read the kept one)
+        for p in plan.stale:
+            for o in before.parts[p][3]:
+                del merged[bisect.bisect_left(merged, o)]
+            for o in parts[p][3]:
+                bisect.insort(merged, o)
+    kept = _NearKept(plan.base, plan.children, parts, merged)
+    if plan.key not in plan.kept and (
+            len(plan.kept) >= NEAR_KEPT
+            or sum(len(k.merged) for k in list(plan.kept.values())) + len(merged) > NEAR_HELD):
+        plan.kept.clear()
+    plan.kept[plan.key] = kept  # (a dict's item set is atomic; the entry is replaced)
+    plan.parts = parts
+    if len(merged) > rules.MAX_ITEMS:
+        plan.last = merged[rules.MAX_ITEMS - 1]
 
 def _escalation_items(ctx: Context, policy: ReminderSettings, org_path: str,
                       confirming: dict[int, date], rows: Iterable[Any]) -> list[Item]:
@@ -472,25 +581,23 @@ def _escalation_items(ctx: Context, policy: ReminderSettings, org_path: str,
 
 def _near_items(ctx: Context, policy: ReminderSettings, org_path: str,
                 confirming: dict[int, date], plan: _NearPlan) -> list[Item]:
-    """A manager's escalations' items when each of his organisations' rows are kept whole
+    """A manager's escalations' items when each of his organisations' rows are kept
     (`plan.parts`): each organisation's worked out once per version of its rows, calendar,
     policy and days to confirm (who confirms is the same for the same versions of `*` and
     `organisations` and day: the kept rows' `base`); those of the first MAX_ITEMS rows of them
-    all (an item's due date, case and stage are its row's order: up to `plan.last`)."""
+    all (an item's due date, case and stage are its row's order: up to `plan.last`, found in
+    each organisation's ordered items by bisection)."""
     memo = (ctx.calendar, ctx.joining_confirm_days, policy.escalate_levels,
             policy.escalate_after)
+    last = plan.last
     found: list[Item] = []
-    for _version, rows, slot in (plan.parts or {}).values():
+    for _version, rows, slot, _orders in (plan.parts or {}).values():
         done = slot[0]
         if done is None or done[0][0] is not memo[0] or done[0][1:] != memo[1:]:
-            done = slot[0] = (memo, tuple(_escalation_items(ctx, policy, org_path,
-                                                            confirming, rows)))
-        found += done[1]
-    last = plan.last
-    if last is not None:
-        return [i for i in found if (i.due, i.case, i.stage) <= last]
+            listed = tuple(_escalation_items(ctx, policy, org_path, confirming, rows))
+            done = slot[0] = (memo, listed, tuple((i.due, i.case, i.stage) for i in listed))
+        found += done[1] if last is None else done[1][:bisect.bisect_right(done[2], last)]
     return found
-
 
 # `_escalated`'s answers, by what they are worked out of (a manager's bell read again after a
 # write in his organisation reads his escalations again, most of them the same rows): at most
@@ -554,16 +661,18 @@ class Centre:
 
 
 def centre(s: Session, ctx: Context, user: User, before: tuple[int, ...],
-           policy: ReminderSettings | None = None) -> Centre:
-    """Her items and which of them are unread: one SELECT (`_read`)."""
-    got = _read(s, ctx, user, before, policy or ReminderSettings(before=before))
+           policy: ReminderSettings | None = None, kept: bool = True) -> Centre:
+    """Her items and which of them are unread: one SELECT (`_read`). `kept` False: counted
+    afresh, a manager's escalations read whole (the recount of the kept bell, `unread_count`)."""
+    got = _read(s, ctx, user, before, policy or ReminderSettings(before=before), kept)
     listed = _listed(got, ctx.today)
     return Centre(listed, {i.key for i in listed if i.key not in got.read})
 
 
 def unread_count(s: Session, ctx: Context, user: User, before: tuple[int, ...],
-                 policy: ReminderSettings | None = None) -> int:
-    return centre(s, ctx, user, before, policy).unread_count
+                 policy: ReminderSettings | None = None, kept: bool = True) -> int:
+    """The bell's figure: her items not read (`centre`; `kept` False: its recount)."""
+    return centre(s, ctx, user, before, policy, kept).unread_count
 
 
 def mark_read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
