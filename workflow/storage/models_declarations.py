@@ -27,7 +27,7 @@ class Declarant(SQLModel, table=True):
     id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     name: str = Field(max_length=200)
-    position: str | None = Field(default=None, max_length=200)
+    position: str | None = Field(default=None, max_length=300)
     email: str | None = Field(default=None, max_length=254)
     language: str | None = Field(default=None, max_length=2)
     active: bool = True

@@ -34,7 +34,7 @@ depends_on = None
 def upgrade() -> None:
     create_table('declarant',
                  integer('id'), integer('organisation_id'), string('name', 200),
-                 string('position', 200, null=True), string('email', 254, null=True),
+                 string('position', 300, null=True), string('email', 254, null=True),
                  string('language', 2, null=True), boolean('active'),
                  string('created_at', 40), string('updated_at', 40),
                  foreign_key('organisation_id', 'organisation.id'),
