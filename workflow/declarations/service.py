@@ -38,15 +38,15 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.core import limits as bounds
+from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.i18n import LANGUAGES, Translator
 from workflow.imports.columns import fold
 from workflow.imports.headers import keyed, names
 from workflow.imports.people import ALSO, EMAIL, PeopleRefused
 from workflow.services import files
-from workflow.services.file_rows import Problem, cell_checker
 from workflow.services.context import Context
+from workflow.services.file_rows import Problem, cell_checker
 from workflow.services.organisations import org_name
 from workflow.storage import audit
 from workflow.storage.filestore import FileStore
@@ -460,7 +460,8 @@ def export_rows(listed: DeclarationList, t: Translator) -> tuple[list[str], list
     language: name, position, e-mail, the day she submitted (blank: missing), the scan's file,
     the reminders (day and channel)."""
     header = [t(f"declarations.{c}") for c in EXPORT_COLUMNS]
-    rows = [[p.name, p.position, p.email or t("declarations.no_email"), p.submitted_on or t("declarations.missing"),
+    rows = [[p.name, p.position, p.email or t("declarations.no_email"),
+             p.submitted_on or t("declarations.missing"),
              p.file_name or "",
              "; ".join(f"{r.day.isoformat()} {t('web.channel.' + r.channel)}" for r in p.reminders)]
             for p in listed.obliged]
