@@ -23,10 +23,10 @@ from tests.support.smtp_server import SmtpSink, write_config
 from tests.support.web_helpers import CALENDAR, Web, _settings, demo_database
 from web.app import create_app
 from workflow import services as svc
+from workflow import tabular
 from workflow.declarations import service
 from workflow.definitions import load_registry
 from workflow.services.files import Upload
-from workflow import tabular
 from workflow.storage.models import Declarant, DeclarationNotice, OutboxMessage, User
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

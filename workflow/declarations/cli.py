@@ -104,12 +104,18 @@ def import_(org: SubjectOrg,
                                                   "position, email, language.")) -> None:
     """The organisation's staff file: checked whole (every bad cell named by row and column;
     refused, nothing stored), then each employee added, or updated when her name is listed."""
+    import sys
+
     from workflow import tabular
 
     ctx = context()
     rows = tabular.read_rows(file, (), as_written=True)
-    with unit_of_work() as s:
-        done = service.import_staff(s, ctx, svc.get_org(s, org), rows, STATE.t.language)
+    try:
+        with unit_of_work() as s:
+            done = service.import_staff(s, ctx, svc.get_org(s, org), rows, STATE.t.language)
+    except service.PeopleRefused as exc:  # every bad cell, one a line
+        sys.stderr.write(exc.render(STATE.t) + "\n")
+        raise typer.Exit(exc.exit_code) from None
     say(STATE.t("declarations.imported", added=len(done.added), updated=len(done.updated)))
 
 

@@ -249,6 +249,20 @@ def _write(s: Session, org: Organisation, values: dict[str, Any]) -> tuple[Decla
     return row, new
 
 
+class FieldRefused(PeopleRefused):
+    """One employee's values refused (the page's form, `merzim declarations add`): each bad
+    value named by its field, in the reader's language; nothing stored."""
+
+    def lines(self, t: Translator) -> list[str]:
+        return [t("declarations.bad_field", column=t(f"people.col_{p.column}"), value=p.value,
+                  rule=t(p.key, **{k: ", ".join(t(x) for x in v) if isinstance(v, list) else v
+                                   for k, v in p.params.items()}))
+                for p in self.problems]
+
+    def render(self, translate) -> str:
+        return "; ".join(self.lines(translate))
+
+
 def add(s: Session, ctx: Context, org: Organisation, name: str, position: str = "",
         email: str = "", language: str = "") -> Declarant:
     """Add one declarant to the organisation's staff list (one of the same name: updated, not
@@ -256,7 +270,7 @@ def add(s: Session, ctx: Context, org: Organisation, name: str, position: str = 
     problems, values = _checked(1, {"name": name.strip(), "position": position.strip(),
                                     "email": email.strip(), "language": language.strip()})
     if problems:
-        raise PeopleRefused(problems)
+        raise FieldRefused(problems)
     row, new = _write(s, org, values)
     audit.append(s, ctx.actor, ADDED, "organisation", org.id,
                  {"declarant": row.id, "name": row.name, "new": new})
