@@ -158,7 +158,7 @@ def declaration_list(s: Session, ctx: Context, org: Organisation, year: int) -> 
             .where(OutboxMessage.digest == f"{DIGEST}{year}",
                    col(OutboxMessage.declarant_id).in_(ids or [0]))
             .order_by(col(OutboxMessage.local_day), col(OutboxMessage.id))):
-        sent.setdefault(rid, []).append(Reminder(day, channel, status))
+        sent.setdefault(int(rid or 0), []).append(Reminder(day, channel, status))
     listed = []
     for d in people:
         n = notices.get(d.id)
@@ -221,8 +221,8 @@ def _checked(n: int, row: dict[str, str]) -> tuple[list[Problem], dict[str, Any]
         bad("email", "accounts.rule_email")
     langs = {fold(x): x for x in LANGUAGES}
     for x in LANGUAGES:
-        for lang in LANGUAGES:
-            langs.setdefault(fold(Translator(lang)(f"language.{x}")), x)
+        for reader in LANGUAGES:
+            langs.setdefault(fold(Translator(reader)(f"language.{x}")), x)
     lang = langs.get(fold(row.get("language", ""))) if row.get("language") else None
     if row.get("language") and lang is None:
         bad("language", "accounts.rule_choice", choices=[f"language.{x}" for x in LANGUAGES])
@@ -325,8 +325,8 @@ def import_staff(s: Session, ctx: Context, org: Organisation, rows: list[dict[st
         raise PeopleRefused(problems)
     done = Imported(ignored=list(header.ignored))
     for values in checked:
-        row, new = _write(s, org, values)
-        (done.added if new else done.updated).append(row.name)
+        person, new = _write(s, org, values)
+        (done.added if new else done.updated).append(person.name)
     audit.append(s, ctx.actor, IMPORTED, "organisation", org.id,
                  {"added": len(done.added), "updated": len(done.updated)})
     return done
