@@ -340,6 +340,34 @@ def test_a_staff_file_with_a_bad_cell_is_refused_whole_with_nothing_stored(web, 
     assert web.dump() == before
 
 
+def test_a_failed_reminder_is_retried_to_the_declarants_email_as_it_is_now(web):
+    """A declarant's reminder has no account behind it: a retry takes her e-mail from the
+    staff list (changed since), and one who left stays failed."""
+    from workflow.reminders import outbox as ob
+
+    officer = web.browser("asel")
+    sent = officer.post("/declarations/remind", data={
+        "csrf": web.csrf(officer), "org": ORG, "year": str(YEAR)}, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    ctx = svc.Context(CALENDAR, REGISTRY, BEFORE, actor="t", language="en")
+    with Session(web.engine) as s:
+        org = svc.get_org(s, ORG)
+        service.add(s, ctx, org, "Employee 32", "Teacher", "new32@example.kz", "ru")
+        service.mark_left(s, ctx, org, "Employee 33")
+        ids = _ids(s, org)
+        rows = {r.declarant_id: r for r in s.exec(select(OutboxMessage).where(
+            col(OutboxMessage.declarant_id).in_([ids["Employee 32"], ids["Employee 33"]])))}
+        for row in rows.values():
+            row.status = "failed"
+            s.add(row)
+        s.commit()
+        assert ob.retry(s, [r.id for r in rows.values()], "t") == 1
+        s.commit()
+        again = s.get(OutboxMessage, rows[ids["Employee 32"]].id)
+        assert (again.status, again.address) == ("pending", "new32@example.kz")
+        assert s.get(OutboxMessage, rows[ids["Employee 33"]].id).status == "failed"
+
+
 def test_a_declarant_cannot_sign_in(web):
     """A declarant has no account: her e-mail or name as a login is refused as any unknown
     sign-in (no session), while an account's own sign-in passes the same way."""
