@@ -30,11 +30,13 @@ def _outbox_rows(pc: PageContext) -> list:
     paths = {}
     rows = []
     for row in ob.list_rows(pc.s):
-        if row.recipient_id not in paths:
-            user = svc.user_by_id(pc.s, row.recipient_id)
-            org = svc.org_by_id(pc.s, user.organisation_id) if user else None
-            paths[row.recipient_id] = org.path if org else ""
-        if paths[row.recipient_id].startswith(pc.viewer.org.path):
+        # an account's message, or a declarant's reminder (no account: her organisation's)
+        key = (row.recipient_id, row.declarant_id)
+        if key not in paths:
+            org_id = ob.recipient_org(pc.s, row)
+            org = svc.org_by_id(pc.s, org_id) if org_id is not None else None
+            paths[key] = org.path if org else ""
+        if paths[key].startswith(pc.viewer.org.path):
             rows.append(row)
     return rows
 

@@ -51,8 +51,9 @@ def test_the_upload_routes_are_exactly_those_that_check_their_upload(web: Web):
                        *(["POST /cases/{case_id}/documents/{stage}",
                           "POST /api/v1/cases/{case_id}/documents/{stage}"]
                          if installed("documents") else []),
-                       # an employee's notice of submission with its scan
-                       *(["POST /declarations/notice"] if installed("declarations") else [])}
+                       # an employee's notice of submission with its scan; a staff file
+                       *(["POST /declarations/notice", "POST /declarations/import"]
+                         if installed("declarations") else [])}
 
 
 @pytest.mark.parametrize("lang,word", [("en", "too large"), ("ru", "слишком большой"),

@@ -210,8 +210,8 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              f"/registers/{PROCESS}/import/map",
              "/cases/{edu}/comments", "/cases/{edu}/comments/1", "/cases/{edu}/assign",
              "/views", "/views/1/rename", "/views/1/share", "/views/1/delete",
-             *of("declarations", "/declarations/oblige", "/declarations/notice",
-                 "/declarations/remind")]
+             *of("declarations", "/declarations/staff", "/declarations/left",
+                 "/declarations/import", "/declarations/notice", "/declarations/remind")]
 API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p}",
            *of("documents", "/api/v1/programmes/{p}/schedule"),
            "/api/v1/analyses", "/api/v1/analyses/{edu}", "/api/v1/cases",
@@ -287,7 +287,8 @@ COVERED_TEMPLATES = {
     # the declarations list: anonymous above; who sees and keeps what, refusals and nothing
     # stored: tests/declarations/test_declarations.py
     *of("declarations", "GET /declarations", "GET /declarations/export",
-        "GET /declarations/notices/{notice_id}", "POST /declarations/oblige",
+        "GET /declarations/notices/{notice_id}", "POST /declarations/staff",
+        "POST /declarations/left", "POST /declarations/import",
         "POST /declarations/notice", "POST /declarations/remind"),
     "GET /obligations.{fmt}", "GET /work", "GET /overview",
     "GET /calendar/{year}", "GET /outbox", "POST /outbox/retry", "GET /account",

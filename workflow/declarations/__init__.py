@@ -3,9 +3,9 @@ every employee obliged to declare, her notice of submission (the day, the scan f
 record), the reminders sent her, and who is missing.
 
 * `service.py`: the one owner of the list and its counts (obliged, notified, missing), the
-  flag set on a person, a notice recorded with its scan, the reminders to the missing ones
-  (through the outbox: once a person and day), the export.
-* `cli.py`: `merzim declarations list|oblige|record|remind|export|counts`.
+  staff list (added one by one or from a staff file; not accounts), a notice recorded with
+  its scan, the reminders to the missing ones (through the outbox: once a day), the export.
+* `cli.py`: `merzim declarations list|add|left|import|record|remind|export|counts`.
 * `web.py`: /declarations (an organisation's officer: the list and its forms; a manager: the
   count per organisation of his subtree).
 * `templates/`.

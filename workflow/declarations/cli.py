@@ -1,5 +1,5 @@
 """`merzim declarations …`: the personnel service's declarations list of an organisation for a
-year (list, oblige, record, remind, export) and the counts per organisation of a subtree,
+year (list, add, left, import, record, remind, export) and the counts per organisation of a subtree,
 through the same service as the page (/declarations). A bad value refuses the whole command:
 nothing is stored."""
 
@@ -27,29 +27,29 @@ from workflow.core.errors import UsageError
 svc = lazy("workflow.services")
 service = lazy("workflow.declarations.service")
 
-app = typer.Typer(help="The personnel service's declarations list: who is obliged to declare, "
-                       "whose notice of submission is recorded, who is missing.",
+app = typer.Typer(help="The personnel service's declarations list: the staff obliged to declare "
+                       "(not accounts), whose notice of submission is recorded, who is missing.",
                   no_args_is_help=True)
 YEAR = option("--year", "YEAR", "The declarations' year (default: this year).")
-LOGINS = typer.Argument(..., help="The people's logins.")
+NAME = typer.Argument(..., help="The employee's full name (or her number on the list).")
 
 
 def _as_json(listed: Any) -> dict[str, Any]:
     return {"org": listed.code, "name": listed.name, "year": listed.year,
             "deadline": listed.deadline.isoformat(), **listed.counts(),
-            "people": [{"login": p.login, "name": p.name, "position": p.position,
-                        "declares": p.declares,
+            "no_email": len(listed.no_email),
+            "people": [{"id": p.id, "name": p.name, "position": p.position, "email": p.email,
                         "submitted_on": p.submitted_on.isoformat() if p.submitted_on else None,
                         "scan": p.file_name,
                         "reminders": [{"day": r.day.isoformat(), "channel": r.channel,
                                        "status": r.status} for r in p.reminders]}
                        for p in listed.people],
-            "missing_people": [p.login for p in listed.missing]}
+            "missing_people": [p.name for p in listed.missing]}
 
 
 @app.command("list")
 def list_(org: SubjectOrg, year: str = YEAR, as_json: Json = False) -> None:
-    """Every person obliged to declare, her notice (the day, the scan) and reminders; the
+    """Every employee obliged to declare, her notice (the day, the scan) and reminders; the
     missing ones named."""
     ctx = context()
     with unit_of_work() as s:
@@ -65,7 +65,8 @@ def list_(org: SubjectOrg, year: str = YEAR, as_json: Json = False) -> None:
         state = p.submitted_on.isoformat() if p.submitted_on else t("declarations.missing")
         sent = ", ".join(f"{r.day.isoformat()} {t('web.channel.' + r.channel)}"
                          for r in p.reminders)
-        say(f"{p.login}\t{p.name}\t{state}" + (f"\t{sent}" if sent else ""))
+        email = p.email or t("declarations.no_email")
+        say(f"{p.id}\t{p.name}\t{email}\t{state}" + (f"\t{sent}" if sent else ""))
 
 
 def _summary(c: dict[str, int], t) -> str:
@@ -73,23 +74,57 @@ def _summary(c: dict[str, int], t) -> str:
                missing=c["missing"])
 
 
-@app.command("oblige")
-def oblige(org: SubjectOrg, logins: list[str] = LOGINS,
-           off: bool = typer.Option(False, "--not", help="Clear the flag instead.")) -> None:
-    """Mark the people as obliged to declare (or, with --not, as not)."""
+@app.command("add")
+def add(org: SubjectOrg, name: str = NAME,
+        position: str = option("--position", "TEXT", "Her position."),
+        email: str = option("--email", "ADDRESS", "Where her reminders go."),
+        language: str = option("--language", "LANG", "Her reminders' language: kk, ru or en.")
+        ) -> None:
+    """Add an employee to the staff list (one of the same name is updated). She is no account:
+    she is never invited and cannot sign in."""
     ctx = context()
     with unit_of_work() as s:
-        changed = service.set_obliged(s, ctx, svc.get_org(s, org),
-                                      dict.fromkeys(logins, not off))
-    say(STATE.t.n("declarations.obliged_set", len(changed)))
+        row = service.add(s, ctx, svc.get_org(s, org), name, position or "", email or "",
+                          language or "")
+        say(STATE.t("declarations.added_ok", name=row.name, id=row.id))
+
+
+@app.command("left")
+def left(org: SubjectOrg, name: str = NAME) -> None:
+    """Mark an employee as having left: off the list, her notices kept."""
+    ctx = context()
+    with unit_of_work() as s:
+        row = service.mark_left(s, ctx, svc.get_org(s, org), name)
+        say(STATE.t("declarations.left_ok", name=row.name))
+
+
+@app.command("import")
+def import_(org: SubjectOrg,
+            file: Path = typer.Argument(..., help="The staff file (.xlsx or .csv): name, "
+                                                  "position, email, language.")) -> None:
+    """The organisation's staff file: checked whole (every bad cell named by row and column;
+    refused, nothing stored), then each employee added, or updated when her name is listed."""
+    import sys
+
+    from workflow import tabular
+
+    ctx = context()
+    rows = tabular.read_rows(file, (), as_written=True)
+    try:
+        with unit_of_work() as s:
+            done = service.import_staff(s, ctx, svc.get_org(s, org), rows, STATE.t.language)
+    except service.PeopleRefused as exc:  # every bad cell, one a line
+        sys.stderr.write(exc.render(STATE.t) + "\n")
+        raise typer.Exit(exc.exit_code) from None
+    say(STATE.t("declarations.imported", added=len(done.added), updated=len(done.updated)))
 
 
 @app.command("record")
-def record(org: SubjectOrg, login: str = typer.Argument(..., help="The person's login."),
+def record(org: SubjectOrg, name: str = NAME,
            on: str = option("--on", "DATE", "The day she submitted her declaration."),
            scan: Path = option("--scan", "PATH", "The scan of her notice of submission."),
            year: str = YEAR) -> None:
-    """Record a person's notice of submission with its scan, filed to her record."""
+    """Record an employee's notice of submission with its scan, filed to her record."""
     from workflow.cli.files import limits, opened_uploads, store
 
     if on is None or scan is None:
@@ -97,24 +132,23 @@ def record(org: SubjectOrg, login: str = typer.Argument(..., help="The person's 
     day = parse_date(on, "--on")
     ctx = context()
     with opened_uploads([scan]) as uploads, unit_of_work() as s:
-        row = service.record_notice(s, ctx, store(), limits(), svc.get_org(s, org), login,
+        row = service.record_notice(s, ctx, store(), limits(), svc.get_org(s, org), name,
                                     year_or_this(year, ctx), day, uploads[0])
-        say(STATE.t("declarations.recorded_ok", login=login, day=row.submitted_on.isoformat(),
+        say(STATE.t("declarations.recorded_ok", login=name, day=row.submitted_on.isoformat(),
                     file=row.file_name))
 
 
 @app.command("remind")
 def remind(org: SubjectOrg, year: str = YEAR,
-           logins: list[str] = option("--person", "LOGIN",
-                                      "Only this missing person (repeatable)."),
+           names: list[str] = option("--person", "NAME",
+                                     "Only this missing employee (repeatable)."),
            as_json: Json = False) -> None:
-    """A written reminder to each missing person through the outbox (the reminder worker sends
-    it): once a person and day."""
+    """An e-mail reminder to each missing employee through the outbox (the reminder worker
+    sends it): once an employee and day; those without e-mail are named apart."""
     ctx = context()
-    channels = STATE.settings.notify.channels if STATE.settings.notify else ("email",)
     with unit_of_work() as s:
         done = service.remind_missing(s, ctx, svc.get_org(s, org), year_or_this(year, ctx),
-                                      channels, logins or None)
+                                      ("email",), names or None)
     if as_json:
         emit_json({"written": done.written, "already": done.already,
                    "unreachable": done.unreachable})

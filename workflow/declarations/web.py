@@ -1,10 +1,11 @@
 """The declarations list on the web: /declarations?org=CODE&year=Y.
 
 * An organisation's officer (and an administrator above it: services/visibility.py
-  `keeps_declarations`) sees its list: every person, whether she is obliged to declare (a
-  form sets the flag), her notice of submission (a form records the day and the scan, filed to
-  her record; the scan downloads), the reminders sent her, the missing ones named; she
-  reminds the missing ones and exports the list (XLSX, CSV).
+  `keeps_declarations`) sees its list: its staff obliged to declare (kept apart from the
+  accounts: a form adds one, or a staff file -- XLSX or CSV -- adds or updates them all, and
+  one who left is marked so), each one's notice of submission (a form records the day and the
+  scan, filed to her record; the scan downloads), the reminders sent her, the missing ones
+  named and those without e-mail; she reminds the missing ones and exports the list.
 * A manager sees the count per organisation of his subtree (obliged, notified, missing), no
   name.
 * An organisation the viewer does not see is the 404 of an unknown one; a refused form is
@@ -24,7 +25,7 @@ from fastapi.responses import (
 )
 from starlette.concurrency import run_in_threadpool
 
-from web.kit import views
+from web.kit import staged, views
 from web.kit.access import hidden, visible_org
 from web.kit.deps import PageContext
 from web.kit.error_pages import web_message
@@ -38,7 +39,7 @@ from workflow.services import transactions as tx
 from workflow.services import visibility
 
 router = APIRouter(include_in_schema=False)
-DONE = ("obliged", "notice", "reminded")  # the forms' confirmations (declarations.done_*)
+DONE = ("added", "left", "imported", "notice", "reminded")  # the forms' confirmations (declarations.done_*)
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "csv": "text/csv; charset=utf-8"}
 
@@ -66,8 +67,10 @@ def _page(request: Request, pc: PageContext, org: Any, year: int, status: int = 
     listed = service.declaration_list(pc.s, pc.ctx, org, year)
     summary = pc.t.n("declarations.summary", len(listed.obliged),
                      notified=len(listed.notified), missing=len(listed.missing))
+    no_email = pc.t.n("declarations.no_email_count", len(listed.no_email),
+                      names=", ".join(p.name for p in listed.no_email))
     return render(request, pc, "declarations.html", status, listed=listed, year=year,
-                  scope=org, summary=summary, error=error, done=done,
+                  scope=org, summary=summary, no_email=no_email, error=error, done=done,
                   orgs=views.org_choices(pc.s, pc.viewer),
                   may_remind=pc.ctx.today <= listed.deadline)
 
@@ -99,35 +102,75 @@ def _write(request: Request, pc: PageContext, code: str, year_text: str, action:
                             status_code=303)
 
 
-@router.post("/declarations/oblige")
-async def oblige(request: Request, pc: PageContext = Depends(page)):
-    """The flag of each person listed in the form (`person`): obliged when ticked (`declares`)."""
-    data = await request.form(max_files=0, max_fields=5000)
+@router.post("/declarations/staff")
+async def add_staff(request: Request, pc: PageContext = Depends(page)):
+    """One employee onto the staff list (one of the same name: updated)."""
+    data = await request.form(max_files=0)
     await run_in_threadpool(check_csrf, pc, str(data.get("csrf") or ""))
-    people = [str(v) for v in data.getlist("person")]
-    ticked = {str(v) for v in data.getlist("declares")}
 
     def do(org, _year):
-        service.set_obliged(pc.s, pc.ctx, org, {p: p in ticked for p in people})
-        return "obliged"
+        service.add(pc.s, pc.ctx, org, str(data.get("name") or ""),
+                    str(data.get("position") or ""), str(data.get("email") or ""),
+                    str(data.get("language") or ""))
+        return "added"
 
     return await run_in_threadpool(_write, request, pc, str(data.get("org") or ""),
-                                   str(data.get("year") or ""), "oblige", do)
+                                   str(data.get("year") or ""), "staff", do)
+
+
+@router.post("/declarations/left")
+async def left(request: Request, pc: PageContext = Depends(page)):
+    """An employee who left: off the list (her notices kept)."""
+    data = await request.form(max_files=0)
+    await run_in_threadpool(check_csrf, pc, str(data.get("csrf") or ""))
+    who = str(data.get("declarant") or "")
+
+    def do(org, _year):
+        if not who.isdigit():
+            raise NotFound(f"no declarant {who[:20]}", key="declarations.no_person",
+                           login=who[:100], org=org.code)
+        service.mark_left(pc.s, pc.ctx, org, int(who))
+        return "left"
+
+    return await run_in_threadpool(_write, request, pc, str(data.get("org") or ""),
+                                   str(data.get("year") or ""), "left", do)
+
+
+@router.post("/declarations/import")
+async def import_staff(request: Request, pc: PageContext = Depends(page)):
+    """A staff file (XLSX or CSV): checked whole, then its employees added or updated."""
+    upload, data = await file_form(request, pc)
+
+    def do(org, _year):
+        path = None
+        try:
+            path, _sha, name = staged.receive(request, upload)
+            rows = staged.file_rows(request, path, name)
+            done = service.import_staff(pc.s, pc.ctx, org, rows, pc.t.language)
+        finally:
+            staged.discard(path)
+        return f"imported-{len(done.added)}-{len(done.updated)}"
+
+    return await run_in_threadpool(_write, request, pc, str(data.get("org") or ""),
+                                   str(data.get("year") or ""), "import", do)
 
 
 @router.post("/declarations/notice")
 async def notice(request: Request, pc: PageContext = Depends(page)):
     """A person's notice of submission: the day and its scan (one file, the upload limits)."""
     upload, data = await file_form(request, pc)
-    login, day = str(data.get("login") or ""), str(data.get("on") or "")
+    who, day = str(data.get("declarant") or ""), str(data.get("on") or "")
 
     def do(org, year):
         from web.kit.page import form_day
 
         if upload is None or not (upload.filename or upload.size):
             raise UsageError("no file given", key="files.none")
+        if not who.isdigit():
+            raise NotFound(f"no declarant {who[:20]}", key="declarations.no_person",
+                           login=who[:100], org=org.code)
         service.record_notice(pc.s, pc.ctx, store_of(request), limits_of(request), org,
-                              login, year, form_day(pc, day),
+                              int(who), year, form_day(pc, day),
                               files_service.Upload(upload.filename or "", upload.file))
         return "notice"
 
@@ -137,14 +180,12 @@ async def notice(request: Request, pc: PageContext = Depends(page)):
 
 @router.post("/declarations/remind")
 async def remind(request: Request, pc: PageContext = Depends(page)):
-    """A reminder to every missing person (once a person and day, through the outbox)."""
+    """An e-mail reminder to every missing declarant (once a day, through the outbox)."""
     data = await request.form(max_files=0)
     await run_in_threadpool(check_csrf, pc, str(data.get("csrf") or ""))
-    notify = request.app.state.settings.notify
-    channels = notify.channels if notify is not None else ("email",)
 
     def do(org, year):
-        done = service.remind_missing(pc.s, pc.ctx, org, year, channels)
+        done = service.remind_missing(pc.s, pc.ctx, org, year)
         return f"reminded-{len(done.written)}"
 
     return await run_in_threadpool(_write, request, pc, str(data.get("org") or ""),

@@ -32,8 +32,7 @@ from workflow.storage.models import ROLES, Invitation, Organisation, User
 from workflow.storage.queries import accounts as queries
 from workflow.storage.queries import organisations as org_queries
 
-COLUMNS = ("name", "login", "email", "telegram", "role", "organisation", "language", "position",
-           "declares")
+COLUMNS = ("name", "login", "email", "telegram", "role", "organisation", "language", "position")
 REQUIRED = ("name", "organisation")  # a login left out is proposed, a role is an officer's
 EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+$")
 CHAT = re.compile(r"^-?\d{1,20}$")
@@ -114,13 +113,7 @@ ALSO = {
                      "құрылымдық бөлімше", "department", "unit"),
     "position": ("должность", "лауазымы", "лауазым", "position", "job title"),
     "login": ("имя пользователя", "пайдаланушы аты", "user name", "username"),
-    "declares": ("декларант", "обязан представлять декларацию", "декларация", "declarant",
-                 "declares"),
 }
-# The values of the column "declares" (obliged to declare, workflow/declarations), read folded;
-# an empty cell leaves the person's flag as it is.
-YES_NO = {**dict.fromkeys(("yes", "да", "иә", "ия", "1", "true", "y", "д"), True),
-          **dict.fromkeys(("no", "нет", "жоқ", "0", "false", "n", "н"), False)}
 # Columns an office's list carries that merzim reads but keeps nowhere: named with the columns
 # ignored (none today: a person's position is kept, printed with her name in the documents).
 NOT_KEPT: tuple[str, ...] = ()
@@ -182,12 +175,9 @@ def _cell_problems(n: int, row: dict[str, str], roles: dict[str, str], langs: di
         bad("organisation", "accounts.rule_org")
     elif org is not None and allowed is not None and org.id not in allowed:
         bad("organisation", "accounts.rule_org_outside")
-    declares = YES_NO.get(fold(row.get("declares", ""))) if row.get("declares") else None
-    if row.get("declares") and declares is None:
-        bad("declares", "accounts.rule_yes_no")
     values.update(login=login, full_name=row.get("name", ""), email=email or None,
                   telegram_chat_id=chat or None, role=role, language=lang,
-                  org=org, position=row.get("position") or None, declares=declares)
+                  org=org, position=row.get("position") or None)
     return problems, values
 
 
@@ -407,8 +397,7 @@ def _new_user(ctx: Context, values: dict[str, Any]) -> User:
     user = User(login=values["login"], full_name=values["full_name"],
                 position=values["position"], role=values["role"] or DEFAULT_ROLE,
                 organisation_id=values["org"].id, email=values["email"],
-                language=values["language"] or ctx.language,
-                declares=bool(values.get("declares")))
+                language=values["language"] or ctx.language)
     channels.set_telegram(user, values["telegram_chat_id"])
     return user
 
@@ -450,8 +439,7 @@ def _insert_new(s: Session, ctx: Context,
     for user, values, _t, _m in added:
         records.append(("user.add", "user", user.id, audit.canonical(
             {"login": user.login, "role": user.role, "org": values["org"].code,
-             "email": user.email, "import": True,
-             **({"declares": True} if user.declares else {})})))
+             "email": user.email, "import": True})))
         records.append(("user.invite", "user", user.id, audit.canonical(
             {"login": user.login, "expires_at": expires})))
     return records
@@ -463,7 +451,7 @@ def _apply(user: User, values: dict[str, Any], channels: Any
     are not hers alone (she never signed in). What changed (for the audit record) and the
     channels left unchanged ("email", "telegram", for the import's result)."""
     changed: dict[str, Any] = {}
-    for key in ("full_name", "role", "language", "position", "declares"):
+    for key in ("full_name", "role", "language", "position"):
         value = values[key]
         if value is not None and getattr(user, key) != value:
             setattr(user, key, value)

@@ -35,7 +35,7 @@ from notifications.channels import ChatBlocked, DeliveryError, Outgoing, RetryAf
 from notifications.render import snooze_buttons
 from workflow.settings import OutboxSettings
 from workflow.storage import audit
-from workflow.storage.models import OutboxMessage, User
+from workflow.storage.models import Declarant, OutboxMessage, User
 
 log = logging.getLogger("merzim.outbox")
 
@@ -382,20 +382,34 @@ def list_rows(s: Session, statuses: tuple[str, ...] = (PENDING, SENDING, FAILED)
     return list(s.exec(query.order_by(col(OutboxMessage.id))))
 
 
+def recipient_org(s: Session, row: OutboxMessage) -> int | None:
+    """The organisation of a message's recipient: an account's, or a declarant's (a reminder
+    of the declarations list, to an employee who has no account); None: neither is known."""
+    if row.recipient_id is not None:
+        user = s.get(User, row.recipient_id)
+        return user.organisation_id if user is not None else None
+    person = s.get(Declarant, row.declarant_id) if row.declarant_id is not None else None
+    return person.organisation_id if person is not None else None
+
+
 def retry(s: Session, ids: list[int] | None, actor: str) -> int:
     """Put failed rows (all, or those given) back in the queue for an immediate send; audited.
 
     Each goes to the recipient's address as it is now (an operator usually fixes a wrong email
-    or re-links Telegram before retrying); a row whose recipient is inactive or has no address
-    for the channel any more stays failed."""
+    or re-links Telegram before retrying; a declarant's reminder, her e-mail on the declarations
+    list); a row whose recipient is inactive or has no address for the channel any more stays
+    failed."""
     query = select(OutboxMessage).where(OutboxMessage.status == FAILED)
     if ids:
         query = query.where(col(OutboxMessage.id).in_(ids))
     n = 0
     for row in s.exec(query):
-        user = s.get(User, row.recipient_id)
+        user = s.get(User, row.recipient_id) if row.recipient_id is not None else None
         current = None
-        if user is not None and user.active:
+        if row.declarant_id is not None:  # a declarant's reminder: her e-mail as it is now
+            person = s.get(Declarant, row.declarant_id)
+            current = person.email if person is not None and person.active else None
+        elif user is not None and user.active:
             current = user.email if row.channel == "email" else (
                 user.telegram_chat_id if user.telegram_active else None)
         if not current:

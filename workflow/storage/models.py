@@ -82,7 +82,7 @@ _DEFINED_IN = {
     **dict.fromkeys(("ImportMapping",), "workflow.storage.models_imports"),
     **dict.fromkeys(("OpenStageCount",), "workflow.storage.models_counts"),
     **dict.fromkeys(("PublicHit", "PublicCache"), "workflow.storage.models_public"),
-    **dict.fromkeys(("DeclarationNotice",), "workflow.storage.models_declarations"),
+    **dict.fromkeys(("Declarant", "DeclarationNotice"), "workflow.storage.models_declarations"),
     **dict.fromkeys(("ExternalAnalysis", "Subdivision", "Risk", "Recommendation", "PlanItem",
                      "MonitoringReport", "Position"), "workflow.storage.models_planning"),
 }
@@ -129,7 +129,7 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
     )
     from workflow.storage.models_comments import CaseComment, CommentMention
     from workflow.storage.models_counts import OpenStageCount
-    from workflow.storage.models_declarations import DeclarationNotice
+    from workflow.storage.models_declarations import Declarant, DeclarationNotice
     from workflow.storage.models_files import FileBlob, FileChunk
     from workflow.storage.models_imports import ImportMapping
     from workflow.storage.models_planning import (
@@ -157,7 +157,7 @@ __all__ = [  # the constants, the helpers and every table model
     "DONE_LATE", "DONE_ON_TIME", "EVENT", "NOT_APPLICABLE", "NOT_DONE", "NOT_DONE_RECORD",
     "OPEN", "ORG_KINDS", "OVERDUE", "ROLES", "VOID", "load_all", "table_of",
     "ApiToken", "AuditRecord", "CalendarFeed", "Case", "CaseComment", "CaseLink",
-    "CommentMention", "DeclarationNotice", "EmailChange", "EventRecord", "EvidenceFile",
+    "CommentMention", "Declarant", "DeclarationNotice", "EmailChange", "EventRecord", "EvidenceFile",
     "ExternalAnalysis", "FileBlob", "FileChunk", "IdempotencyKey", "Invitation", "Lease", "MonitoringReport",
     "ImportMapping", "ImportPending", "ListVersion", "NoticeRead",
     "OpenStageCount", "Organisation", "OutboxMessage", "PlanItem", "Position", "ProcessDefinition",

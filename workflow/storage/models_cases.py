@@ -64,9 +64,6 @@ class User(SQLModel, table=True):
     # no longer sets her e-mail or Telegram (migration 0029)
     signed_in_at: float | None = None  # her last sign-in; None: she never signed in
     telegram_bound_at: float | None = None  # when her own '/start CODE' bound the chat
-    # obliged to declare her income and property (002:L174-181): the personnel service's list of
-    # who has submitted (workflow/declarations; set by the people import or its page, 0039)
-    declares: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Programme(SQLModel, table=True):

@@ -20,10 +20,14 @@ class OutboxMessage(SQLModel, table=True):
     __module__ = FACADE
     __table_args__ = (
         UniqueConstraint("recipient_id", "channel", "local_day", "digest"),
+        UniqueConstraint("declarant_id", "channel", "local_day", "digest",
+                         name="uq_outbox_declarant"),
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
     )
     id: int = Field(default=None, primary_key=True)  # set when stored (flush)
-    recipient_id: int = Field(foreign_key="app_user.id", index=True)
+    # an account's message; None for a declarant's reminder (0039: `declarant_id`, an employee
+    # on the declarations list, who has no account)
+    recipient_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
     channel: str = Field(max_length=16)
     local_day: date
     digest: str = Field(max_length=64)
@@ -42,6 +46,7 @@ class OutboxMessage(SQLModel, table=True):
     # the stages a digest lists, JSON [[case id, stage key], …] (0014): what its Telegram
     # message's "snooze" buttons snooze (a reminder_hold each); None for other messages
     stages: str | None = Field(default=None, sa_column=Column(Text))
+    declarant_id: int | None = Field(default=None, foreign_key="declarant.id", index=True)
 
 
 class TelegramLink(SQLModel, table=True):
