@@ -199,6 +199,8 @@ def _actions(module: str, expr: ast.expr) -> set[str]:
         return _actions(module, expr.body) | _actions(module, expr.orelse)
     if isinstance(expr, ast.Name):
         return {getattr(importlib.import_module(module), expr.id)}
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):  # visibility.X
+        return {getattr(getattr(importlib.import_module(module), expr.value.id), expr.attr)}
     raise AssertionError(f"{module}: an audit action not read: {ast.unparse(expr)}")
 
 
