@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, Response, StreamingResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -16,9 +16,17 @@ from web.case_actions_page import write
 from web.kit.access import Viewer, require_recorder, visible_case
 from web.kit.api import ApiContext, api_routes, file_answer
 from web.kit.deps import PageContext
-from web.kit.page import attachment, audited_refusal, check_csrf, page
+from web.kit.page import audited_refusal, check_csrf, page
 from web.kit.shapes import Shape
-from web.kit.uploads import MAX_PARTS, as_form_problem, check_length, limits_of, store_of, uploads_of
+from web.kit.uploads import (
+    MAX_PARTS,
+    as_form_problem,
+    check_length,
+    limits_of,
+    send_stored,
+    store_of,
+    uploads_of,
+)
 from workflow import services as svc
 from workflow.core.errors import NotFound, UsageError
 from workflow.services import files as files_service
@@ -50,19 +58,7 @@ def download(s, ctx, viewer: Viewer, store, case, row) -> Response:
     with tx.transaction(s):
         files_service.audit_person_case_access(s, ctx, case, "file.download",
                                                {"file": row.id, "sha256": row.sha256})
-    headers = {"Content-Disposition": attachment(row.name), "X-Content-Type-Options": "nosniff",
-               "Cache-Control": "no-store"}
-    path = store.local_path(row.sha256)
-    if path is not None:
-        return FileResponse(path, media_type=row.media_type, headers=headers)
-    blob = store.open(row.sha256)  # the database's store: streamed a chunk at a time
-
-    def chunks():
-        with blob:
-            yield from iter(lambda: blob.read(1 << 16), b"")
-
-    return StreamingResponse(chunks(), media_type=row.media_type,
-                             headers={**headers, "Content-Length": str(row.size)})
+    return send_stored(store, row.sha256, row.name, row.media_type, row.size)
 
 
 # -- pages ------------------------------------------------------------------------------------

@@ -17,11 +17,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import (
-    FileResponse,
     HTMLResponse,
     RedirectResponse,
     Response,
-    StreamingResponse,
 )
 from starlette.concurrency import run_in_threadpool
 
@@ -31,7 +29,7 @@ from web.kit.deps import PageContext
 from web.kit.error_pages import web_message
 from web.kit.page import attachment, check_csrf, int_param, page, render
 from web.kit.parts import Parts
-from web.kit.uploads import file_form, limits_of, store_of
+from web.kit.uploads import file_form, limits_of, send_stored, store_of
 from workflow.core.errors import MerzimError, NotFound, UsageError
 from workflow.declarations import service
 from workflow.services import files as files_service
@@ -214,20 +212,7 @@ def scan(request: Request, notice_id: int, pc: PageContext = Depends(page)):
     org, _year = _scope(pc, request.query_params.get("org"), None)
     _kept(pc, org)
     row = service.notice_of(pc.s, org, notice_id)
-    store = store_of(request)
-    headers = {"Content-Disposition": attachment(row.file_name),
-               "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
-    path = store.local_path(row.sha256)
-    if path is not None:
-        return FileResponse(path, media_type=row.media_type, headers=headers)
-    blob = store.open(row.sha256)  # the database's store: streamed a chunk at a time
-
-    def chunks():
-        with blob:
-            yield from iter(lambda: blob.read(1 << 16), b"")
-
-    return StreamingResponse(chunks(), media_type=row.media_type,
-                             headers={**headers, "Content-Length": str(row.size)})
+    return send_stored(store_of(request), row.sha256, row.file_name, row.media_type, row.size)
 
 
 class OrgLinks:
