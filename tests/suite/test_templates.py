@@ -32,11 +32,14 @@ def shape(engine) -> dict:
             "fks": sorted((tuple(f["constrained_columns"]), f["referred_table"],
                            tuple(f["referred_columns"]), str(f.get("options")))
                           for f in insp.get_foreign_keys(name)),
-            "unique": sorted((u["name"], tuple(u["column_names"]))
-                             for u in insp.get_unique_constraints(name)),
-            "checks": sorted((c["name"], c["sqltext"]) for c in insp.get_check_constraints(name)),
-            "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
-                              for i in insp.get_indexes(name)),
+            # a constraint may have no name beside one that has (SQLite reflects it None):
+            # ordered by its text, compared as reflected
+            "unique": sorted(((u["name"], tuple(u["column_names"]))
+                              for u in insp.get_unique_constraints(name)), key=repr),
+            "checks": sorted(((c["name"], c["sqltext"])
+                              for c in insp.get_check_constraints(name)), key=repr),
+            "indexes": sorted(((i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                               for i in insp.get_indexes(name)), key=repr),
         }
     return out
 
