@@ -31,7 +31,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "import/pending_reads.py": MONITORED, "import/people_nodes.py": MONITORED,
     "import/run.py": PLANNED,
     "obligations/run.py": PLANNED, "replan/run.py": MONITORED, "score/run.py": PLANNED,
-    "web/proxy.py": MONITORED, "web/run.py": MONITORED, "web/signins.py": MONITORED,
+    "score/json_cli.py": PLANNED, "web/proxy.py": MONITORED, "web/region.py": MONITORED,
+    "web/run.py": MONITORED, "web/signins.py": MONITORED,
 }
 
 
