@@ -12,7 +12,7 @@ code against the previous head and the strict floor in the same run.
    stages), an event recorded on every third (the stage writes void it and record it
    again); R's manager (manager.r) with a web password.
 2. `merzim serve --no-worker` of this code and of the previous head (`--previous`: a checkout,
-   by default /work/main; its modules first on the path) over the same file, and the floor
+   `--previous`, a checkout of it; its modules first on the path) over the same file, and the floor
    (bench/web/floor.py); each waited for until its start-up work is done (`run.settle`).
 3. The strict way (bench/strict.py `paired`: each leg back to back over a keep-alive client of
    its own, `--ratio-rounds` rounds of `--ratio-duration` s, the order reversed every other
@@ -104,7 +104,8 @@ def build(path: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--workdir", type=Path, default=Path("/tmp/merzim-bench-region"))
-    p.add_argument("--previous", type=Path, default=Path("/work/main"))
+    p.add_argument("--previous", type=Path, required=True,
+                   help="a checkout of the previous head (its own .venv)")
     p.add_argument("--no-previous", action="store_true")
     p.add_argument("--ratio-rounds", type=int, default=4)
     p.add_argument("--ratio-duration", type=float, default=6.0)
