@@ -35,9 +35,9 @@ NOT_VISIBILITY: dict[tuple[str, str], str] = {
     ("workflow/notices/service.py", "_read"):
         "whether the bell reads escalations: a manager's, as the reminder policy sends them "
         "(notifications/policy.py `plan_digests`)",
-    ("workflow/storage/versions.py", "bell_scopes"):
+    ("workflow/kept/figures.py", "_bell"):
         "whether a person's bell reads the escalations' scopes: a manager's (the policy's), "
-        "in storage, which may not import the services",
+        "in the kept figures' room, below the services",
     ("workflow/coverage/service.py", "plan_reminders"):
         "whom the reminder of subdivisions not covered is sent to: the officers of a subject "
         "(notification policy)",

@@ -30,10 +30,10 @@ from tests.monitoring.risk_world import (
 from tests.support.analysis_world import abai_akimat
 from tests.support.features import module_of
 from workflow import services as svc
+from workflow.kept import counts as kept
 from workflow.monitoring import service as ms
 from workflow.reminders import planner as reminders
 from workflow.services import lists, replanning
-from workflow.storage import kept
 from workflow.storage.queries import audit as audit_queries
 
 documents = module_of("documents", "service")

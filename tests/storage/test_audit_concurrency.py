@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+import workflow.kept  # noqa: F401  (every append is handed to the kept figures)
 from workflow.storage import audit
 from workflow.storage.db import make_engine
 from workflow.storage.models import AuditRecord

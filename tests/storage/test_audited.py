@@ -1,4 +1,4 @@
-"""Nothing changes a stage behind the audit's back (workflow/storage/audited.py): a transaction
+"""Nothing changes a stage behind the audit's back (workflow/kept/guard.py): a transaction
 that writes a `Stage` or a `Case` row through the ORM commits only when it appended a record
 naming that case, its organisation or every organisation; otherwise the commit raises and
 nothing is stored. On SQLite and PostgreSQL."""
@@ -13,8 +13,9 @@ from sqlmodel import select
 from tests.support.databases import dump_tables
 from tests.support.gift_world import ctx_of
 from workflow import services as svc
-from workflow.storage import audit, kept
-from workflow.storage.audited import Unaudited
+from workflow.kept import counts as kept
+from workflow.kept.guard import Unaudited
+from workflow.storage import audit
 from workflow.storage.db import session as open_session
 from workflow.storage.models import COMMENT, HANDOVER, OPEN, Case, Organisation, Stage
 

@@ -1,4 +1,4 @@
-"""The counts kept by the writes (workflow/storage/kept.py) equal a recount of the stages after
+"""The counts kept by the writes (workflow/kept/counts.py) equal a recount of the stages after
 random writes -- cases opened, events recorded and voided, stages closed as not done, cases
 withdrawn and restored, dates corrected, register files imported (one rolled back unfinished),
 a re-planning -- and so do the
@@ -25,8 +25,8 @@ from tests.support.register_rows import interrupted_import
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.imports import registers as ri
+from workflow.kept import counts as kept
 from workflow.services import lists
-from workflow.storage import kept
 from workflow.storage.db import session as open_session
 from workflow.storage.models import OPEN, AuditRecord, OpenStageCount, Stage, table_of
 

@@ -1,5 +1,5 @@
 """The figures of a person's menu kept across requests -- the bell's unread count and "mine"
-(her overdue stages) -- keyed by her own versions (workflow/storage/versions.py
+(her overdue stages) -- keyed by her own versions (workflow/kept/figures.py
 `bell_scopes`, `mine_scopes`): after random writes (cases opened, events recorded and voided,
 cases withdrawn and restored, dates corrected, hand-overs, comments with and without a
 mention, read marks, mutes and snoozes, register files imported) the figures kept equal a
@@ -332,14 +332,13 @@ def test_what_her_figures_read():
     """An officer's: her own, her organisation's cases nobody answers for, who joined when,
     every list's; a manager's bell besides the stages near his organisation, or his subtree's
     when his escalations reach further down than the `near` scopes are moved for."""
-    from workflow.storage import versions
 
-    assert versions.mine_scopes(7, 3) == (
+    assert svc.mine_scopes(7, 3) == (
         "*", "organisations", "user:7", "unassigned:3")
-    assert versions.bell_scopes(7, "officer", 3, "/1/3/") == versions.mine_scopes(7, 3)
-    assert versions.mine_scopes(8, None) == ("*", "organisations", "user:8")
+    assert svc.bell_scopes(7, "officer", 3, "/1/3/") == svc.mine_scopes(7, 3)
+    assert svc.mine_scopes(8, None) == ("*", "organisations", "user:8")
     for levels, escalations in ((0, "near:/1/"), (1, "near:/1/"), (2, "/1/")):
-        assert versions.bell_scopes(8, "manager", None, "/1/", levels) == (
+        assert svc.bell_scopes(8, "manager", None, "/1/", levels) == (
             "*", "organisations", "user:8", escalations)
 
 

@@ -263,10 +263,10 @@ def test_a_record_of_something_read_moves_no_version(web: Web):
 
 
 def test_what_each_kind_of_write_moves(web: Web):
-    """The scopes a write's audit records move (workflow/storage/versions.py): a case's
+    """The scopes a write's audit records move (workflow/kept/versions.py, from kept/touch.py): a case's
     subject path and its ancestors', the person responsible and those its payload names; a
-    person's own doings her own scope only; anything not narrowed, every list."""
-    from workflow.storage import versions
+    person.s own doings her own scope only; anything not narrowed, every list."""
+    from workflow.kept import versions
 
     with Session(web.engine) as s:
         case = svc.get_case(s, web.analyses["kgd"])
@@ -292,7 +292,7 @@ def test_what_each_kind_of_write_moves(web: Web):
             f"user:{users['nurlan']}"}
         for records in ([("user.set", "user", users["nurlan"], {"role": "admin"})],
                         [("bulk.record", "case", "*", {})],
-                        [("export.form", "organisation", "MF", {})],
+                        [("org.set", "organisation", "NO-SUCH-CODE", {})],  # no such organisation
                         [("risk.add", "risk", 1, {})],
                         [("event.order", "case", 10**9, {})]):  # no such case
             assert versions.scopes_of(s, records) == {versions.EVERYTHING}, records

@@ -26,8 +26,8 @@ from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by n
 from web.kit import views
 from web.kit.access import viewer_for
 from workflow import services as svc
+from workflow.kept import versions
 from workflow.services.comments import add_comment
-from workflow.storage import versions
 
 COUNTS = re.compile(r"\bFROM open_stage_count\b", re.IGNORECASE)  # a part's count read
 ROWS = re.compile(r'SELECT stage\.id, stage\.(?:"key"|key),')  # a page's rows read

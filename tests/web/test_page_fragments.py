@@ -4,7 +4,7 @@ with its counts, the reader, the languages: `header`), its summary's rows, proce
 and organisation choices, each joined once per content, equal the page rendered with nothing
 kept, after random writes (analyses planned, events recorded and
 voided, cases withdrawn and restored, comments), in every language, order and page; the
-menu's saved views, kept by the views' own writes (storage/versions.py `views_scopes`), equal
+menu's saved views, kept by the views' own writes (kept/figures.py `views`), equal
 the views read afresh after a view is saved, renamed, shared, unshared and deleted, and a
 record below the reader leaves them kept. Both backends."""
 
@@ -34,8 +34,8 @@ from web.kit.rows import summary_rows
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.i18n import Translator
+from workflow.kept import versions
 from workflow.services import saved_views
-from workflow.storage import versions
 from workflow.storage.models import SavedView
 
 # a list counted: by organisation (GROUP BY), or a part's length from the kept counts
@@ -182,7 +182,7 @@ def test_the_menus_views_are_kept_by_the_views_own_writes(web: Web):
     with Session(web.engine) as s:
         assert versions.scopes_of(s, [(saved_views.RENAMED, "view", "7", {})]) == {
             versions.VIEWS}
-        assert versions.views_scopes(5) == ("*", "organisations", "views", "user:5")
+        assert svc.views_scopes(5) == ("*", "organisations", "views", "user:5")
     # a record below the manager leaves his views' list kept (its counts are read again)
     _page(web, manager, "/overdue")
     with Session(web.engine) as s:

@@ -633,9 +633,10 @@ class OrgChoices(list):
 # The filter's organisations, per database (engine) and by (organisations' version, viewer's
 # organisation, officer or not): a national manager's list is 2,697 rows, read, checked and
 # turned into options on every page that has the filter (a third of the root overdue page's
-# time). A new organisation changes the version (services.orgs_version), so the next request
-# of every process reads the list afresh; the time limit is a backstop, not what keeps the list
-# right. At most ORG_CACHE_ROWS rows are kept per database (least recently used go first).
+# time). A write about an organisation moves the version (kept/figures.py
+# `organisation_choices`), so the next request of every process reads the list afresh; the
+# time limit is a backstop, not what keeps the list right. At most ORG_CACHE_ROWS rows are
+# kept per database (least recently used go first).
 ORG_CACHE_ROWS, ORG_CACHE_SECONDS = 20_000, 600
 _ORG_CHOICES: weakref.WeakKeyDictionary[Any, TTLCache] = weakref.WeakKeyDictionary()
 _ORG_CHOICES_LOCK = threading.Lock()
@@ -643,9 +644,12 @@ _ORG_CHOICES_LOCK = threading.Lock()
 
 def org_choices(s: Session, viewer: Viewer) -> OrgChoices:
     """The organisations the viewer may filter by (her subtree; an officer her own), as light
-    rows with code, names and path (a national subtree has thousands); cached until an
-    organisation is added."""
-    key = (svc.orgs_version(s), viewer.org.id, visibility.own_only(viewer.role))
+    rows with code, names and path (a national subtree has thousands); kept until a write
+    about an organisation."""
+    version = svc.figure_versions(s, "organisation_choices")
+    if version is None:  # a transaction that has written reads for itself
+        return OrgChoices([r for r in svc.org_rows(s, viewer.org) if viewer.sees_path(r.path)])
+    key = (version, viewer.org.id, visibility.own_only(viewer.role))
     bind = s.get_bind()
     with _ORG_CHOICES_LOCK:
         cache = _ORG_CHOICES.get(bind)

@@ -35,6 +35,7 @@ from workflow.core.register_spec import FormSpec
 from workflow.forms import rules
 from workflow.forms.texts import layouts
 from workflow.forms.xlsx import write_xlsx
+from workflow.kept import figures
 from workflow.registers.entries import CaseRow, Entry, RecordRow, named_date
 from workflow.registers.reader import read_cases, read_entries
 from workflow.registers.scope import CONSOLIDATING_KINDS, consolidates, members
@@ -43,7 +44,6 @@ from workflow.services.lookup import get_org
 from workflow.services.organisations import org_name
 from workflow.services.processes import definition_of
 from workflow.storage import audit
-from workflow.storage import versions as storage_versions
 from workflow.storage.models import Organisation
 from workflow.storage.queries import in_subtree
 
@@ -692,14 +692,13 @@ _LOCK = threading.Lock()
 def kept_counts(s: Session, ctx: Context, orgs: Sequence[Organisation], year: int,
                 numbers: Sequence[int]) -> dict[int, OrgCounts]:
     """`org_counts` of the organisations (appendices `numbers`), each kept for the version of its path and of
-    everything (storage/versions.py: a write about its cases moves it), read afresh for those
+    everything (kept/figures.py `form_counts`: a write about its cases moves it), read afresh for those
     whose version moved. Shared between requests: not to be changed. A transaction that has
     written and not committed reads for itself."""
     if audit.wrote(s):
         return org_counts(s, ctx, orgs, year, numbers)
-    found = storage_versions.read_many(s, [storage_versions.EVERYTHING, *(o.path for o in orgs)])
-    shared = ("form counts", found[storage_versions.EVERYTHING], year, tuple(numbers),
-              id(ctx.registry))
+    found = figures.each(s, "form_counts", [o.path for o in orgs])
+    shared = ("form counts", year, tuple(numbers), id(ctx.registry))
     bind = s.get_bind()
     with _LOCK:
         cache = _KEPT.get(bind)

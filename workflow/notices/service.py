@@ -44,13 +44,14 @@ from notifications.settings import ReminderSettings
 from workflow.core.errors import NotFound
 from workflow.core.joining import among_confirming
 from workflow.core.names import name_in
+from workflow.kept import figures, reading, versions
 from workflow.notices import rules
 from workflow.notices.rules import Item
-from workflow.services import joining, scopes, visibility
+from workflow.services import joining, visibility
 from workflow.services.context import Context
 from workflow.services.lookup import get_case
 from workflow.services.unanswered import UNANSWERED
-from workflow.storage import audit, versions
+from workflow.storage import audit
 from workflow.storage.models import (
     HANDOVER,
     OPEN,
@@ -392,7 +393,7 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
 
 # A manager's own parts of his centre (all but his escalations: his cases' stages, records,
 # withdrawals and hand-overs, the comments naming him, his read marks, mutes, snoozes and
-# preference) kept as read, by the versions of what "mine" reads (storage/versions.py
+# preference) kept as read, by the versions of what "mine" reads (kept/figures.py
 # `mine_scopes`: his own scope moves with each of them, `*` and the organisations' with the
 # rest) and what the statement's values are made of (the day, his horizon): a write elsewhere
 # in his subtree moves his escalations alone, and his bell reads them alone (`_read`). Per
@@ -421,7 +422,7 @@ def _own_plan(s: Session, ctx: Context, user: User, before: tuple[int, ...]) -> 
     """A manager's own parts as kept (`_OWN`); None when none can be (the transaction has
     written: what it reads is its own)."""
     unassigned = visibility.unassigned_of(user)
-    read = scopes.scoped_versions(s, versions.mine_scopes(user.id, unassigned))
+    read = figures.versions_of(s, "mine", user=user.id, unassigned=unassigned)
     if read is None:
         return None
     bind = s.get_bind()
@@ -455,7 +456,7 @@ _NEAR_LOCK = threading.Lock()
 # one organisation's part of a manager's escalations: the version its rows were read at, its
 # first MAX_ITEMS rows in their order, a slot for its items worked out of them (`_near_items`:
 # the items and their order) and each row's order (due date, case, stage)
-_Part = tuple[int, tuple[Any, ...], list[Any], tuple[tuple[Any, ...], ...]]
+_Part = tuple[tuple[int, ...], tuple[Any, ...], list[Any], tuple[tuple[Any, ...], ...]]
 
 
 @dataclass(frozen=True)
@@ -465,7 +466,7 @@ class _NearKept:
     and each subordinate's) its part (`_Part`); `merged`: every part's rows' orders, in
     order (a write's part taken out and put in again: no sort of them all)."""
 
-    base: tuple[int, int, date]
+    base: tuple[tuple[int, ...], date]
     children: tuple[str, ...]
     parts: dict[str, _Part]
     merged: list[tuple[Any, ...]]
@@ -478,9 +479,9 @@ class _NearPlan:
 
     kept: dict[tuple[str, int], _NearKept]
     key: tuple[str, int]
-    base: tuple[int, int, date]
+    base: tuple[tuple[int, ...], date]
     children: tuple[str, ...]
-    versions: dict[str, int]
+    versions: dict[str, tuple[int, ...]]
     stale: list[str]
     held: dict[str, _Part]
     previous: _NearKept | None  # what was kept (its stale parts are taken out of `merged`)
@@ -505,10 +506,10 @@ def _near_plan(s: Session, ctx: Context, org: Organisation,
     levels = max(policy.escalate_levels, 0)
     if levels > versions.NEAR:
         return None
-    base_versions = scopes.scoped_versions(s, (versions.EVERYTHING, versions.ORGANISATIONS))
+    base_versions = figures.versions_of(s, "escalations")
     if base_versions is None:
         return None
-    base = (base_versions[0], base_versions[1], ctx.today)
+    base = (base_versions, ctx.today)
     bind = s.get_bind()
     with _NEAR_LOCK:
         kept = _NEAR.get(bind)
@@ -521,11 +522,14 @@ def _near_plan(s: Session, ctx: Context, org: Organisation,
     children = (found.children if found is not None else _child_paths(s, org)) \
         if levels else ()
     # the scope each organisation's rows are kept by: his own's, each subordinate's subtree
-    scoped = {org.path: versions.own_scope(org.path), **{c: c for c in children}}
-    read = scopes.scoped_versions(s, list(scoped.values()))
+    scoped = {org.path: figures.scopes("own_rows", path=org.path),
+              **{c: figures.scopes("lists", path=c) for c in children}}
+    read = reading.scoped_versions(s, [sc for each in scoped.values() for sc in each])
     if read is None:
         return None
-    at = dict(zip(scoped, read, strict=True))
+    at: dict[str, tuple[int, ...]] = {}
+    for p, each in scoped.items():
+        at[p], read = read[:len(each)], read[len(each):]
     held = found.parts if found is not None else {}
     stale = [p for p in scoped if p not in held or held[p][0] != at[p]]
     return _NearPlan(kept, key, base, children, at, stale,

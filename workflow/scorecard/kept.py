@@ -1,5 +1,5 @@
 """Each subject's evaluation kept across requests: computed once per version of the subject's
-organisation path (storage/versions.py: a write about a case, a programme or an organisation
+organisation path (kept/figures.py `evaluation`: a write about a case, a programme or an organisation
 of the subject's subtree moves it, in the write's own transaction) and of everything (`*`: a
 sync, an import), so that a root of thousands reads its subjects' kept figures and recomputes
 only those a write may have changed: the subject written in and its ancestors.
@@ -24,6 +24,7 @@ from typing import Any
 from cachetools import TTLCache
 from sqlmodel import Session
 
+from workflow.kept import figures
 from workflow.scorecard import rules as sc
 from workflow.scorecard.service import (
     OrgPart,
@@ -34,7 +35,7 @@ from workflow.scorecard.service import (
 )
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
-from workflow.storage import audit, versions
+from workflow.storage import audit
 from workflow.storage.models import Organisation
 from workflow.storage.queries import in_subtree
 
@@ -80,8 +81,10 @@ def _subjects(s: Session, root: Organisation, settings: sc.ScoreSettings) -> lis
     return sorted((r for r in rows if r.kind in settings.subject_kinds), key=lambda r: r.path)
 
 
-def _versions(s: Session, paths: Sequence[str]) -> dict[str, int]:
-    return versions.read_many(s, paths, _CHUNK)
+def _versions(s: Session, paths: Sequence[str]) -> dict[str, tuple[int, ...]]:
+    """The versions each subject's (or organisation's) figures are kept by, by its path
+    (kept/figures.py `evaluation`)."""
+    return figures.each(s, "evaluation", paths, _CHUNK)
 
 
 def _cache(s: Session) -> TTLCache:
@@ -93,10 +96,9 @@ def _cache(s: Session) -> TTLCache:
         return cache
 
 
-def _shared(found: dict[str, int], year: int, ctx: Context, settings: sc.ScoreSettings
-            ) -> tuple[Any, ...]:
-    """What every kept figure's key holds beside its subject's path and version."""
-    return (found[versions.EVERYTHING], year, ctx.today, ctx.language,
+def _shared(year: int, ctx: Context, settings: sc.ScoreSettings) -> tuple[Any, ...]:
+    """What every kept figure's key holds beside its subject's path and versions."""
+    return (year, ctx.today, ctx.language,
             getattr(ctx, "own_off", None), id(settings), id(ctx.calendar), id(ctx.processes))
 
 
@@ -109,8 +111,8 @@ def kept_of(s: Session, ctx: Context, org_code: str, year: int, settings: sc.Sco
     if audit.wrote(s):
         return compute()
     root = get_org(s, org_code)
-    found = _versions(s, [versions.EVERYTHING, root.path])
-    key = (what, root.path, found[root.path], *_shared(found, year, ctx, settings))
+    found = _versions(s, [root.path])
+    key = (what, root.path, found[root.path], *_shared(year, ctx, settings))
     cache = _cache(s)
     with _LOCK:
         hit = cache.get(key)
@@ -132,9 +134,8 @@ def kept_parts(s: Session, ctx: Context, year: int, orgs: Sequence[Organisation]
     itself."""
     if audit.wrote(s):
         return read_parts(s, ctx, year, orgs, root)
-    found = _versions(s, [versions.EVERYTHING, *(o.path for o in orgs)])
-    shared = ("parts", found[versions.EVERYTHING], year, id(ctx.calendar),
-              id(ctx.processes))
+    found = _versions(s, [o.path for o in orgs])
+    shared = ("parts", year, id(ctx.calendar), id(ctx.processes))
     cache = _cache(s)
     out: dict[int, OrgPart] = {}
     with _LOCK:
@@ -266,8 +267,8 @@ def kept_below(s: Session, ctx: Context, org_code: str, year: int,
         if group is not None:
             group.append(o)
     subjects = [o for _, group in groups for o in group]
-    found = _versions(s, [versions.EVERYTHING, *(o.path for o in subjects)])
-    shared = _shared(found, year, ctx, settings)
+    found = _versions(s, [o.path for o in subjects])
+    shared = _shared(year, ctx, settings)
     cache = _cache(s)
 
     def key(what: str, o: Any) -> tuple[Any, ...]:
@@ -343,8 +344,8 @@ def _kept_each(s: Session, ctx: Context, root: Organisation, subjects: list[Any]
     subtree's), by its code: kept for the version of its path; those not kept computed (one
     by one when few, else the subtree of `root` in bulk), with the cases behind each
     indicator and the points still to win when `leads`, and kept."""
-    found = _versions(s, [versions.EVERYTHING, *(o.path for o in subjects)])
-    shared = _shared(found, year, ctx, settings)
+    found = _versions(s, [o.path for o in subjects])
+    shared = _shared(year, ctx, settings)
     cache = _cache(s)
     keys = {o.code: (what, o.path, found[o.path], *shared) for o in subjects}
     kept: dict[str, Any] = {}

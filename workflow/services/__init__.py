@@ -31,7 +31,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
     "core.decide": ("next_events",),
     "services.context": ("Context",),
     "services.lists": ("before_joining", "bell_scopes", "count_before_joining", "count_due",
-                       "count_my_overdue", "count_overdue", "count_stages",
+                       "count_my_overdue", "count_overdue", "count_stages", "figure_versions",
                        "list_versions", "lists_versions", "due_within", "mine_scopes",
                        "my_work", "open_stages", "overdue", "scoped_versions", "views_scopes"),
     "services.lookup": ("find_case", "find_org", "find_programme", "get_analysis", "get_case",
@@ -41,7 +41,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
                                "list_orgs", "local_name", "org_name", "roots", "set_headcount",
                                "set_name_forms", "org_genitive", "checked_forms",
                                "proposed_forms", "org_names", "org_rows",
-                               "orgs_version", "subtree_kinds"),
+                               "subtree_kinds"),
     "services.programmes": ("programme_cases", "programme_definition", "programme_of",
                             "programme_stage", "programmes_under"),
     "services.replanning": ("replan_all",),
@@ -101,6 +101,7 @@ if TYPE_CHECKING:
     from workflow.services.lists import count_overdue as count_overdue
     from workflow.services.lists import count_stages as count_stages
     from workflow.services.lists import due_within as due_within
+    from workflow.services.lists import figure_versions as figure_versions
     from workflow.services.lists import list_versions as list_versions
     from workflow.services.lists import lists_versions as lists_versions
     from workflow.services.lists import mine_scopes as mine_scopes
@@ -131,7 +132,6 @@ if TYPE_CHECKING:
     from workflow.services.organisations import org_name as org_name
     from workflow.services.organisations import org_names as org_names
     from workflow.services.organisations import org_rows as org_rows
-    from workflow.services.organisations import orgs_version as orgs_version
     from workflow.services.organisations import proposed_forms as proposed_forms
     from workflow.services.organisations import roots as roots
     from workflow.services.organisations import set_headcount as set_headcount

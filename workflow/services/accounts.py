@@ -24,15 +24,14 @@ from sqlmodel import Session
 
 from workflow.core import limits
 from workflow.core.errors import MerzimError, UsageError
-from workflow.services import scopes
-from workflow.services.organisations import known_orgs_version
+from workflow.kept import reading, versions
 from workflow.settings import (
     ARGON2_PROFILE_ENV,
     ARGON2_PROFILES,
     argon2_profile,
     default_password_checks,
 )
-from workflow.storage import audit, versions
+from workflow.storage import audit
 from workflow.storage.db import begin_write
 from workflow.storage.models import (
     ApiToken,
@@ -365,9 +364,8 @@ def signed_in(s: Session, token: str | None, now: float | None = None
     named = versions.reader_scopes({"user": user.id, "org": org.id if org else None,
                                     "path": org.path if org else None})
     found_versions = besides["versions"]
-    scopes.known_versions(s, {**{sc: found_versions.get(sc, 0) for sc in named},
+    reading.known_versions(s, {**{sc: found_versions.get(sc, 0) for sc in named},
                               **besides["parts"]})
-    known_orgs_version(s, *besides["orgs"])
     return user, row, org
 
 

@@ -17,10 +17,10 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from workflow.core import joining as rule
+from workflow.kept import figures
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
-from workflow.services.scopes import scoped_versions
-from workflow.storage import audit, versions
+from workflow.storage import audit
 from workflow.storage.models import Case, Organisation, Stage
 from workflow.storage.queries import joining as queries
 from workflow.storage.queries.audit import trail_of
@@ -31,7 +31,7 @@ SHOWN_UNDER = 50  # the organisations under one that joined, named on its page a
 
 
 # who confirms her year so far, per database (engine), kept across requests by the version of
-# who joined when (storage/versions.py: `organisations`, moved by every write about an
+# who joined when (kept/figures.py `confirming`: `organisations`, moved by every write about an
 # organisation -- the day one joined is one -- and `*`), the day and the calendar
 _KEPT: weakref.WeakKeyDictionary[Any, dict[tuple, tuple[Any, dict[int, date]]]] = (
     weakref.WeakKeyDictionary())
@@ -50,7 +50,7 @@ def confirming_orgs(s: Session, ctx: Context) -> dict[int, date]:
 
 
 def _kept_confirming(s: Session, ctx: Context) -> dict[int, date]:
-    version = scoped_versions(s, (versions.EVERYTHING, versions.ORGANISATIONS))
+    version = figures.versions_of(s, "confirming")
     if version is None:
         return queries.confirming_orgs(s, ctx.calendar, ctx.today, ctx.joining_confirm_days)
     key = (version, ctx.today, ctx.joining_confirm_days, id(ctx.calendar))

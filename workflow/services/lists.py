@@ -14,16 +14,18 @@ from sqlalchemy.sql import visitors
 from sqlmodel import Session, col, select
 
 from workflow.core.errors import UsageError
+from workflow.kept import counts as kept
+from workflow.kept import figures, versions
+from workflow.kept.reading import scoped_versions as scoped_versions
+from workflow.kept.reading import versions_read
 from workflow.services import joining
 from workflow.services.cases import due_basis, working_days_left
 from workflow.services.context import Context
 from workflow.services.lookup import org_path
 from workflow.services.organisations import local_name
-from workflow.services.scopes import scoped_versions as scoped_versions
-from workflow.services.scopes import versions_read
 from workflow.services.views import DoneRow, MyWork, OverdueRow, StageRow
 from workflow.services.visibility import mine_condition, only_condition
-from workflow.storage import audit, kept, versions
+from workflow.storage import audit
 from workflow.storage.models import (
     DONE_LATE,
     DONE_ON_TIME,
@@ -36,20 +38,23 @@ from workflow.storage.models import (
     table_of,
 )
 from workflow.storage.queries import built, in_subtree_at, live_case, standing
-from workflow.storage.versions import bell_scopes as bell_scopes
-from workflow.storage.versions import mine_scopes as mine_scopes
-from workflow.storage.versions import views_scopes as views_scopes
 
 
 def list_versions(s: Session, path: str, user: int | None = None) -> tuple[int, ...] | None:
     """What changes whenever a list of the subtree at `path` (and, with `user`, of that
     person's own) may change, for caches of lists kept across requests (web/kit/views.py): the
-    versions of the subtree's root path, of the person and of every list (storage/versions.py),
-    each moved by a write that may change what it holds, in the write's own transaction
-    (`scoped_versions`)."""
-    scopes = (versions.EVERYTHING, path) if user is None else (
-        versions.EVERYTHING, path, versions.user_scope(user))
-    return scoped_versions(s, scopes)
+    versions of the subtree's root path, of the person and of every list (kept/figures.py
+    `lists`), each moved by a write that may change what it holds, in the write's own
+    transaction (`scoped_versions`)."""
+    return figures.versions_of(s, "lists", path=path, user=user)
+
+
+def _list_scopes(path: str) -> tuple[str, ...]:
+    """The scopes of the `lists` figure of the subtree at `path`, or of the `own_rows` of
+    an organisation (`path` its `own_scope`)."""
+    if path.startswith(versions.OWN):
+        return figures.scopes("own_rows", path=path[len(versions.OWN):])
+    return figures.scopes("lists", path=path)
 
 
 def lists_versions(s: Session, paths: Sequence[str]) -> list[tuple[int, ...] | None]:
@@ -58,9 +63,9 @@ def lists_versions(s: Session, paths: Sequence[str]) -> list[tuple[int, ...] | N
     part)."""
     if audit.wrote(s):
         return [None] * len(paths)
-    known = versions_read(s, (versions.EVERYTHING, *paths))
-    every = known[versions.EVERYTHING]
-    return [(every, known[p]) for p in paths]
+    wanted = [_list_scopes(p) for p in paths]
+    known = versions_read(s, [sc for each in wanted for sc in each])
+    return [tuple(known[sc] for sc in each) for each in wanted]
 
 
 def own_scope(path: str) -> str:
@@ -77,8 +82,32 @@ def read_list_versions(s: Session, paths: Sequence[str], user: int | None = None
     written and not committed."""
     if audit.wrote(s):
         return
-    versions_read(s, (versions.EVERYTHING, *paths,
-                       *(() if user is None else (versions.user_scope(user),))))
+    versions_read(s, [*(sc for p in paths for sc in _list_scopes(p)),
+                      *(() if user is None else figures.scopes("lists", path=paths[0], user=user)
+                        if paths else ())])
+
+
+def figure_versions(s: Session, name: str, **reader: Any) -> tuple[int, ...] | None:
+    """The versions the kept figure `name` of `reader` is kept by (kept/figures.py; None in a
+    transaction that has written: it reads for itself)."""
+    return figures.versions_of(s, name, **reader)
+
+
+def mine_scopes(user_id: int, unassigned: int | None) -> tuple[str, ...]:
+    """What the menu's "mine" reads (kept/figures.py `mine`)."""
+    return figures.scopes("mine", user=user_id, unassigned=unassigned)
+
+
+def bell_scopes(user_id: int, role: str, unassigned: int | None, org_path: str,
+                levels: int = versions.NEAR) -> tuple[str, ...]:
+    """What a person's bell reads (kept/figures.py `bell`)."""
+    return figures.scopes("bell", user=user_id, role=role, unassigned=unassigned,
+                          path=org_path, levels=levels)
+
+
+def views_scopes(user_id: int) -> tuple[str, ...]:
+    """What the menu's list of a person's saved views reads (kept/figures.py `views`)."""
+    return figures.scopes("views", user=user_id)
 
 
 def _process(ctx: Context, process: str | None) -> list:
@@ -307,7 +336,7 @@ def overdue(s: Session, ctx: Context, org_code: str | None = None, stage: str | 
 
 def _kept_where(s: Session, ctx: Context, org_code: str | None, only_path: str | None,
                 process: str | None) -> tuple[Hashable, Callable[[], list]] | None:
-    """The conditions on the counts kept by the writes (storage/kept.py) of a subtree's
+    """The conditions on the counts kept by the writes (kept/counts.py) of a subtree's
     stages (of the organisation at `only_path` alone, of one process): (what they are made of,
     a function making them); None when the kept counts cannot answer: in a transaction that
     has written and not committed (its counts are recounted at its commit: it counts its own
@@ -365,7 +394,7 @@ def count_overdue(s: Session, ctx: Context, org_code: str | None = None,
                   stage: str | None = None, year: int | None = None,
                   only_path: str | None = None, process: str | None = None) -> int:
     """How many stages the overdue list holds: summed from the counts kept by the writes
-    (storage/kept.py); of one stage or year, counted from the stages."""
+    (kept/counts.py); of one stage or year, counted from the stages."""
     if not stage and not year:
         found = _kept_overdue(s, ctx, org_code, only_path, process, by_path=False)
         if found is not None:
@@ -380,7 +409,7 @@ def count_overdue_by_path(s: Session, ctx: Context, org_code: str | None = None,
                           process: str | None = None) -> dict[str, int]:
     """The overdue list's stages counted by organisation path: the summary by subordinate
     organisation and, summed, the list's length. Read from the counts kept by the writes
-    (storage/kept.py: one indexed sum over a row per organisation and due day, whatever the
+    (kept/counts.py: one indexed sum over a row per organisation and due day, whatever the
     number of stages); of one stage or year, one SELECT … GROUP BY over the stages."""
     if not stage and not year:
         found = _kept_overdue(s, ctx, org_code, only_path, process, by_path=True)
@@ -441,7 +470,7 @@ def due_within(s: Session, ctx: Context, org_code: str | None = None, within: in
 def count_due(s: Session, ctx: Context, org_code: str | None = None, within: int = 5,
               only_path: str | None = None, process: str | None = None) -> int:
     """How many open stages fall due from today up to `within` working days ahead: summed
-    from the counts kept by the writes (storage/kept.py)."""
+    from the counts kept by the writes (kept/counts.py)."""
     conditions = _due_conditions(ctx, within, process)
     kept_where = _kept_where(s, ctx, org_code, only_path, process)
     if kept_where is None:

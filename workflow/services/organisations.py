@@ -245,28 +245,5 @@ def subtree_kinds(s: Session, org: Organisation) -> frozenset[str]:
     return frozenset(queries.subtree_kinds(s, org))
 
 
-def orgs_version(s: Session) -> tuple[int, int]:
-    """What changes whenever the organisations change, for caches of their lists: how many
-    there are and the newest id. Organisations are only ever added (`add_org`); their codes,
-    names and places in the tree never change after, and none is removed, so a new one changes
-    both. Cheap: the primary key's index. Read once per transaction that has not added one
-    (`known_orgs_version`: a page's came with her session)."""
-    tx, known = s.get_transaction(), s.info.get(ORGS_VERSION)
-    if known is not None and tx is not None and known[0] is tx and not audit.wrote(s):
-        return known[1]
-    count, newest = queries.count_and_newest(s)
-    return count, newest or 0
-
-
-ORGS_VERSION = "merzim.orgs_version"  # (transaction, (count, newest id)) read with a session
-
-
-def known_orgs_version(s: Session, count: int, newest: int | None) -> None:
-    """`orgs_version` as a statement of this transaction read it (a page's session's:
-    storage/queries/accounts.py `session_with_user`), for the rest of the transaction unless
-    it writes."""
-    s.info[ORGS_VERSION] = (s.get_transaction(), (count, newest or 0))
-
-
 def org_names(s: Session) -> dict[int, str]:
     return {o.id: o.name for o in queries.all_orgs(s)}

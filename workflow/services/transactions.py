@@ -31,7 +31,8 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
 from workflow.core.errors import ConfigError, RuleViolation, UsageError
-from workflow.storage import audit, db, kept
+from workflow.kept import counts as kept
+from workflow.storage import audit, db
 
 DEFERRED = "merzim.deferred"  # s.info: transactions are savepoints, committed by the key's keep
 COMMITTED = "merzim.committed"  # s.info: this session has committed something
@@ -170,7 +171,7 @@ def verify_audit(s: Session) -> audit.Verification:
 
 
 def recount_kept(s: Session, actor: str) -> int:
-    """`audit recount`: the counts kept by the writes (storage/kept.py) counted again from the
+    """`audit recount`: the counts kept by the writes (kept/counts.py) counted again from the
     stages, for a database restored from a backup of an older merzim or changed outside merzim;
     how many kept rows differed from the recount. The record moves every list's version (a
     write of no organisation), so the pages read the new counts; the commit counts them."""

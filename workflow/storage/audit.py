@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlmodel import Session, col, select
 
-from workflow.storage import checkpoint, versions
+from workflow.storage import checkpoint
 from workflow.storage.bulkinsert import insert_rows
 from workflow.storage.db import begin_write
 from workflow.storage.models import AuditRecord, table_of
@@ -40,8 +41,8 @@ def now_iso() -> str:
 def append(session: Session, actor: str, action: str, entity: str, entity_id: Any,
            payload: Any, changes: bool = True) -> AuditRecord:
     """Add one record at the end of the chain (in the caller's transaction). `changes`: the
-    record is of a write, which moves the versions of the lists it may change (storage/
-    versions.py); False for a record of something read (an export, a view, a refusal).
+    record is of a write, handed to the kept figures (`keep_with`: workflow/kept/, which move
+    what it touches); False for a record of something read (an export, a view, a refusal).
 
     Appends are serialised before the tail is read: an advisory lock on PostgreSQL, the
     database's write lock (BEGIN IMMEDIATE) on SQLite; a unique index on prev_hash refuses a
@@ -54,12 +55,30 @@ def append(session: Session, actor: str, action: str, entity: str, entity_id: An
     session.add(rec)
     session.flush()
     if changes:
-        versions.move(session, [(action, entity, eid, payload)], rec.id)
+        _keep(session, [(action, entity, eid, payload)], rec.id)
     session.info[_TAIL] = (_innermost(session), rec.hash)
     session.info.pop(VERSION, None)  # the session's data changed: read the version again
     session.info[WROTE] = session.get_transaction()
     _note_head(session, rec)
     return rec
+
+
+# what a write's records are handed to (workflow/kept/ installs it: the kept figures sit above
+# the storage they keep, which only says what was appended)
+_KEEPER: list[Callable[[Session, Sequence[tuple[str, str, Any, Any]], int], None]] = []
+
+
+def keep_with(keeper: Callable[[Session, Sequence[tuple[str, str, Any, Any]], int], None]
+              ) -> None:
+    """Hand every write's records (action, entity, entity id, payload) and the last one's id
+    to `keeper` (workflow/kept/versions.py `move`), in the write's transaction."""
+    _KEEPER[:] = [keeper]
+
+
+def _keep(session: Session, records: Sequence[tuple[str, str, Any, Any]], version: int) -> None:
+    if not _KEEPER:  # a write no kept figure hears of would leave them wrong: refused
+        raise RuntimeError("the kept figures are not installed (import workflow.kept)")
+    _KEEPER[0](session, records, version)
 
 
 def _innermost(session: Session):
@@ -116,7 +135,7 @@ def append_many(session: Session, actor: str,
     last_id = session.exec(select(AuditRecord.id).order_by(col(AuditRecord.id).desc())
                            .limit(1)).one()
     head = AuditRecord(id=last_id, **dict(zip(_COLUMNS, last[0], strict=True)))
-    versions.move(session, items, head.id)
+    _keep(session, items, head.id)
     session.info[_TAIL] = (_innermost(session), last[0][-1])
     session.info.pop(VERSION, None)
     session.info[WROTE] = session.get_transaction()

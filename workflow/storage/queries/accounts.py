@@ -100,19 +100,17 @@ def session_with_user(s: Session, token_hash: str,
     """(session, user, her organisation or None, what her page reads besides) of a token's
     hash, expired or not, in one SELECT (every page asks), or None. What her page reads
     besides, in the same statement: the versions of the scopes every page of hers may read
-    (`scopes`: storage/versions.py `reader_scope_columns`, the SQL expressions of them from
-    her columns "user", "org" and "path"; those never written left out) and of her direct subordinates'
-    paths (the parts of her lists: every one, 0 if never written), and the organisations'
-    count and newest id (`count_and_newest`), as
-    `{"versions": {scope: version}, "parts": {path: version}, "orgs": (count, newest)}`."""
+    (`scopes`: workflow/kept/versions.py `reader_scope_columns`, the SQL expressions of them
+    from her columns "user", "org" and "path"; those never written left out) and of her
+    direct subordinates' paths (the parts of her lists: every one, 0 if never written), as
+    `{"versions": {scope: version}, "parts": {path: version}}`."""
     found = s.execute(_session_statement(s.get_bind().dialect.name, scopes),
                       {"token_hash": token_hash}).first()
     if found is None:
         return None
-    row, user, org, named, parts, count, newest = found
+    row, user, org, named, parts = found
     remember(s, org)
-    return row, user, org, {"versions": _json(named), "parts": _json(parts),
-                            "orgs": (count, newest)}
+    return row, user, org, {"versions": _json(named), "parts": _json(parts)}
 
 
 def _json(value: Any) -> dict[str, int]:
@@ -126,10 +124,10 @@ def _json(value: Any) -> dict[str, int]:
 @functools.cache
 def _session_statement(dialect: str, scopes_of: Callable[[dict[str, Any]], list[Any]]) -> Any:
     """`session_with_user`'s statement, built once per dialect (its ORM SELECT of three entities
-    and four subqueries costs more CPU to build than to run)."""
+    and two subqueries costs more CPU to build than to run)."""
     object_agg = func.json_object_agg if dialect == "postgresql" else func.json_group_object
     lv, lv_part = aliased(ListVersion), aliased(ListVersion)
-    child, every = aliased(Organisation), aliased(Organisation)
+    child = aliased(Organisation)
     scopes = scopes_of({"user": User.id, "org": Organisation.id, "path": Organisation.path})
     named = (select(object_agg(lv.scope, lv.version)).where(col(lv.scope).in_(scopes))
              .scalar_subquery())
@@ -137,9 +135,7 @@ def _session_statement(dialect: str, scopes_of: Callable[[dict[str, Any]], list[
              .select_from(child)
              .outerjoin(lv_part, col(lv_part.scope) == child.path)
              .where(col(child.parent_id) == Organisation.id).scalar_subquery())
-    count = select(func.count()).select_from(every).scalar_subquery()
-    newest = select(func.max(every.id)).scalar_subquery()
-    return (rows_of(WebSession, User, Organisation, named, parts, count, newest)
+    return (rows_of(WebSession, User, Organisation, named, parts)
             .join(User, col(User.id) == WebSession.user_id)
             .join(Organisation, col(Organisation.id) == User.organisation_id, isouter=True)
             .where(col(WebSession.token_hash) == bindparam("token_hash")))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, inspect
+from sqlalchemy import inspect
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
@@ -115,12 +115,6 @@ def kind_rows(s: Session) -> list[Any]:
     """Rows (id, code, path, kind) of every organisation, by path."""
     return list(s.exec(select(Organisation.id, Organisation.code, Organisation.path,
                               Organisation.kind).order_by(Organisation.path)))
-
-
-def count_and_newest(s: Session) -> tuple[int, int | None]:
-    """How many organisations there are and the newest id (None when there is none)."""
-    count, newest = s.exec(select(func.count(), func.max(Organisation.id))).one()
-    return count, newest
 
 
 def all_orgs(s: Session) -> list[Organisation]:

@@ -1,7 +1,6 @@
-"""The versions of what the figures kept across requests read (storage/versions.py: the
-scopes, which writes move which), read once per transaction: the one place every kept figure
--- the lists (services/lists.py), who confirms her year so far (services/joining.py), the
-menu's -- asks."""
+"""The versions of what the figures kept across requests read (kept/versions.py: the scopes,
+which writes move which; kept/figures.py: which figure reads which), read once per
+transaction: the one place every kept figure asks."""
 
 from __future__ import annotations
 
@@ -9,12 +8,13 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from workflow.storage import audit, versions
+from workflow.kept import versions
+from workflow.storage import audit
 
 
 def scoped_versions(s: Session, scopes: Sequence[str]) -> tuple[int, ...] | None:
-    """The versions of `scopes` (storage/versions.py says which writes move which, and what the
-    menu's figures read: `bell_scopes`, `mine_scopes`). Appends to the audit chain are
+    """The versions of `scopes` (kept/versions.py says which writes move which; kept/figures.py
+    what each figure reads). Appends to the audit chain are
     serialised until commit, so versions become visible in the order they were written: a
     request that reads version N of a scope sees every write up to N in it. Read once per
     transaction (an append in it drops the memo: storage/audit.py), the scopes not read yet in

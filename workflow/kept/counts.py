@@ -3,21 +3,14 @@ on each day, per process (`OpenStageCount`), so that the overdue and due counts 
 are one indexed sum over these rows instead of a count of its stages.
 
 Every write goes through the audit chain (storage/audit.py), whose appends hand their records
-to `versions.move`; that is where a write's organisations are collected (`note`), as the
-versions of the lists it may change are. When the transaction commits, the rows of those
-organisations are counted again from the stage table, in the same transaction, under the
-appends' lock (PostgreSQL's advisory lock, SQLite's write lock): two writers never recount at
-once, and the second sees the first's committed stages, so the rows stay equal to a recount
-whatever the order. A write narrowed to no organisation (a sync, a re-planning, an import's
-start and end, more than `MANY` cases) counts the whole table again, in one statement.
-
-What each record names:
-* a case (or a monitoring analysis, which is a case): the organisation it is of;
-* an organisation: itself (by id or code);
-* a person, a programme (its stages are of no case), a saved view, an outbox message, a risk,
-  a recommendation or an external analysis: no case's stage, nothing to count;
-* a case's comment, file, view or hand-over (`NO_STAGE`): none of its stages changes;
-* anything else: every organisation.
+to the kept figures (kept/versions.py `move`); what a write touches is told once (kept/touch.py)
+and the organisations whose stages it may change are collected here (`note`). When the
+transaction commits, the rows of those organisations are counted again from the stage table,
+in the same transaction, under the appends' lock (PostgreSQL's advisory lock, SQLite's write
+lock): two writers never recount at once, and the second sees the first's committed stages, so
+the rows stay equal to a recount whatever the order. A write whose stages cannot be narrowed
+to organisations (a sync, a re-planning, an import's start and end, more than `touch.MANY`
+cases) counts the whole table again, in one statement.
 
 `merzim audit recount` (services/transactions.py `recount_kept`) appends a record of no
 organisation, so its commit counts the whole table again; `differences` compares the rows with a
@@ -33,22 +26,12 @@ from sqlalchemy import delete, event, func, insert
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
+from workflow.kept.touch import Touch
 from workflow.storage import models
-from workflow.storage.models import COMMENTS, HANDOVER, OPEN, Case, Organisation, Stage, table_of
+from workflow.storage.models import OPEN, Case, Organisation, Stage, table_of
 from workflow.storage.queries import built, select_columns, standing
 
-PENDING = "merzim.kept_pending"  # [transaction, organisation ids or None: every one]
-# the entities whose writes change no case's stage
-QUIET = frozenset(("user", "programme", "view", "outbox", "risk", "recommendation",
-                   "external_analysis"))
-BY_CASE = frozenset(("case", "analysis"))  # entities whose id is a case's
-# the actions about a case that change neither its stages nor what is counted of the case
-# (its state, dates, withdrawal): a comment, a file, a view of a person's case, a hand-over
-# (who answers for a case is not counted here: storage/versions.py moves the people's scopes)
-NO_STAGE = COMMENTS | frozenset(("file.attach", "file.void", "file.public", "file.private",
-                                 "file.download", "view.person_case", HANDOVER,
-                                 "person.disclosed"))
-MANY = 2000  # more cases than this in one write: the whole table is counted again
+PENDING = "merzim.kept_pending"  # [transaction, (organisation ids, case ids) or None: every one]
 _CHUNK = 500  # organisations recounted per statement
 _COLUMNS = ("subject_id", "process", "due_date", "subject_path", "n")
 
@@ -59,47 +42,32 @@ def _subject_in_map(s: Session, case_id: int) -> int | None:
     return None if row is None else row.__dict__.get("subject_id")
 
 
-def touched(s: Session, records: Iterable[tuple[str, str, Any, Any]]
-            ) -> tuple[set[int], set[int]] | None:
-    """The organisations whose open stages the writes logged by `records` (action, entity,
-    entity id, payload) may change, as (organisation ids, ids of cases whose organisations
-    they are: the cases the session does not hold, read by the recount's own statements, so
-    that a write sends no read after its first write); None: any."""
+def touched(s: Session, touch: Touch) -> tuple[set[int], set[int]] | None:
+    """The organisations whose open stages a write that touches `touch` (kept/touch.py) may
+    change, as (organisation ids, ids of cases whose organisations they are: the cases the
+    session does not hold, read by the recount's own statements, so that a write sends no
+    read after its first write); None: any."""
+    if touch.stages_anywhere:
+        return None
     cases: set[int] = set()
-    orgs: set[int] = set()
-    codes: set[str] = set()
-    for action, entity, entity_id, _payload in records:
-        if not changes_stages(action, entity):
-            continue
-        key = str(entity_id)
-        if entity in BY_CASE and key.isdigit():
-            subject = _subject_in_map(s, int(key))
-            (cases.add(int(key)) if subject is None else orgs.add(subject))
-        elif entity == "organisation":
-            (orgs.add(int(key)) if key.isdigit() else codes.add(key))
-        else:
-            return None
-        if len(cases) > MANY:
-            return None
-    if codes:
-        found = s.exec(select(Organisation.id).where(col(Organisation.code).in_(codes))).all()
-        if len(found) != len(codes):
+    orgs: set[int] = set(touch.orgs)
+    for case_id in touch.staged:
+        subject = _subject_in_map(s, case_id)
+        (cases.add(case_id) if subject is None else orgs.add(subject))
+    if touch.codes:
+        found = s.exec(select(Organisation.id).where(col(Organisation.code).in_(touch.codes))).all()
+        if len(found) != len(touch.codes):
             return None
         orgs.update(i for i in found if i is not None)
     return orgs, cases
 
 
-def changes_stages(action: str, entity: str) -> bool:
-    """Whether a write logged as `action` about `entity` may change a case's stages or the
-    case itself (what the counts kept here, a manager's escalations and the stages' items of
-    the notification centres read: storage/versions.py moves their versions by it)."""
-    return entity not in QUIET and not (entity in BY_CASE and action in NO_STAGE)
-
-
-def note(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> None:
-    """Have the rows of the organisations `records` touched counted again when the session's
-    transaction commits (nothing if it is rolled back)."""
-    found = touched(s, records)
+def note(s: Session, touch: Touch) -> None:
+    """Have the rows of the organisations a write that touches `touch` may change counted
+    again when the session's transaction commits (nothing if it is rolled back)."""
+    if not touch.stages_changed:
+        return
+    found = touched(s, touch)
     if found is not None and not found[0] and not found[1]:
         return
     root = s.get_transaction()

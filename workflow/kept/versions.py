@@ -18,7 +18,7 @@ Scopes (`list_version`):
   hand-over of one of its cases (from nobody, maybe);
 * `near:PATH`: the stages of the organisation at PATH and of those at most `NEAR` levels below
   it (what its manager's escalations are read from): a write that may change a case's stages
-  (storage/kept.py `changes_stages`: not a comment, a file or a view) moves the scope of its
+  (kept/touch.py `changes_stages`: not a comment, a file or a view) moves the scope of its
   organisation and of its `NEAR` nearest ancestors;
 * `organisations`: who joined when (the stages "before joining", counted apart from overdue):
   a write about an organisation;
@@ -27,16 +27,12 @@ Scopes (`list_version`):
 * `*`: a write narrowed to none of these (a sync, a re-planning, a bulk action, an account's
   role): every list.
 
-What each kept figure reads (`mine_scopes`, `bell_scopes`, `views_scopes`) is said here too,
-beside what moves it: the lists of a subtree its path; the menu's "mine" her own scope (and an
-officer's organisation's cases nobody answers for) and the organisations'; the bell as "mine",
-and a manager's escalations the `near` scope of his organisation (the subtree's path when the
-escalations reach further down than `NEAR`); the menu's saved views the views' own writes,
-the organisations' and her own scope. A write elsewhere in a manager's subtree -- a record in
-a district under the country's root -- leaves his bell, his "mine" and his views kept.
+What each kept figure reads is declared once in kept/figures.py, beside its recount. A write
+elsewhere in a manager's subtree -- a record in a district under the country's root -- leaves
+his bell, his "mine" and his views kept.
 
-A comment (written or changed: `NAMES_ONLY`) is in no list: it moves only the versions of the
-people it concerns (the person responsible for the case and those it mentions: their centres),
+A comment (written or changed: `touch.NAMES_ONLY`) is in no list: it moves only the versions of
+the people it concerns (the person responsible for the case and those it mentions: their centres),
 not the case's organisations'.
 
 The version written is the audit record's id of the write: appends to the chain are serialised
@@ -46,8 +42,7 @@ of something read (an export, a view, a refusal) changes nothing and moves nothi
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import String, bindparam, cast, event, inspect, literal, text
@@ -55,10 +50,9 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
-from workflow.storage import audited, kept
+from workflow.kept import counts, guard
+from workflow.kept.touch import Touch, touches
 from workflow.storage.models import (
-    COMMENTS,
-    HANDOVER,
     Case,
     ListVersion,
     Organisation,
@@ -73,22 +67,6 @@ VIEWS = "views"
 # the levels below an organisation whose stages move its `near` scope: a manager's escalations
 # reach `escalate_levels` below him (1 unless configured otherwise)
 NEAR = 1
-# a write about more cases or organisations than this (an import, a sync) moves `*` instead
-# of each of their paths: one row, and every list reads afresh once
-MANY = 200
-# what a person does for herself: her bell and centre change, nobody else's lists
-OWN_ACTIONS = frozenset((
-    "login.ok", "login.failed", "login.locked", "logout", "token.create", "token.revoke",
-    "feed.create", "feed.revoke", "notices.read", "reminder.preferences", "reminder.mute",
-    "reminder.snooze", "reminder.release", "user.telegram_link", "user.telegram_bound",
-    "user.telegram_unlinked", "user.password", "user.password_reset", "user.invite_accepted",
-    "user.email_change", "user.email_changed"))
-# the payload's entries naming people (by login) a write about a case concerns besides the
-# person responsible for it: a hand-over's previous and new officer, a comment's mentions
-PEOPLE = ("from", "to", "mentions")
-# the writes about a case that no list shows (what they change is the case's own page and the
-# centres of the people they name): a comment, written or changed (services/comments.py)
-NAMES_ONLY = COMMENTS
 PENDING = "merzim.list_versions_pending"  # [transaction, scopes, version] moved at its commit
 _UPSERT = text("INSERT INTO list_version (scope, version) VALUES (:scope, :version) "
                "ON CONFLICT (scope) DO UPDATE SET version = excluded.version")
@@ -148,32 +126,6 @@ def with_ancestors(path: str) -> list[str]:
     return ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
 
 
-def _ids(values: Iterable[Any]) -> list[int] | None:
-    """The ids named (None: one is not an id, such as '*' for a whole sync)."""
-    out = []
-    for v in values:
-        s = str(v)
-        if not s.isdigit():
-            return None
-        out.append(int(s))
-    return out
-
-
-def _logins(payloads: Iterable[Any]) -> set[str]:
-    found: set[str] = set()
-    for payload in payloads:
-        if isinstance(payload, str) and any(f'"{k}"' in payload for k in PEOPLE):
-            payload = json.loads(payload)  # (a bulk append's records come as JSON)
-        if not isinstance(payload, dict):
-            continue
-        for key in PEOPLE:
-            value = payload.get(key)
-            for v in value if isinstance(value, list) else [value]:
-                if isinstance(v, str) and v:
-                    found.add(v)
-    return found
-
-
 def _loaded(s: Session, model: Any, key: int, *attributes: str) -> tuple | None:
     """The values of `attributes` of the row `key` of `model` as the session holds it (the
     write loaded it), read without a statement; None when it does not hold them."""
@@ -221,74 +173,73 @@ def _near(path: str) -> list[str]:
     return [near_scope(p) for p in with_ancestors(path)[-(NEAR + 1):]]
 
 
-def _case_scopes(s: Session, items: list[tuple[str, Any, Any]], scopes: set[str],
-                 paths: set[str]) -> bool:
-    """Add to `scopes` and `paths` what the writes `items` (action, case id, payload) about
-    cases may change (module docstring): the subject's and the object's paths of the cases a
-    list shows the change of (not of a comment: `NAMES_ONLY`), the person responsible for each
-    case and the people the payloads name; False when a case is not found."""
-    cases = _cases(s, {int(i) for _, i, _ in items})
+def _case_scopes(s: Session, touch: Touch, scopes: set[str], paths: set[str]) -> bool:
+    """Add to `scopes` and `paths` what a write's touch of cases may change (module
+    docstring): the subject's and the object's paths of the cases a list shows the change of
+    (not of a comment: `touch.NAMES_ONLY`), the person responsible for each case and the
+    people the payloads name; False when a case is not found."""
+    cases = _cases(s, set(touch.cases))
     if cases is None:
         return False
-    listed = {int(i) for action, i, _ in items if action not in NAMES_ONLY}
-    staged = {int(i) for action, i, _ in items if kept.changes_stages(action, "case")}
-    handed = {int(i) for action, i, _ in items if action == HANDOVER}
     for i, (subject_id, subject, responsible, target) in cases.items():
-        if i in listed:
+        mark = touch.cases[i]
+        if mark.listed:
             paths.update(p for p in (subject, target) if p)
         if responsible is not None:
             scopes.add(user_scope(responsible))
-        if responsible is None or i in handed:
+        if responsible is None or mark.handed:
             scopes.add(unassigned_scope(subject_id))
-        if i in staged:
+        if mark.staged:
             scopes.update(sc for p in (subject, target) if p for sc in _near(p))
-    logins = _logins(p for _, _, p in items)
-    if logins:
+    if touch.logins:
         scopes.update(user_scope(u) for u in s.exec(
-            select(User.id).where(col(User.login).in_(logins))).all() if u is not None)
+            select(User.id).where(col(User.login).in_(touch.logins))).all() if u is not None)
     return True
+
+
+def _org_paths(s: Session, touch: Touch) -> list[str] | None:
+    """The paths of the organisations `touch` names (by id or code); None if one is not
+    found."""
+    found: list[str] = []
+    if touch.orgs:
+        found += s.exec(select(Organisation.path)
+                        .where(col(Organisation.id).in_(touch.orgs))).all()
+    if touch.codes:
+        found += s.exec(select(Organisation.path)
+                        .where(col(Organisation.code).in_(touch.codes))).all()
+    return found if len(found) == len(touch.orgs) + len(touch.codes) else None
 
 
 def scopes_of(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> set[str]:
     """The scopes the writes logged by `records` (action, entity, entity id, payload) may
-    change: `{'*'}` when one of them is narrowed to none."""
-    by_entity: dict[str, list[tuple[str, Any, Any]]] = {}
-    for action, entity, entity_id, payload in records:
-        by_entity.setdefault(entity, []).append((action, entity_id, payload))
-    scopes: set[str] = set()
+    change: `{'*'}` when what they touch cannot be narrowed (kept/touch.py)."""
+    return scopes_of_touch(s, touches(records))
+
+
+def scopes_of_touch(s: Session, touch: Touch) -> set[str]:
+    """`scopes_of` a write's touch (kept/touch.py)."""
+    if touch.everything:
+        return {EVERYTHING}
+    scopes: set[str] = {user_scope(u) for u in touch.users}
     paths: set[str] = set()
-    for entity, items in by_entity.items():
-        ids = _ids(i for _, i, _ in items)
-        if ids is None or len(set(ids)) > MANY:
+    if touch.cases and not _case_scopes(s, touch, scopes, paths):
+        return {EVERYTHING}
+    if touch.orgs or touch.codes:
+        found = _org_paths(s, touch)
+        if found is None:
             return {EVERYTHING}
-        if entity == "user":
-            if any(action not in OWN_ACTIONS for action, _, _ in items):
-                return {EVERYTHING}
-            scopes.update(user_scope(i) for i in ids)
-        elif entity == "case":
-            if not _case_scopes(s, items, scopes, paths):
-                return {EVERYTHING}
-        elif entity == "organisation":
-            found = s.exec(select(Organisation.path)
-                           .where(col(Organisation.id).in_(set(ids)))).all()
-            if len(found) != len(set(ids)):
-                return {EVERYTHING}
-            paths.update(found)
-            scopes.add(ORGANISATIONS)
-            scopes.update(sc for p in found for sc in _near(p))
-        elif entity == "view":  # a saved view: in no list, in the menus' lists of views
-            scopes.add(VIEWS)
-        elif entity == "programme":
-            found = s.exec(select(Organisation.path)
-                           .join(Programme, col(Programme.subject_id) == Organisation.id)
-                           .where(col(Programme.id).in_(set(ids)))).all()
-            if len(found) != len(set(ids)):
-                return {EVERYTHING}
-            paths.update(found)
-        else:
+        paths.update(found)
+        scopes.add(ORGANISATIONS)
+        scopes.update(sc for p in found for sc in _near(p))
+    if touch.views:  # a saved view: in no list, in the menus' lists of views
+        scopes.add(VIEWS)
+    if touch.programmes:
+        programmes = s.exec(select(Organisation.path)
+                            .join(Programme, col(Programme.subject_id) == Organisation.id)
+                            .where(col(Programme.id).in_(touch.programmes))).all()
+        if len(programmes) != len(touch.programmes):
             return {EVERYTHING}
-        if len(paths) > MANY:
-            return {EVERYTHING}
+        paths.update(programmes)
     for p in paths:
         scopes.update(with_ancestors(p))
         scopes.add(own_scope(p))
@@ -299,11 +250,13 @@ def move(s: Session, records: Sequence[tuple[str, str, Any, Any]], version: int)
     """Have the versions of the scopes `records` may change set to `version` (the last
     record's id) when the session's transaction commits: one statement for all its writes,
     in the transaction (after the appends' lock: versions become visible in commit order);
-    nothing if it is rolled back. The counts the write changes are noted here too, counted
-    again at the same commit (storage/kept.py)."""
-    kept.note(s, records)
-    audited.cover(s, records)
-    scopes = scopes_of(s, records)
+    nothing if it is rolled back. What the records touch is told once (kept/touch.py); the
+    counts the write changes are noted from it too, counted again at the same commit
+    (kept/counts.py), and the commit's check told what the appends cover (kept/guard.py)."""
+    touch = touches(records)
+    counts.note(s, touch)
+    guard.cover(s, touch)
+    scopes = scopes_of_touch(s, touch)
     if not scopes:
         return
     root = s.get_transaction()
@@ -324,39 +277,6 @@ def _before_commit(s: Session) -> None:
     if pending is not None and pending[0] is s.get_transaction() and pending[1]:
         s.connection().execute(_UPSERT, [{"scope": sc, "version": pending[2]}
                                          for sc in sorted(pending[1])])
-
-
-def mine_scopes(user_id: int, unassigned: int | None) -> tuple[str, ...]:
-    """What the menu's "mine" reads (services/lists.py `count_my_overdue`): the cases she
-    answers for (her own scope; with `unassigned`, services/visibility.py `unassigned_of`, the
-    cases of that organisation nobody answers for), today's stages before joining (the
-    organisations'), and every list's."""
-    own = (EVERYTHING, ORGANISATIONS, user_scope(user_id))
-    return (*own, unassigned_scope(unassigned)) if unassigned is not None else own
-
-
-def bell_scopes(user_id: int, role: str, unassigned: int | None, org_path: str,
-                levels: int = NEAR) -> tuple[str, ...]:
-    """What a person's bell reads (notices/service.py `centre`): what "mine" reads -- her
-    cases' stages, records and withdrawals; her read marks, mutes, snoozes and preferences;
-    the hand-overs to her and the comments naming her are all moved in her own scope -- and a
-    manager's escalations, the stages of his organisation and of those `levels` below it: the
-    `near` scope of his organisation, or his subtree's when `levels` reaches further than
-    `NEAR`."""
-    own = mine_scopes(user_id, unassigned)
-    if role != "manager":
-        return own
-    return (*own, near_scope(org_path) if 0 <= levels <= NEAR else org_path)
-
-
-def views_scopes(user_id: int) -> tuple[str, ...]:
-    """What the menu's list of a person's saved views reads (services/saved_views.py
-    `views_of`): the views themselves (each save, rename, share and delete moves `views`), her
-    own account and her organisation's place (an account's role, organisation or activity is
-    changed by a write that moves every list; her own scope: her own choices; the
-    organisations': an organisation moved, above which the views shared with her are sought),
-    never her subtree's stages: a record below her leaves her views' list kept."""
-    return (EVERYTHING, ORGANISATIONS, VIEWS, user_scope(user_id))
 
 
 # `read`'s statement, built once (a kept list asks it at every request)

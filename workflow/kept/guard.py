@@ -1,14 +1,14 @@
 """Nothing changes a stage behind the audit's back: a transaction that writes a `Stage` or a
 `Case` row commits only if it appended to the audit chain a record naming that case, its
 organisation, or what cannot be narrowed (a sync, an import: every organisation), by an action
-that may change stages (`kept.changes_stages`: a comment names no stage; a hand-over, which
-changes only who answers for the case, is named by any record of the case).
+that may change stages (kept/touch.py `changes_stages`: a comment names no stage; a hand-over,
+which changes only who answers for the case, is named by any record of the case).
 
-The kept figures hold by this (storage/kept.py, storage/versions.py): the counts of open stages
+The kept figures hold by this (kept/counts.py, kept/versions.py): the counts of open stages
 and the lists' versions are moved by the records a write appends, at its commit. A stage
 flushed without its record would leave `open_stage_count` wrong until `merzim audit recount`
 and the lists stale; so the session remembers, at each flush, the stages and cases it
-writes (`after_flush`), the appends say what they name (`cover`, from `versions.move`), and
+writes (`after_flush`), the appends say what they touch (`cover`, from `versions.move`), and
 the commit refuses (`Unaudited`, a programming error: the transaction is rolled back) a
 written row no record covers. A programme's stage (of no case) needs an append of the
 transaction, whatever it names. What a savepoint wrote and rolled back is forgotten with it.
@@ -19,7 +19,7 @@ seen here: the database's own constraints and `merzim audit verify`/`recount` an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
-from workflow.storage.kept import BY_CASE, QUIET, changes_stages
+from workflow.kept.touch import Touch
 from workflow.storage.models import Case, Organisation, Stage
 
 WRITTEN = "merzim.audited_written"  # [(transaction, kind, case id, subject id, what)]
@@ -56,25 +56,20 @@ class Cover:
     appended: bool = False
 
 
-def cover(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> None:
-    """Note what the records (action, entity, entity id, payload) an append hands to the
-    versions name, for the commit's check (storage/versions.py `move`)."""
+def cover(s: Session, touch: Touch) -> None:
+    """Note what a write's appends touch (kept/touch.py), for the commit's check
+    (kept/versions.py `move`)."""
     root = s.get_transaction()
     kept = s.info.get(COVER)
     if kept is None or kept[0] is not root:
         kept = s.info[COVER] = [root, Cover()]
     found: Cover = kept[1]
     found.appended = True
-    for action, entity, entity_id, _payload in records:
-        key = str(entity_id)
-        if entity in BY_CASE and key.isdigit():
-            found.named.add(int(key))
-            if changes_stages(action, entity):
-                found.cases.add(int(key))
-        elif entity == "organisation":
-            (found.orgs.add(int(key)) if key.isdigit() else found.codes.add(key))
-        elif entity not in QUIET:
-            found.everything = True
+    found.named.update(touch.cases)
+    found.cases.update(touch.staged)
+    found.orgs.update(touch.orgs)
+    found.codes.update(touch.codes)
+    found.everything = found.everything or touch.stages_anywhere
 
 
 def _innermost(s: OrmSession) -> Any:
