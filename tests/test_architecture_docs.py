@@ -74,3 +74,14 @@ def test_the_checks_see_a_folder_or_module_left_out(tmp_path):
         "alerts: not in the house's block", "alerts: no row in 'Where does X live?'"]
     assert "ledger" not in re.findall(r"workflow/([a-z0-9_]+)/", _house())
     assert not re.search(r"[`/]models_alerts\.py`", DOC)
+
+
+def test_the_kept_figures_table_is_their_declarations():
+    """docs/architecture.md's table of the kept figures is `workflow/kept/figures.py`'s
+    `table()` (regenerate it from there when a figure is declared or changed)."""
+    from workflow.kept import figures
+
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    start, end = "<!-- kept-figures:start -->\n", "\n<!-- kept-figures:end -->"
+    assert start in text and end in text
+    assert text.split(start, 1)[1].split(end, 1)[0] == figures.table()

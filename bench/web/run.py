@@ -269,7 +269,7 @@ def ensure_dataset(workdir: Path, analyses: int, seed: int, batch: int, stage_ro
 
 
 def counted(url: str) -> None:
-    """The counts kept by the writes (storage/kept.py) counted from the stages, as `merzim
+    """The counts kept by the writes (kept/counts.py) counted from the stages, as `merzim
     audit recount` counts them, when the dataset has none: its stages were inserted in bulk,
     past the writes that keep them (without them the lists would count no overdue stage)."""
     from workflow.services.transactions import recount_kept

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from tests.storage.test_kept_person_figures import (
+from tests.support.bulk_helpers import commit
+from tests.support.person_figures import (
     COI,
     MENU_PART,
     PEOPLE,
@@ -30,7 +31,6 @@ from tests.storage.test_kept_person_figures import (
     notices,
     world,
 )
-from tests.support.bulk_helpers import commit
 from web.kit import views
 from web.kit.access import viewer_for
 from web.kit.deps import PageContext

@@ -15,174 +15,34 @@ alone, and his read mark moves his bell at once. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import random
-import re
-from datetime import date, timedelta
-from types import SimpleNamespace
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, col, select
 
-from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
-from tests.support.features import module_of
+from tests.support.person_figures import (
+    BEFORE,
+    MENU_PART,
+    PEOPLE,
+    REQUEST,
+    UNION,
+    Writer,
+    ctx_of,
+    figures,
+    notices,
+    recounted,
+    world,
+)
 from tests.support.random_writes import COI, TODAY, RandomWrites
 from tests.support.sql_trace import statements
 from web.kit import views
 from web.kit.access import viewer_for
 from web.kit.deps import PageContext
 from workflow import services as svc
-from workflow.core.errors import MerzimError
-from workflow.definitions import load_registry
 from workflow.services import comments
 from workflow.storage.db import session as open_session
 from workflow.storage.models import OPEN, Case, Stage
-
-# the bell is the notification centre's: without that feature the module is skipped
-notices = module_of("notices", "service")
-MENU_PART = module_of("notices", "web").MENU_PART
-
-CAL = KazakhstanCalendar()
-REGISTRY = load_registry()
-# the country's root KZ, a region AK, its districts AK-EDU and AK-HEALTH, a school of AK-EDU;
-# a ministry MF and its committee MF-KGD
-ORGS = (("KZ", None), ("AK", "KZ"), ("AK-EDU", "AK"), ("AK-HEALTH", "AK"),
-        ("AK-EDU-SCH", "AK-EDU"), ("MF", "KZ"), ("MF-KGD", "MF"))
-CASE_ORGS = ("AK", "AK-EDU", "AK-HEALTH", "AK-EDU-SCH", "MF-KGD")
-OFFICERS = (("asel", "AK-EDU"), ("aigul", "AK-EDU"), ("bota", "AK-EDU-SCH"),
-            ("erlan", "AK"), ("kanat", "MF-KGD"))
-MANAGERS = (("kz", "KZ"), ("dana", "AK"), ("marat", "AK-EDU"))
-PEOPLE = tuple(login for login, _ in OFFICERS + MANAGERS)
-BEFORE = (5, 1, 0)  # the organisation's days before a due date when none is configured
-# what a page's request gives the bell: no [reminders] configured, the defaults
-REQUEST = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(
-    settings=SimpleNamespace(notify=None))))
-# the notification centre's SELECT (a manager's escalations alone: a window numbering their rows)
-UNION = re.compile(r"\bUNION ALL\b|\brow_number\(\) OVER", re.IGNORECASE)
-
-
-def ctx_of(today: date = TODAY, actor: str = "cli:test") -> svc.Context:
-    return svc.Context(CAL, REGISTRY, today, actor=actor, language="en")
-
-
-def world(s: Session) -> None:
-    """The tree and its people; AK-EDU's first cases opened before its officers were: nobody
-    answers for them but its officers, for whom they are "theirs" (the bell, "mine")."""
-    ctx = ctx_of()
-    for code, parent in ORGS:
-        svc.add_org(s, ctx, code, code, "akimat" if parent is None else "department", parent)
-    for n in range(3):
-        svc.open_case(s, ctx, COI, "AK-EDU", person=f"Early {n}",
-                      dates={"notified": TODAY - timedelta(days=30 + 10 * n)})
-    for login, org in OFFICERS:
-        svc.add_user(s, ctx, login, login.title(), "officer", org)
-    for login, org in MANAGERS:
-        svc.add_user(s, ctx, login, login.title(), "manager", org)
-    for org in ("AK", "MF-KGD"):  # overdue: the region's stage escalated to the root
-        svc.open_case(s, ctx, COI, org, person="Late", dates={"notified": TODAY - timedelta(
-            days=40)})
-
-
-def escalated(s: Session, ctx: svc.Context, user, kept: bool = True) -> tuple[str, ...]:
-    """A manager's escalations in his centre (their keys, in its order); () for another.
-    `kept` False: read whole, no organisation's escalations kept used (the recount)."""
-    if user.role != "manager":
-        return ()
-    return tuple(i.key for i in notices.centre(s, ctx, user, BEFORE, kept=kept).items
-                 if i.kind == "escalated")
-
-
-def figures(eng, today: date = TODAY, people: tuple[str, ...] = PEOPLE,
-            ) -> dict[str, tuple[int, int, tuple[str, ...]]]:
-    """Each person's bell and "mine" as the menu shows them (kept across requests), and a
-    manager's escalations as his centre lists them (each organisation's kept until a write
-    in it: notices/service.py `_NEAR`)."""
-    out = {}
-    ctx = ctx_of(today, actor="web")
-    with Session(eng) as s:
-        for login in people:
-            viewer = viewer_for(s, svc.get_user(s, login))
-            pc = PageContext(viewer, None, s, ctx, None)  # type: ignore[arg-type]
-            mine = views.menu_counts(s, ctx, viewer)["mine"]
-            out[login] = (MENU_PART.counts(REQUEST, pc)["unread"], mine,
-                          escalated(s, ctx, viewer.user))
-    return out
-
-
-def recounted(eng, today: date = TODAY, people: tuple[str, ...] = PEOPLE,
-              ) -> dict[str, tuple[int, int, tuple[str, ...]]]:
-    """The same figures counted afresh: nothing kept (the escalations worked out forgotten, a
-    manager's escalations read whole, his organisations' kept parts neither used nor
-    changed: `kept=False`)."""
-    notices._ESCALATIONS.clear()
-    near = {bind: dict(by_org) for bind, by_org in notices._NEAR.items()}
-    out = {}
-    ctx = ctx_of(today, actor="web")
-    with Session(eng) as s:
-        for login in people:
-            user = svc.get_user(s, login)
-            viewer = viewer_for(s, user)
-            unassigned = views.unassigned_of(viewer)
-            out[login] = (notices.unread_count(s, ctx, user, BEFORE, kept=False),
-                          svc.count_my_overdue(s, ctx, user.id, unassigned,
-                                               viewer.org.code, views.only_path(viewer)),
-                          escalated(s, ctx, user, kept=False))
-    assert {bind: dict(by_org) for bind, by_org in notices._NEAR.items()} == near
-    return out
-
-
-class Writer(RandomWrites):
-    """The random writes of the person's figures' tests: besides the cases' own, hand-overs,
-    comments, read marks, mutes and snoozes."""
-
-    def __init__(self, eng, rng: random.Random):
-        super().__init__(eng, rng, CASE_ORGS, ctx_of)
-
-    def person(self, s, logins=PEOPLE):
-        return svc.get_user(s, self.rng.choice(logins))
-
-    def hand_over(self, s, ctx):
-        """A case handed to another officer of its organisation (AK-EDU's from one of its
-        two, or from nobody; another's from nobody)."""
-        officers = {svc.get_user(s, login).id: svc.get_org(s, org).id
-                    for login, org in OFFICERS}
-        cases = [(i, subject) for i, subject, responsible in s.exec(
-            select(Case.id, Case.subject_id, Case.responsible_id).order_by(col(Case.id)))
-            if any(o == subject and u != responsible for u, o in officers.items())]
-        case, subject = self.rng.choice(cases)
-        to = self.rng.choice([u for u, o in officers.items() if o == subject])
-        svc.assign_responsible(s, ctx, case, svc.user_by_id(s, to).login)
-
-    def comment(self, s, ctx):
-        """A comment naming nobody, or one of the officers of the case's organisation (those
-        who see its person)."""
-        case = s.get(Case, self.case(s))
-        theirs = [login for login, org in OFFICERS if svc.get_org(s, org).id == case.subject_id]
-        named = f" @{self.rng.choice(theirs)}" if theirs and self.rng.random() < 0.6 else ""
-        comments.add_comment(s, ctx, case.id, None, "Seen" + named)
-
-    def read(self, s, ctx):
-        user = self.person(s)
-        listed = notices.centre(s, ctx, user, BEFORE).items
-        keys = None if not listed or self.rng.random() < 0.3 else [
-            self.rng.choice(listed).key]
-        notices.mark_read(s, ctx, user, BEFORE, keys)
-
-    def hold(self, s, ctx):
-        user = self.person(s, tuple(login for login, _ in OFFICERS))
-        mine = [(c, k) for c, k in s.exec(select(Stage.case_id, Stage.key)
-                                         .join(Case, col(Case.id) == Stage.case_id)
-                                         .where(notices.mine(user), Stage.status == OPEN))]
-        if not mine:
-            raise MerzimError("none of hers open")
-        case, key = self.rng.choice(mine)
-        if self.rng.random() < 0.5:
-            notices.mute(s, user, case)
-        else:
-            notices.snooze(s, ctx, user, case, key, TODAY + timedelta(days=7))
-
-    def actions(self):
-        return [*super().actions(), self.hand_over, *[self.comment] * 3, *[self.read] * 2,
-                self.hold]
 
 
 @pytest.mark.parametrize("seed", [3, 2026])
