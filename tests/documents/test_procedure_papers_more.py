@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, col, select
@@ -58,51 +59,7 @@ APPLIED = TODAY - timedelta(days=20)
 DECIDED = CALENDAR.add_working_days(TODAY, -1)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
-PROTECTED = '''
-[process]
-key = "confidential_report"
-version = 1
-initial_state = "received"
-final_states = ["answered"]
-names = { kk = "Құпия хабарлама", ru = "Конфиденциальное сообщение", en = "Confidential report" }
-
-[parties]
-person = "required"
-person_visibility = "responsible"
-
-[dates.notified]
-given = "required"
-past = true
-names = { kk = "Алынған күн", ru = "Дата получения", en = "Received" }
-
-[states]
-received = { kk = "Алынды", ru = "Получено", en = "Received" }
-answered = { kk = "Жауап берілді", ru = "Дан ответ", en = "Answered" }
-
-[[event]]
-key = "answered"
-completes = "answer"
-dest = "answered"
-names = { kk = "Жауап берілді", ru = "Дан ответ", en = "Answered" }
-
-[[stage]]
-key = "answer"
-responsible = "officer"
-due = { anchor = "notified", offset = 5, unit = "working_days" }
-names = { kk = "Жауап беру", ru = "Ответить", en = "Answer" }
-
-[papers.statement]                 # her own statement: her procedure requires her name
-stage = "answer"
-template = "coi_notice"
-confirms = false
-person = true
-names = { kk = "Өтініш", ru = "Заявление", en = "Statement" }
-
-[papers.memo]                      # the officer's memo: no name
-stage = "answer"
-template = "coi_notice"
-names = { kk = "Қызметтік жазба", ru = "Служебная записка", en = "Memo" }
-'''
+PROTECTED = (Path(__file__).parent / "procedures/confidential_report.toml").read_text(encoding="utf-8")
 
 # login, the case's key in the world, the paper's address, whether it confirms its stage
 PAPERS = (("aigerim", "foreign", "notify", True),

@@ -300,43 +300,7 @@ def test_a_mapping_is_kept_for_her_organisation_and_the_register(site: Web, make
 # -- a register that declares a party mappable ----------------------------------------------------
 
 
-NAMED = """
-[process]
-key = "breach_named"
-version = 1
-initial_state = "identified"
-final_states = ["settled"]
-names = { kk = "Тұлғаның бұзушылығы", ru = "Нарушение лица", en = "Breach of a named person" }
-
-[parties]
-person = "required"
-mappable = ["person"]
-
-[[field]]
-key = "kind"
-names = { kk = "Түрі", ru = "Вид", en = "Kind" }
-
-[dates.detected]
-given = "required"
-past = true
-names = { kk = "Фактінің анықталған күні", ru = "Дата выявления факта", en = "Fact detected" }
-
-[states]
-identified = { kk = "Анықталды", ru = "Выявлено", en = "Identified" }
-settled = { kk = "Шаралар қабылданды", ru = "Меры приняты", en = "Measures taken" }
-
-[[event]]
-key = "measures_taken"
-completes = "measures"
-dest = "settled"
-names = { kk = "Шаралар қабылданды", ru = "Меры приняты", en = "Measures taken" }
-
-[[stage]]
-key = "measures"
-responsible = "officer"
-source = "a test's register"
-names = { kk = "Шаралар", ru = "Меры", en = "Measures" }
-"""
+NAMED = (Path(__file__).parent / "registers/breach_named.toml").read_text(encoding="utf-8")
 
 
 def test_a_register_that_declares_the_person_mappable_offers_it(web: Web, tmp_path: Path):
