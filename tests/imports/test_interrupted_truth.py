@@ -24,8 +24,7 @@ from tests.support.done_work_sheets import (
     standing,
     written,
 )
-from tests.support.import_helpers import site_fixture  # noqa: F401 - the `site` fixture
-from tests.support.web_helpers import CALENDAR, TODAY, Web, web_fixture  # noqa: F401
+from tests.support.web_helpers import CALENDAR, TODAY, Web
 from workflow import services as svc
 from workflow.core.errors import RuleViolation
 from workflow.definitions import load_registry

@@ -17,19 +17,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from tests.support.import_helpers import (
-    but_kept,
-    site_fixture,  # noqa: F401 - the `site` fixture
-)
+from tests.support.import_helpers import but_kept
 from tests.support.import_usecase_helpers import HIDDEN, cli_of, post_form, standing
-from tests.support.web_helpers import (
-    CALENDAR,
-    TODAY,
-    Web,
-    _settings,
-    csrf_of,
-    web_fixture,  # noqa: F401 - the `web` fixture
-)
+from tests.support.web_helpers import CALENDAR, TODAY, Web, _settings, csrf_of
 from tests.support.web_import_helpers import DAY, PROCESS, csv_of, upload
 from web.app import create_app
 from workflow import services as svc

@@ -29,16 +29,7 @@ from tests.support.cli_runner import wide_cli
 from tests.support.databases import refused_unchanged
 from tests.support.fact_counts import counted, listed, opened, typed
 from tests.support.features import needs
-from tests.support.gift_world import (
-    BREACH,
-    NOT_HANDED,
-    PERSON,
-    RECEIVED,
-    TODAY,
-    ctx_of,
-    ids_fixture,  # noqa: F401 - the `ids` fixture
-    not_handed_over,
-)
+from tests.support.gift_world import BREACH, NOT_HANDED, PERSON, RECEIVED, TODAY, ctx_of, not_handed_over
 from workflow import services as svc
 from workflow.core.facts import FactRule, person_key
 from workflow.i18n import Translator

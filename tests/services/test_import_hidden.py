@@ -16,12 +16,7 @@ from sqlmodel import Session, col, select
 
 from tests.support.features import installed
 from tests.support.import_helpers import site_fixture  # noqa: F401 - the `site` fixture
-from tests.support.web_helpers import (  # noqa: F401 - `web`, the demo
-    CALENDAR,
-    TODAY,
-    Web,
-    web_fixture,
-)
+from tests.support.web_helpers import CALENDAR, TODAY, Web
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation
 from workflow.definitions import load_registry

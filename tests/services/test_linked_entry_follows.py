@@ -22,21 +22,8 @@ from tests.support.bulk_helpers import commit
 from tests.support.cli_runner import wide_cli
 from tests.support.databases import dump_tables, refused_unchanged
 from tests.support.features import module_of
-from tests.support.gift_world import (
-    BREACH,
-    GIFT,
-    RECEIVED,
-    TODAY,
-    ctx_of,
-    ids_fixture,  # noqa: F401 - the `ids` fixture
-    not_handed_over,
-)
-from tests.support.web_helpers import (
-    Web,
-    csrf_of,
-    en,
-    web_fixture,  # noqa: F401 - the `web` fixture
-)
+from tests.support.gift_world import BREACH, GIFT, RECEIVED, TODAY, ctx_of, not_handed_over
+from tests.support.web_helpers import Web, csrf_of, en
 from workflow import services as svc
 from workflow.storage.db import session as open_session
 from workflow.storage.models import EVENT

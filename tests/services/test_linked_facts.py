@@ -29,15 +29,9 @@ from tests.support.gift_world import (
     REGISTRY,
     TODAY,
     ctx_of,
-    ids_fixture,  # noqa: F401 - the `ids` fixture
     not_handed_over,
 )
-from tests.support.web_helpers import (
-    Web,
-    csrf_of,
-    en,
-    web_fixture,  # noqa: F401 - the `web` fixture
-)
+from tests.support.web_helpers import Web, csrf_of, en
 from workflow import services as svc
 from workflow.core.case_links import check_target
 from workflow.core.errors import ConfigError, NotFound, RuleViolation, UsageError
