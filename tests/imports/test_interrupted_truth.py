@@ -13,13 +13,13 @@ import json
 import pytest
 from sqlmodel import Session, select
 
-from tests.support.cli_runner import dated_cli, init_with_orgs
 from tests.support.done_work_sheets import (
     CAL,
     DISTRICT,
     ETHICS,
     JOINED,
     REGISTRY,
+    district_cli,
     sheet_rows,
     standing,
     written,
@@ -105,14 +105,7 @@ def short_batches(monkeypatch):
 
 @pytest.fixture
 def cli(merzim_db, short_batches):
-    init_with_orgs(merzim_db, (("AK", "AK", "akimat", None),
-                               (DISTRICT, "District nine", "district_akimat", "AK")))
-    run = dated_cli(merzim_db, JOINED.isoformat())
-    code, _out, err = run("user", "add", "aida", "--name", "Aida", "--role", "officer", "--org",
-                          DISTRICT, "--email", "aida@example.kz")
-    assert code == 0, err
-    run.ok("obligations", "sync", "--from", "2026-01-01", "--org", DISTRICT, "--as", "aida")
-    return run
+    return district_cli(merzim_db)
 
 
 def test_a_stopped_sheet_says_its_events_stand_and_its_resume_counts_events(cli, db,
