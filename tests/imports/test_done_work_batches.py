@@ -25,14 +25,13 @@ from tests.support.done_work_sheets import (
     as_csv,
     case_count,
     district_cli,
-    joining_site,
     sheet_rows,
     stages,
     standing,
     written,
 )
 from tests.support.import_helpers import FOLLOW, but_kept, confirm, upload
-from tests.support.web_helpers import TODAY, Web, csrf_of
+from tests.support.web_helpers import TODAY, Web, csrf_of, joining_fixture
 from workflow import services as svc
 from workflow.i18n import Translator
 from workflow.imports import progress as import_progress
@@ -160,7 +159,7 @@ def test_a_stopped_sheet_rolls_back_exactly_and_resumes_once_from_the_command_li
 
 ORG = "AK-ALM-NEW"  # a district joining today, under AK-ALM
 FORM = f"/registers/{ETHICS}/import"
-site_fixture = joining_site(ORG, "en")
+site_fixture = joining_fixture("site", ORG, "en")
 
 
 def _finish(site: Web, browser, preview: str, import_id: str, action: str):

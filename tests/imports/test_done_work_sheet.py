@@ -18,9 +18,9 @@ import pytest
 from sqlmodel import Session, func, select
 
 from tests.support.databases import dump_tables
-from tests.support.done_work_sheets import DISTRICT, ETHICS, case_count, district_cli, joining_site, standing
+from tests.support.done_work_sheets import DISTRICT, ETHICS, case_count, district_cli, standing
 from tests.support.import_helpers import but_kept, upload
-from tests.support.web_helpers import TODAY, Web, csrf_of
+from tests.support.web_helpers import TODAY, Web, csrf_of, joining_fixture
 from workflow.i18n import Translator, period_name
 from workflow.storage.models import ImportMapping
 
@@ -150,7 +150,7 @@ def test_a_row_on_a_unit_without_an_opened_period_names_the_unit_and_how_to_open
 
 ORG = "AK-ALM-NEW"  # a district joining today, under AK-ALM
 FORM = f"/registers/{ETHICS}/import"
-site_fixture = joining_site(ORG, "ru")
+site_fixture = joining_fixture("site", ORG, "ru")
 
 
 def _csv(rows: list[list[str]]) -> bytes:

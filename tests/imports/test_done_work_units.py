@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.databases import dump_tables
-from tests.support.done_work_sheets import DISTRICT, ETHICS, case_count, district_cli, joining_site, standing
+from tests.support.done_work_sheets import DISTRICT, ETHICS, case_count, district_cli, standing
 from tests.support.import_helpers import but_kept, upload
-from tests.support.web_helpers import TODAY, Web, csrf_of
+from tests.support.web_helpers import TODAY, Web, csrf_of, joining_fixture
 from workflow.i18n import Translator
 
 EDUCATION, FINANCE = "AK-D9-ED", "AK-D9-FIN"  # her district's отделы
@@ -102,7 +102,7 @@ def test_an_officer_opens_no_case_for_her_units(cli, db, tmp_path):
 ORG = "AK-ALM-NEW"  # a district joining today, under AK-ALM
 UNIT = "AK-ALM-NEW-ED"
 FORM = f"/registers/{ETHICS}/import"
-site_fixture = joining_site(ORG, "ru", ((UNIT, "Отдел образования", "department"),))
+site_fixture = joining_fixture("site", ORG, "ru", ((UNIT, "Отдел образования", "department"),))
 
 
 def _csv(rows: list[tuple[str, int]]) -> bytes:

@@ -1,24 +1,19 @@
 """Sheets of done work (B-25) as an office writes them, and what they leave recorded
 (tests/imports/test_done_work_batches.py, tests/imports/test_done_work_race.py): the monthly
 explanatory events with the ethics commissioner, whose event may be recorded many times a
-month, one topic a row; and the worlds they are imported in: `district_cli`, the command line
-of a district's officer, and `joining_site`, the `site` fixture: the demo with a district joining today."""
+month, one topic a row; and `district_cli`, the command line of a district's officer they are
+imported by."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import pytest
 from sqlmodel import Session, func, select
 
 from calendars import KazakhstanCalendar
 from tests.support.cli_runner import dated_cli, init_with_orgs
-from tests.support.databases import BACKENDS
-from tests.support.web_helpers import Web, synced_demo
-from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.storage.models import EVENT, Case, EventRecord, Organisation, Stage
 
@@ -90,21 +85,3 @@ def district_cli(merzim_db, *units: tuple[str, str, str, str]):
     run.ok("obligations", "sync", "--from", "2026-01-01", "--org", DISTRICT, "--as", "aida")
     return run
 
-
-def joining_site(org: str, language: str, units: tuple[tuple[str, str, str], ...] = ()):
-    """A module's `site` fixture: the demo on each backend (`synced_demo`) with the district
-    `org` joining today under AK-ALM, its `units` ((code, name, kind) each) and its officer
-    zhanar, reading `language`."""
-    def joining(s, ctx) -> None:
-        svc.add_org(s, ctx, org, "New district", "district_akimat", "AK-ALM")
-        for code, name, kind in units:
-            svc.add_org(s, ctx, code, name, kind, org)
-        svc.add_user(s, ctx, "zhanar", "Zhanar Omarova", "officer", org, "zhanar@example.kz",
-                     language)
-
-    @pytest.fixture(name="site", params=BACKENDS)
-    def site_fixture(request, tmp_path) -> Iterator[Web]:
-        with synced_demo(request.param, tmp_path, prepare=joining) as web:
-            yield web
-
-    return site_fixture
