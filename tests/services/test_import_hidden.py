@@ -15,6 +15,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from tests.support.features import installed
+from tests.support.import_helpers import site_fixture  # noqa: F401 - the `site` fixture
 from tests.support.register_rows import stopped_after_a_batch
 from tests.support.web_helpers import CALENDAR, TODAY, Web
 from workflow import services as svc
