@@ -33,6 +33,7 @@ from notifications.email import EmailChannel
 from tests.support.cli_runner import SCRIPT, merzim_env, run_merzim
 from tests.support.digest_helpers import demo_with_managers
 from tests.support.features import needs
+from tests.support.races import in_threads
 from tests.support.smtp_server import SmtpSink
 from workflow.reminders import outbox
 from workflow.reminders import planner as reminders
@@ -380,11 +381,7 @@ def test_two_dispatchers_share_the_rows(db, db_url, demo, make_ctx, tmp_path):
             finally:
                 engine.dispose()
 
-        threads = [threading.Thread(target=run, args=(k,)) for k in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        in_threads(run, 2, 60)
         assert results[0].sent > 0 and results[1].sent > 0, results
         assert results[0].sent + results[1].sent == len(ids)
         assert sink.counts() == Counter({mid: 1 for mid in expected_ids(db)})

@@ -1,4 +1,5 @@
-"""What the documents' tests read of the demo's analysis and of a drafted DOCX."""
+"""What the documents' tests read of the demo's analysis, of a case's status and of a drafted
+DOCX."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from typing import Any
 import docx
 from sqlmodel import Session, col, select
 
-from workflow.storage.models import Case, EventRecord, PlanItem, Recommendation, Risk, User
+from tests.support.cli_runner import Merzim
+from tests.support.web_helpers import TODAY, Web
+from workflow.i18n import Translator
+from workflow.storage.models import Case, EventRecord, PlanItem, Recommendation, Risk, Stage, User
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"  # a draft's type
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"  # a signed scan
 DOCUMENTS = ("order", "analytic_note", "action_plan")  # and the monitoring report, per period
 
 
@@ -28,6 +33,37 @@ def text_of(content: bytes) -> str:
 def written(day: date) -> str:
     """A date as a reader of kk or ru writes it: 26.11.2026."""
     return f"{day.day:02d}.{day.month:02d}.{day.year}"
+
+
+def sign_paper(browser, case_id: int, paper: str, form: dict[str, str]) -> None:
+    """The case's paper recorded from its page with `form` and its signed scan: accepted."""
+    r = browser.post(f"/cases/{case_id}/documents/{paper}", data=form,
+                     files={"files": ("signed.pdf", io.BytesIO(PDF), "application/pdf")})
+    assert r.status_code == 303, r.text
+
+
+def stage_and_record(s: Session, case_id: int, stage: str, event: str) -> tuple[Stage, EventRecord]:
+    """The case's stage `stage` and its one standing record of `event`."""
+    st = s.exec(select(Stage).where(Stage.case_id == case_id, Stage.key == stage)).one()
+    rec = s.exec(select(EventRecord).where(EventRecord.case_id == case_id,
+                                           EventRecord.event == event)).one()
+    return st, rec
+
+
+def status_of(web: Web, tmp_path, case_id: int) -> dict:
+    """`merzim status CASE --json` on TODAY over the web application's database."""
+    merzim = Merzim(tmp_path, db_url=web.engine.url.render_as_string(hide_password=False))
+    out = merzim("status", str(case_id), "--json", today=TODAY.isoformat())
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def due_of(status: dict, stage: str, lang: str) -> str:
+    """The due date of the stage of a case (`status_of`) as a paper in `lang` prints it: a
+    projected one says so."""
+    st = next(st for st in status["stages"] if st["key"] == stage)
+    text = written(date.fromisoformat(st["due"]))
+    return f"{text} {Translator(lang)('stage.projected')}" if st["projected"] else text
 
 
 def recorded(engine, case_id: int) -> dict[str, Any]:

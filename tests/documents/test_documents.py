@@ -22,16 +22,19 @@ import docx
 import pytest
 from sqlmodel import Session, select
 
-from tests.documents.helpers import DOCX, recorded, status_dues, text_of, written
+from tests.documents.helpers import (
+    DOCX,
+    PDF,
+    recorded,
+    sign_paper,
+    stage_and_record,
+    status_dues,
+    text_of,
+    written,
+)
 from tests.support.cli_runner import Merzim
 from tests.support.features import module_of
-from tests.support.web_helpers import (
-    TODAY,
-    Web,
-    csrf_of,
-    web_fixture,  # noqa: F401 - the `web` fixture
-    world_fixture,  # noqa: F401 - the `world` fixture
-)
+from tests.support.web_helpers import TODAY, Web, csrf_of
 from workflow.storage.models import Case, EventRecord, EvidenceFile, Stage
 
 layout = module_of("documents", "layout")
@@ -44,7 +47,6 @@ NAMES = {"order": {"kk": "Ішкі талдау жүргізу туралы бұ
                              "ru": "Справка о результатах мониторинга"}}
 # the demo's signer is recorded by her role: printed as that role in the document's language
 SIGNER_AS_ROLE = {"kk": "Аппарат басшысы", "ru": "Руководитель аппарата"}
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _stages(world: Web, case_id: int) -> dict[str, Stage]:
@@ -236,15 +238,10 @@ def test_the_signed_scan_becomes_the_stages_confirming_document(web: Web):
     r = b.post(f"/cases/{edu}/documents/analytic_note", data=form)  # no scan
     assert r.status_code == 422 and "Attach the signed scan" in r.text
     assert web.dump() == before
-    r = b.post(f"/cases/{edu}/documents/analytic_note", data=form,
-               files={"files": ("signed.pdf", io.BytesIO(PDF), "application/pdf")})
-    assert r.status_code == 303, r.text
+    sign_paper(b, edu, "analytic_note", form)
     with Session(web.engine) as s:
-        st = s.exec(select(Stage).where(Stage.case_id == edu,
-                                        Stage.key == "analytic_note")).one()
+        st, rec = stage_and_record(s, edu, "analytic_note", "analytic_note")
         assert st.done_on == TODAY
-        rec = s.exec(select(EventRecord).where(EventRecord.case_id == edu,
-                                               EventRecord.event == "analytic_note")).one()
         assert rec.evidence["number"] == "17-ө"
         files = list(s.exec(select(EvidenceFile).where(EvidenceFile.case_id == edu)))
         assert [f.record_id for f in files if f.name == "signed.pdf"] == [rec.id]

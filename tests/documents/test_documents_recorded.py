@@ -29,14 +29,7 @@ from sqlmodel import Session, select
 
 from tests.documents.helpers import text_of, written
 from tests.support.features import module_of
-from tests.support.web_helpers import (
-    DEFINITION,
-    TODAY,
-    Web,
-    form_block,
-    wd,
-    web_fixture,  # noqa: F401 - the `web` fixture
-)
+from tests.support.web_helpers import DEFINITION, TODAY, Web, form_block, wd
 from workflow.storage.models import EventRecord
 
 texts = module_of("documents", "texts")

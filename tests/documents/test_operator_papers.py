@@ -21,49 +21,7 @@ from workflow.definitions import load_registry
 from workflow.documents.texts import BLANK, check_installation
 from workflow.settings import load_settings
 
-PROCEDURE = '''
-[process]
-key = "ethics_hearing"
-version = 1
-initial_state = "referred"
-final_states = ["heard"]
-names = { kk = "Әдеп жөніндегі тыңдау", ru = "Заслушивание по этике", en = "Ethics hearing" }
-
-[parties]
-person = "required"
-
-[evidence.findings]
-type = "text"
-names = { kk = "Қорытынды", ru = "Выводы", en = "Findings" }
-
-[dates.referred]
-given = "required"
-past = true
-names = { kk = "Жолданған күн", ru = "Дата направления", en = "Referred" }
-
-[states]
-referred = { kk = "Жолданды", ru = "Направлено", en = "Referred" }
-heard = { kk = "Тыңдалды", ru = "Заслушано", en = "Heard" }
-
-[[event]]
-key = "heard"
-completes = "hearing"
-dest = "heard"
-evidence = ["findings"]
-names = { kk = "Тыңдалды", ru = "Заслушано", en = "Heard" }
-
-[[stage]]
-key = "hearing"
-responsible = "officer"
-due = { anchor = "referred", offset = 5, unit = "working_days" }
-names = { kk = "Тыңдау", ru = "Заслушивание", en = "Hearing" }
-
-[papers.hearing_minutes]
-stage = "hearing"
-template = "hearing_minutes"
-prints = ["heard.findings", "heard.signed_by"]
-names = { kk = "Тыңдау хаттамасы", ru = "Протокол заслушивания", en = "Minutes of the hearing" }
-'''
+PROCEDURE = (Path(__file__).parent / "procedures/ethics_hearing.toml").read_text(encoding="utf-8")
 TAGS = ("{{ document }} № {{ own.number }} {{ own.date }}",
         "{{ person.name }}, {{ person.position }}",
         "referred {{ dates.referred }}, due {{ due.hearing }}",

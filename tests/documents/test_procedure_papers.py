@@ -14,14 +14,13 @@ shipped definition, a conflict of interest notified to the State Revenue Departm
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import date, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
-from tests.documents.helpers import DOCX, text_of, written
+from tests.documents.helpers import DOCX, due_of, sign_paper, stage_and_record, status_of, text_of, written
 from tests.support.cli_runner import Merzim
 from tests.support.web_helpers import (
     CALENDAR,
@@ -34,7 +33,6 @@ from web.app import create_app
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.documents.texts import BLANK
-from workflow.i18n import Translator
 from workflow.storage.models import Case, EventRecord, EvidenceFile, Stage
 
 PERSON, POSITION = "Gulmira Tokhtarova", "Chief specialist, customs control"
@@ -67,19 +65,6 @@ def _world(web: Web) -> dict[str, int]:
     return {"conflict_of_interest": coi, "gift": gift}
 
 
-def _status(web: Web, tmp_path, case_id: int) -> dict:
-    merzim = Merzim(tmp_path, db_url=web.engine.url.render_as_string(hide_password=False))
-    out = merzim("status", str(case_id), "--json", today=TODAY.isoformat())
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
-
-
-def _due(status: dict, stage: str, lang: str) -> str:
-    st = next(st for st in status["stages"] if st["key"] == stage)
-    text = written(date.fromisoformat(st["due"]))
-    return f"{text} {Translator(lang)('stage.projected')}" if st["projected"] else text
-
-
 @pytest.fixture
 def world(web: Web) -> tuple[Web, dict[str, int]]:
     return web, _world(web)
@@ -88,7 +73,7 @@ def world(web: Web) -> tuple[Web, dict[str, int]]:
 def test_each_paper_in_kk_and_ru_carries_the_case_as_recorded(world, tmp_path):
     web, ids = world
     coi, gift = ids["conflict_of_interest"], ids["gift"]
-    status = {k: _status(web, tmp_path, i) for k, i in ids.items()}
+    status = {k: status_of(web, tmp_path, i) for k, i in ids.items()}
     assert status["conflict_of_interest"]["person"] == {"name": PERSON, "position": POSITION}
     for login, case, stages in (("aigerim", coi, PAPERS["conflict_of_interest"]),
                                 ("asel", gift, PAPERS["gift"])):
@@ -115,27 +100,27 @@ def test_each_paper_in_kk_and_ru_carries_the_case_as_recorded(world, tmp_path):
         for text in (got["forward"], got["recommendation"], got["measures"]):
             assert PERSON in text and POSITION in text, lang
             assert notified in text, lang
-        assert _due(st, "forward", lang) in forward
+        assert due_of(st, "forward", lang) in forward
         # its annex, the employee's written notice: her name and position, the day received
         notice = forward.split(NOTICE[lang], 1)[1]
         assert f"{PERSON}, {POSITION}" in notice and notified in notice
-        assert _due(st, "recommendation", lang) in forward  # projected from the forwarding
+        assert due_of(st, "recommendation", lang) in forward  # projected from the forwarding
         # the recommendation: not recorded yet, its date and number are blanks, never today
         rec = got["recommendation"]
         assert written(FORWARDED) in rec  # forwarded to the subdivision, as recorded
         assert f"{BLANK}" in rec and written(TODAY) not in rec
-        assert _due(st, "measures", lang) in rec
+        assert due_of(st, "measures", lang) in rec
         # the decision: the recommendation's day not recorded yet is a blank, never a projection
         decision = got["measures"]
-        assert _due(st, "measures", lang) in decision
+        assert due_of(st, "measures", lang) in decision
         projected = next(s for s in st["stages"] if s["key"] == "recommendation")["due"]
         assert written(date.fromisoformat(projected)) not in decision.split(
-            _due(st, "measures", lang))[0]
+            due_of(st, "measures", lang))[0]
         # the gift's act: the recipient, the day received, the hand-over's deadline
         act, sg = got["hand_over"], status["gift"]
         assert DONOR in act and DONOR_POSITION in act
         assert written(RECEIVED) in act
-        assert _due(sg, "hand_over", lang) in act
+        assert due_of(sg, "hand_over", lang) in act
         assert "№ " + BLANK in act and written(TODAY) not in act  # not handed over yet
         assert "{{" not in act and "{%" not in act
         # the employee's notice as a paper of its own: hers, the day received, no date or
@@ -223,15 +208,10 @@ def test_the_signed_recommendation_recorded_from_its_page_confirms_its_stage(wor
         assert f"/cases/{coi}/documents/recommendation/docx?lang={lang}" in page.text
     form = {"csrf": csrf_of(page.text), "date": TODAY.isoformat(), "number": "3",
             "signed_by": "Dana Ermekova"}
-    r = b.post(f"/cases/{coi}/documents/recommendation", data=form,
-               files={"files": ("signed.pdf", io.BytesIO(PDF), "application/pdf")})
-    assert r.status_code == 303, r.text
+    sign_paper(b, coi, "recommendation", form)
     with Session(web.engine) as s:
-        stage = s.exec(select(Stage).where(Stage.case_id == coi,
-                                           Stage.key == "recommendation")).one()
+        stage, rec = stage_and_record(s, coi, "recommendation", "recommended")
         assert stage.done_on == TODAY and stage.status in ("done_on_time", "done_late")
-        rec = s.exec(select(EventRecord).where(EventRecord.case_id == coi,
-                                               EventRecord.event == "recommended")).one()
         assert s.exec(select(EvidenceFile).where(EvidenceFile.record_id == rec.id)).all()
     # the decision now prints the day the recommendation was received
     decision = text_of(web.api("aigerim").get(f"/api/v1/cases/{coi}/documents/measures",

@@ -30,11 +30,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, col, select
 
-from tests.documents.helpers import DOCX, text_of, written
+from tests.documents.helpers import DOCX, due_of, status_of, text_of, written
 from tests.support.cli_runner import Merzim
 from tests.support.databases import BACKENDS
 from tests.support.web_helpers import CALENDAR, TODAY, Web, synced_demo
@@ -58,51 +59,7 @@ APPLIED = TODAY - timedelta(days=20)
 DECIDED = CALENDAR.add_working_days(TODAY, -1)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
-PROTECTED = '''
-[process]
-key = "confidential_report"
-version = 1
-initial_state = "received"
-final_states = ["answered"]
-names = { kk = "Құпия хабарлама", ru = "Конфиденциальное сообщение", en = "Confidential report" }
-
-[parties]
-person = "required"
-person_visibility = "responsible"
-
-[dates.notified]
-given = "required"
-past = true
-names = { kk = "Алынған күн", ru = "Дата получения", en = "Received" }
-
-[states]
-received = { kk = "Алынды", ru = "Получено", en = "Received" }
-answered = { kk = "Жауап берілді", ru = "Дан ответ", en = "Answered" }
-
-[[event]]
-key = "answered"
-completes = "answer"
-dest = "answered"
-names = { kk = "Жауап берілді", ru = "Дан ответ", en = "Answered" }
-
-[[stage]]
-key = "answer"
-responsible = "officer"
-due = { anchor = "notified", offset = 5, unit = "working_days" }
-names = { kk = "Жауап беру", ru = "Ответить", en = "Answer" }
-
-[papers.statement]                 # her own statement: her procedure requires her name
-stage = "answer"
-template = "coi_notice"
-confirms = false
-person = true
-names = { kk = "Өтініш", ru = "Заявление", en = "Statement" }
-
-[papers.memo]                      # the officer's memo: no name
-stage = "answer"
-template = "coi_notice"
-names = { kk = "Қызметтік жазба", ru = "Служебная записка", en = "Memo" }
-'''
+PROTECTED = (Path(__file__).parent / "procedures/confidential_report.toml").read_text(encoding="utf-8")
 
 # login, the case's key in the world, the paper's address, whether it confirms its stage
 PAPERS = (("aigerim", "foreign", "notify", True),
@@ -167,19 +124,6 @@ def world_fixture(request, tmp_path) -> Iterator[tuple[Web, dict[str, int]]]:
         yield web, ids
 
 
-def _status(web: Web, tmp_path, case_id: int) -> dict:
-    merzim = Merzim(tmp_path, db_url=web.engine.url.render_as_string(hide_password=False))
-    out = merzim("status", str(case_id), "--json", today=TODAY.isoformat())
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
-
-
-def _due(status: dict, stage: str, lang: str) -> str:
-    st = next(st for st in status["stages"] if st["key"] == stage)
-    text = written(date.fromisoformat(st["due"]))
-    return f"{text} {Translator(lang)('stage.projected')}" if st["projected"] else text
-
-
 def _day(status: dict, key: str) -> str:
     return written(date.fromisoformat(status["dates"][key]["date"]))
 
@@ -194,7 +138,7 @@ def _draft(web: Web, login: str, case: int, address: str, lang: str) -> str:
 
 def test_each_paper_in_kk_and_ru_carries_the_case_as_recorded(world, tmp_path):
     web, ids = world
-    status = {k: _status(web, tmp_path, ids[k]) for k in
+    status = {k: status_of(web, tmp_path, ids[k]) for k in
               ("foreign", "tax", "reminder", "law", "enterprise", "forms")}
     assert status["foreign"]["person"] == {"name": EMPLOYEE, "position": EMPLOYEE_POSITION}
     # the closing deadline as merzim computes it: six months from the day found
@@ -209,26 +153,26 @@ def test_each_paper_in_kk_and_ru_carries_the_case_as_recorded(world, tmp_path):
         fa, st = got["notify"], status["foreign"]
         assert EMPLOYEE in fa and EMPLOYEE_POSITION in fa
         assert _day(st, "found") == written(FOUND) and written(FOUND) in fa
-        assert _due(st, "closure_proof", lang) in fa and _due(st, "notify", lang) in fa
+        assert due_of(st, "closure_proof", lang) in fa and due_of(st, "notify", lang) in fa
         assert "№ " + BLANK in fa and written(TODAY) not in fa  # not notified yet: blanks
         # the order on access: who may access is lines to fill; the tax request's due date
         order, request = got["access_order"], got["tax_request"]
-        assert _due(status["tax"], "tax_request", lang) in order
-        assert _due(status["tax"], "tax_request", lang) in request
+        assert due_of(status["tax"], "tax_request", lang) in order
+        assert due_of(status["tax"], "tax_request", lang) in request
         assert "№ " + BLANK in order and "№ " + BLANK in request
-        assert "____" in order.split(_due(status["tax"], "tax_request", lang))[0]
+        assert "____" in order.split(due_of(status["tax"], "tax_request", lang))[0]
         # the reminder: the declaration deadline, the reminder's own due date
         rem, sr = got["reminder"], status["reminder"]
-        assert _day(sr, "declaration_deadline") in rem and _due(sr, "reminder", lang) in rem
+        assert _day(sr, "declaration_deadline") in rem and due_of(sr, "reminder", lang) in rem
         # the change in the law: its entry into force, 30 working days
         law, sl = got["staff_notice"], status["law"]
-        assert written(IN_FORCE) in law and _due(sl, "staff_notice", lang) in law
-        assert _due(sl, "staff_notice", lang) == written(CALENDAR.add_working_days(IN_FORCE, 30))
+        assert written(IN_FORCE) in law and due_of(sl, "staff_notice", lang) in law
+        assert due_of(sl, "staff_notice", lang) == written(CALENDAR.add_working_days(IN_FORCE, 30))
         # the enterprise's conflict: the employee's notice and the decision
         se = status["enterprise"]
         for text in (got["notice"], got["settlement"]):
             assert QS_PERSON in text and QS_POSITION in text and written(NOTIFIED) in text
-        assert _due(se, "settlement", lang) in got["settlement"]
+        assert due_of(se, "settlement", lang) in got["settlement"]
         # 003's appendices: the employee's name and position where the form leaves them
         for text in (got["consent"], got["confirmation"]):
             assert HIRED in text and HIRED_POSITION in text
@@ -358,13 +302,13 @@ def test_a_whistleblowers_covering_letter_names_her_to_whom_she_is_shown_alone(w
                            params={"lang": "kk"})
         assert page.status_code == 404 and SECRET not in page.text, login
     assert web.dump() == before
-    status = _status(web, tmp_path, case)
+    status = status_of(web, tmp_path, case)
     for lang in ("kk", "ru"):
         text = _draft(web, "asel", case, "protocol_to_agency", lang)
         assert f"{SECRET}, {SECRET_POSITION}" in text, lang
         assert _day(status, "application_received") in text, lang
         assert written(DECIDED) in text and _day(status, "decided") in text, lang
-        assert _due(status, "protocol_to_agency", lang) in text, lang
+        assert due_of(status, "protocol_to_agency", lang) in text, lang
     page = web.browser("asel").get(f"/cases/{case}/documents/protocol_to_agency/docx",
                                    params={"lang": "kk"})
     assert page.status_code == 200 and SECRET in text_of(page.content)

@@ -552,44 +552,7 @@ def test_shipped_templates_exist_for_every_draft_and_language():
 
 # -- a case about a person ----------------------------------------------------------------------
 
-PERSON_NOTICE = """
-[process]
-key = "person_notice"
-initial_state = "open"
-final_states = ["announced"]
-names = { kk = "Хабарлама", ru = "Уведомление", en = "Notice" }
-
-[parties]
-person = "required"
-
-[evidence.text]
-type = "draft"
-names = { kk = "Мәтін", ru = "Текст", en = "Text" }
-
-[dates.noticed]
-given = "required"
-names = { kk = "Күні", ru = "Дата", en = "Noticed" }
-
-[states]
-open = { kk = "Ашық", ru = "Открыто", en = "Open" }
-announced = { kk = "Жарияланды", ru = "Объявлено", en = "Announced" }
-
-[[event]]
-key = "announced"
-completes = "announce"
-dest = "announced"
-names = { kk = "Жарияланды", ru = "Объявлено", en = "Announced" }
-
-[[stage]]
-key = "announce"
-responsible = "officer"
-due = { anchor = "noticed", offset = 5, unit = "working_days", direction = "after" }
-names = { kk = "Жариялау", ru = "Объявить", en = "Announce" }
-
-[drafts.announce]
-template = "person_notice"
-stored_as = "text"
-"""
+PERSON_NOTICE = (Path(__file__).parent / "procedures/person_notice.toml").read_text(encoding="utf-8")
 
 
 def test_a_draft_of_a_case_about_a_person_is_as_private_as_its_person(web: Web, tmp_path):

@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, func, select
 
-from tests.support.cli_runner import dated_cli, init_with_orgs
-from tests.support.databases import BACKENDS, dump_tables
+from tests.support.databases import dump_tables
 from tests.support.done_work_sheets import (
     CAL,
     DISTRICT,
@@ -25,13 +24,14 @@ from tests.support.done_work_sheets import (
     REGISTRY,
     as_csv,
     case_count,
+    district_cli,
     sheet_rows,
     stages,
     standing,
     written,
 )
 from tests.support.import_helpers import FOLLOW, but_kept, confirm, upload
-from tests.support.web_helpers import TODAY, Web, csrf_of, synced_demo
+from tests.support.web_helpers import TODAY, Web, csrf_of, joining_fixture
 from workflow import services as svc
 from workflow.i18n import Translator
 from workflow.imports import progress as import_progress
@@ -86,14 +86,7 @@ def audit_ok(eng) -> bool:
 
 @pytest.fixture
 def cli(merzim_db):
-    init_with_orgs(merzim_db, (("AK", "AK", "akimat", None),
-                               (DISTRICT, "District nine", "district_akimat", "AK")))
-    run = dated_cli(merzim_db, JOINED.isoformat())
-    code, _out, err = run("user", "add", "aida", "--name", "Aida", "--role", "officer", "--org",
-                          DISTRICT, "--email", "aida@example.kz")
-    assert code == 0, err
-    run.ok("obligations", "sync", "--from", "2026-01-01", "--org", DISTRICT, "--as", "aida")
-    return run
+    return district_cli(merzim_db)
 
 
 def test_a_sheet_of_three_batches_is_recorded_once_from_the_command_line(cli, db, tmp_path):
@@ -166,17 +159,7 @@ def test_a_stopped_sheet_rolls_back_exactly_and_resumes_once_from_the_command_li
 
 ORG = "AK-ALM-NEW"  # a district joining today, under AK-ALM
 FORM = f"/registers/{ETHICS}/import"
-
-
-def _joining(s, ctx) -> None:
-    svc.add_org(s, ctx, ORG, "New district", "district_akimat", "AK-ALM")
-    svc.add_user(s, ctx, "zhanar", "Zhanar Omarova", "officer", ORG, "zhanar@example.kz", "en")
-
-
-@pytest.fixture(name="site", params=BACKENDS)
-def site_fixture(request, tmp_path):
-    with synced_demo(request.param, tmp_path, prepare=_joining) as web:
-        yield web
+site_fixture = joining_fixture("site", ORG, "en")
 
 
 def _finish(site: Web, browser, preview: str, import_id: str, action: str):

@@ -17,12 +17,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, func, select
 
-from tests.support.cli_runner import dated_cli, init_with_orgs
-from tests.support.databases import BACKENDS, dump_tables
-from tests.support.done_work_sheets import DISTRICT, ETHICS, JOINED, case_count, standing
+from tests.support.databases import dump_tables
+from tests.support.done_work_sheets import DISTRICT, ETHICS, case_count, district_cli, standing
 from tests.support.import_helpers import but_kept, upload
-from tests.support.web_helpers import TODAY, Web, csrf_of, synced_demo
-from workflow import services as svc
+from tests.support.web_helpers import TODAY, Web, csrf_of, joining_fixture
 from workflow.i18n import Translator, period_name
 from workflow.storage.models import ImportMapping
 
@@ -50,13 +48,7 @@ def _rows(org: str, months: range, topic: str = "Этика") -> list[list[str]]
 
 @pytest.fixture
 def cli(merzim_db):
-    init_with_orgs(merzim_db, (("AK", "AK", "akimat", None),
-                               (DISTRICT, "District nine", "district_akimat", "AK")))
-    run = dated_cli(merzim_db, JOINED.isoformat())
-    code, _out, err = run("user", "add", "aida", "--name", "Aida", "--role", "officer", "--org",
-                          DISTRICT, "--email", "aida@example.kz")
-    assert code == 0, err
-    run.ok("obligations", "sync", "--from", "2026-01-01", "--org", DISTRICT, "--as", "aida")
+    run = district_cli(merzim_db)
     # added after the district's year was opened: its own year is not
     for code_, name, kind in ((UNIT, "Отдел образования", "department"),
                               (APPARATUS, "Аппарат акима", "akim_apparatus")):
@@ -158,17 +150,7 @@ def test_a_row_on_a_unit_without_an_opened_period_names_the_unit_and_how_to_open
 
 ORG = "AK-ALM-NEW"  # a district joining today, under AK-ALM
 FORM = f"/registers/{ETHICS}/import"
-
-
-def _joining(s, ctx) -> None:
-    svc.add_org(s, ctx, ORG, "New district", "district_akimat", "AK-ALM")
-    svc.add_user(s, ctx, "zhanar", "Zhanar Omarova", "officer", ORG, "zhanar@example.kz", "ru")
-
-
-@pytest.fixture(name="site", params=BACKENDS)
-def site_fixture(request, tmp_path):
-    with synced_demo(request.param, tmp_path, prepare=_joining) as web:
-        yield web
+site_fixture = joining_fixture("site", ORG, "ru")
 
 
 def _csv(rows: list[list[str]]) -> bytes:

@@ -16,12 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli_runner import dated_cli, init_with_orgs
-from tests.support.databases import BACKENDS, dump_tables
-from tests.support.done_work_sheets import DISTRICT, ETHICS, JOINED, case_count, standing
+from tests.support.databases import dump_tables
+from tests.support.done_work_sheets import DISTRICT, ETHICS, case_count, district_cli, standing
 from tests.support.import_helpers import but_kept, upload
-from tests.support.web_helpers import TODAY, Web, csrf_of, synced_demo
-from workflow import services as svc
+from tests.support.web_helpers import TODAY, Web, csrf_of, joining_fixture
 from workflow.i18n import Translator
 
 EDUCATION, FINANCE = "AK-D9-ED", "AK-D9-FIN"  # her district's отделы
@@ -45,17 +43,10 @@ def _sheet(tmp_path: Path, rows: list[tuple[str, int]], name: str = "done.csv") 
 
 @pytest.fixture
 def cli(merzim_db):
-    init_with_orgs(merzim_db, (("AK", "AK", "akimat", None),
-                               (DISTRICT, "District nine", "district_akimat", "AK"),
-                               (EDUCATION, "Отдел образования", "department", DISTRICT),
-                               (FINANCE, "Отдел финансов", "department", DISTRICT),
-                               (OTHER, "District eight", "district_akimat", "AK")))
-    run = dated_cli(merzim_db, JOINED.isoformat())
-    code, _out, err = run("user", "add", "aida", "--name", "Aida", "--role", "officer", "--org",
-                          DISTRICT, "--email", "aida@example.kz")
-    assert code == 0, err
     # her back-fill opens her district's year and its отделы's; the district beside, its own
-    run.ok("obligations", "sync", "--from", "2026-01-01", "--org", DISTRICT, "--as", "aida")
+    run = district_cli(merzim_db, (EDUCATION, "Отдел образования", "department", DISTRICT),
+                       (FINANCE, "Отдел финансов", "department", DISTRICT),
+                       (OTHER, "District eight", "district_akimat", "AK"))
     run.ok("obligations", "sync", "--from", "2026-01-01", "--org", OTHER)
     return run
 
@@ -111,18 +102,7 @@ def test_an_officer_opens_no_case_for_her_units(cli, db, tmp_path):
 ORG = "AK-ALM-NEW"  # a district joining today, under AK-ALM
 UNIT = "AK-ALM-NEW-ED"
 FORM = f"/registers/{ETHICS}/import"
-
-
-def _joining(s, ctx) -> None:
-    svc.add_org(s, ctx, ORG, "New district", "district_akimat", "AK-ALM")
-    svc.add_org(s, ctx, UNIT, "Отдел образования", "department", ORG)
-    svc.add_user(s, ctx, "zhanar", "Zhanar Omarova", "officer", ORG, "zhanar@example.kz", "ru")
-
-
-@pytest.fixture(name="site", params=BACKENDS)
-def site_fixture(request, tmp_path):
-    with synced_demo(request.param, tmp_path, prepare=_joining) as web:
-        yield web
+site_fixture = joining_fixture("site", ORG, "ru", ((UNIT, "Отдел образования", "department"),))
 
 
 def _csv(rows: list[tuple[str, int]]) -> bytes:

@@ -11,17 +11,9 @@ import re
 
 from sqlmodel import Session, select
 
-from tests.support.import_helpers import (
-    but_kept,
-    site_fixture,  # noqa: F401 - the `site` fixture
-)
+from tests.support.import_helpers import but_kept
 from tests.support.import_usecase_helpers import cli_of, post_form, standing
-from tests.support.web_helpers import (
-    TODAY,
-    Web,
-    csrf_of,
-    web_fixture,  # noqa: F401 - the `web` fixture
-)
+from tests.support.web_helpers import TODAY, Web, csrf_of
 from tests.support.web_import_helpers import DAY, PROCESS, csv_of, upload
 from workflow.storage.models import AuditRecord, ImportMapping, Organisation
 

@@ -11,28 +11,27 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from tests.support.cli_runner import dated_cli, init_with_orgs
 from tests.support.done_work_sheets import (
     CAL,
     DISTRICT,
     ETHICS,
     JOINED,
     REGISTRY,
+    district_cli,
     sheet_rows,
     standing,
     written,
 )
-from tests.support.import_helpers import site_fixture  # noqa: F401 - the `site` fixture
-from tests.support.web_helpers import CALENDAR, TODAY, Web, web_fixture  # noqa: F401
+from tests.support.register_rows import WriterGone, stopped_after_a_batch
+from tests.support.web_helpers import CALENDAR, TODAY, Web
 from workflow import services as svc
 from workflow.core.errors import RuleViolation
 from workflow.definitions import load_registry
 from workflow.i18n import Translator
 from workflow.imports import registers as ri
 from workflow.imports import usecase
-from workflow.storage.models import ImportPending
 from workflow.tabular import read_rows
 
 BREACH = "restriction_breach"  # a register of facts: organisation, person, kind and year
@@ -49,20 +48,9 @@ def _breaches(n: int) -> list[dict]:
             for i in range(n)]
 
 
-class _Stopped(Exception):
-    """The writer went down after a batch."""
-
-
 def _interrupted(site: Web, n: int = 600) -> str:
     """`n` breaches written by an import up to its first batch (its writer gone): its id."""
-    def stop(_id, _done, _total):
-        raise _Stopped
-
-    with Session(site.engine) as s:
-        checked = ri.check_file(s, _ctx(), BREACH, _breaches(n))
-        with pytest.raises(_Stopped):
-            ri.write_file(s, _ctx(), checked, stop)
-        return s.exec(select(ImportPending.import_id)).first()
+    return stopped_after_a_batch(site.engine, _ctx(), BREACH, _breaches(n))
 
 
 def test_a_typed_entry_of_a_hidden_pending_fact_is_refused_naming_the_unfinished_import(site):
@@ -106,14 +94,7 @@ def short_batches(monkeypatch):
 
 @pytest.fixture
 def cli(merzim_db, short_batches):
-    init_with_orgs(merzim_db, (("AK", "AK", "akimat", None),
-                               (DISTRICT, "District nine", "district_akimat", "AK")))
-    run = dated_cli(merzim_db, JOINED.isoformat())
-    code, _out, err = run("user", "add", "aida", "--name", "Aida", "--role", "officer", "--org",
-                          DISTRICT, "--email", "aida@example.kz")
-    assert code == 0, err
-    run.ok("obligations", "sync", "--from", "2026-01-01", "--org", DISTRICT, "--as", "aida")
-    return run
+    return district_cli(merzim_db)
 
 
 def test_a_stopped_sheet_says_its_events_stand_and_its_resume_counts_events(cli, db,
@@ -151,10 +132,10 @@ def test_a_stopped_sheet_says_its_events_stand_and_its_resume_counts_events(cli,
     code, out, err = cli("case", "import", ETHICS, "--rollback", "a1b2c3d4e5f6", "--json")
     assert code == 0, err
     assert json.loads(out) == {"rolled_back": "a1b2c3d4e5f6", "voided": BATCH}
-    with Session(db) as s, pytest.raises(_Stopped):
+    with Session(db) as s, pytest.raises(WriterGone):
         def stop(_found: str, done: int, total: int) -> None:
             if done < total:
-                raise _Stopped
+                raise WriterGone
         usecase.write(s, ctx, usecase.Importer(), ETHICS,
                       read_rows(written(tmp_path, rows[:BATCH] + rows[BATCH + 1:], "rest.csv"),
                                 (), as_written=True),

@@ -17,19 +17,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from tests.support.import_helpers import (
-    but_kept,
-    site_fixture,  # noqa: F401 - the `site` fixture
-)
+from tests.support.import_helpers import but_kept
 from tests.support.import_usecase_helpers import HIDDEN, cli_of, post_form, standing
-from tests.support.web_helpers import (
-    CALENDAR,
-    TODAY,
-    Web,
-    _settings,
-    csrf_of,
-    web_fixture,  # noqa: F401 - the `web` fixture
-)
+from tests.support.web_helpers import CALENDAR, TODAY, Web, _settings, csrf_of
 from tests.support.web_import_helpers import DAY, PROCESS, csv_of, upload
 from web.app import create_app
 from workflow import services as svc
@@ -300,43 +290,7 @@ def test_a_mapping_is_kept_for_her_organisation_and_the_register(site: Web, make
 # -- a register that declares a party mappable ----------------------------------------------------
 
 
-NAMED = """
-[process]
-key = "breach_named"
-version = 1
-initial_state = "identified"
-final_states = ["settled"]
-names = { kk = "Тұлғаның бұзушылығы", ru = "Нарушение лица", en = "Breach of a named person" }
-
-[parties]
-person = "required"
-mappable = ["person"]
-
-[[field]]
-key = "kind"
-names = { kk = "Түрі", ru = "Вид", en = "Kind" }
-
-[dates.detected]
-given = "required"
-past = true
-names = { kk = "Фактінің анықталған күні", ru = "Дата выявления факта", en = "Fact detected" }
-
-[states]
-identified = { kk = "Анықталды", ru = "Выявлено", en = "Identified" }
-settled = { kk = "Шаралар қабылданды", ru = "Меры приняты", en = "Measures taken" }
-
-[[event]]
-key = "measures_taken"
-completes = "measures"
-dest = "settled"
-names = { kk = "Шаралар қабылданды", ru = "Меры приняты", en = "Measures taken" }
-
-[[stage]]
-key = "measures"
-responsible = "officer"
-source = "a test's register"
-names = { kk = "Шаралар", ru = "Меры", en = "Measures" }
-"""
+NAMED = (Path(__file__).parent / "registers/breach_named.toml").read_text(encoding="utf-8")
 
 
 def test_a_register_that_declares_the_person_mappable_offers_it(web: Web, tmp_path: Path):

@@ -69,6 +69,20 @@ def _file(rows: list[list[str]], form: str) -> bytes:
     return buf.getvalue()
 
 
+def _previewed(web: Web, erlan, page: str, name: str, rows: list[list[str]]):
+    """The list `rows` sent as the file `name` (XLSX or CSV by its ending) from the page `page`
+    to its import: the preview (200), its text unescaped, and the database before it."""
+    form = name.rsplit(".", 1)[1]
+    mime = XLSX if form == "xlsx" else "text/csv"
+    shown_page = erlan.get(page)
+    before = web.dump()
+    preview = erlan.post(f"{page}/import", data={"csrf": csrf_of(shown_page.text)},
+                         files={"file": (name, _file(rows, form), mime)})
+    shown = html.unescape(preview.text)
+    assert preview.status_code == 200, shown[-3000:]
+    return preview, shown, before
+
+
 def _stored(web_or_engine) -> tuple[dict, dict, set[str]]:
     """The organisations of the lists, their people, and the addresses invited (outbox)."""
     engine = getattr(web_or_engine, "engine", web_or_engine)
@@ -91,13 +105,7 @@ def _stored(web_or_engine) -> tuple[dict, dict, set[str]]:
 def test_the_office_lists_import_through_the_web_as_they_are(web: Web, form):  # noqa: F811
     erlan = web.browser("erlan")  # the administrator of the Almaty region's akimat
     erlan.cookies.set("merzim_lang", "ru")
-    mime = XLSX if form == "xlsx" else "text/csv"
-    page = erlan.get("/orgs/AK-ALM")
-    before = web.dump()
-    preview = erlan.post("/orgs/AK-ALM/import", data={"csrf": csrf_of(page.text)},
-                         files={"file": (f"организации.{form}", _file(ORGS, form), mime)})
-    shown = html.unescape(preview.text)
-    assert preview.status_code == 200, shown[-3000:]
+    preview, shown, before = _previewed(web, erlan, "/orgs/AK-ALM", f"организации.{form}", ORGS)
     assert "Этот столбец не импортируется: “№ п/п”." in shown  # the running number, named
     for name, (code, _kind, _parent, _staff) in EXPECTED_ORGS.items():
         assert name in shown and code in shown
@@ -108,12 +116,7 @@ def test_the_office_lists_import_through_the_web_as_they_are(web: Web, form):  #
     assert done.status_code == 200 and 'data-testid="org-import-done"' in done.text
     assert _stored(web)[0] == EXPECTED_ORGS
 
-    people = erlan.get("/people")
-    before = web.dump()
-    preview = erlan.post("/people/import", data={"csrf": csrf_of(people.text)},
-                         files={"file": (f"сотрудники.{form}", _file(PEOPLE, form), mime)})
-    shown = html.unescape(preview.text)
-    assert preview.status_code == 200, shown[-3000:]
+    preview, shown, before = _previewed(web, erlan, "/people", f"сотрудники.{form}", PEOPLE)
     assert "Эти столбцы не импортируются: “№ п/п”, “Телефон”." in shown  # a position is kept
     assert '<td data-column="position">Главный специалист</td>' in preview.text
     assert shown.count("предложен по e-mail") == 3

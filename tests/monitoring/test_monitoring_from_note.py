@@ -110,14 +110,26 @@ def test_acceptance_a_note_of_20_november_2025_on_a_fresh_database(merzim_db):
         ("2025N4", "2026-12-07")]
 
 
+
+def _noted_in_a_world(db, make_ctx, signed: date, started: date):
+    """The world on the day `signed` with an analysis started on `started` whose note was
+    signed that day: (that day's context, the analysis)."""
+    ctx = make_ctx(signed)
+    _world(db, ctx)
+    return ctx, _noted(db, ctx, signed, started)
+
+
+def _reported_and_reviewed(db, make_ctx, aid: int, period: str, on: date) -> None:
+    """The period's monitoring report and its review recorded on the day `on`."""
+    _record(db, make_ctx(on), aid, "monitoring_report", on, {"period": period})
+    _record(db, make_ctx(on), aid, "monitoring_review", on, {"period": period})
+
 def test_a_note_signed_on_31_march(db, make_ctx):
     """N = Tue 31 Mar 2026: [31 Mar, 29 Jun], [30 Jun, 29 Sep], [30 Sep, 30 Dec 2026],
     [31 Dec 2026, 30 Mar 2027] (no one-day first quarter); reports: Sun 5 Jul, Mon 6 Jul off
     -> Tue 7 Jul; Mon 5 Oct 2026; Tue 5 Jan 2027; Mon 5 Apr 2027. Four reports, not five;
     closing from Tue 6 Apr 2027."""
-    ctx = make_ctx(d("2026-03-31"))
-    _world(db, ctx)
-    aid = _noted(db, ctx, d("2026-03-31"), d("2026-02-02"))
+    ctx, aid = _noted_in_a_world(db, make_ctx, d("2026-03-31"), d("2026-02-02"))
     assert _periods(db, ctx, aid) == [
         ("2026N1", d("2026-07-07")), ("2026N2", d("2026-10-05")), ("2026N3", d("2027-01-05")),
         ("2026N4", d("2027-04-05"))]
@@ -130,8 +142,7 @@ def test_a_note_signed_on_31_march(db, make_ctx):
     assert dump_tables(db) == before
     for period, on in (("2026N1", "2026-07-03"), ("2026N2", "2026-10-02"),
                        ("2026N3", "2027-01-05")):
-        _record(db, make_ctx(d(on)), aid, "monitoring_report", d(on), {"period": period})
-        _record(db, make_ctx(d(on)), aid, "monitoring_review", d(on), {"period": period})
+        _reported_and_reviewed(db, make_ctx, aid, period, d(on))
     _close_after_the_year(db, make_ctx, aid, d("2027-04-05"), d("2027-04-06"), "2026N4")
 
 
@@ -139,15 +150,12 @@ def test_a_note_signed_on_8_july(db, make_ctx):
     """N = Wed 8 Jul 2026: [8 Jul, 7 Oct], [8 Oct 2026, 7 Jan 2027], [8 Jan, 7 Apr],
     [8 Apr, 7 Jul 2027]; reports: Thu 5 Nov 2026, Fri 5 Feb, Wed 5 May, Thu 5 Aug 2027; the
     analysis may close from Fri 6 Aug 2027 (with calendar quarters: not before 6 Oct 2027)."""
-    ctx = make_ctx(d("2026-07-08"))
-    _world(db, ctx)
-    aid = _noted(db, ctx, d("2026-07-08"), d("2026-05-04"))
+    ctx, aid = _noted_in_a_world(db, make_ctx, d("2026-07-08"), d("2026-05-04"))
     assert _periods(db, ctx, aid) == [
         ("2026N1", d("2026-11-05")), ("2026N2", d("2027-02-05")), ("2026N3", d("2027-05-05")),
         ("2026N4", d("2027-08-05"))]
     for period, on in (("2026N1", "2026-11-02"), ("2026N2", "2027-02-01")):
-        _record(db, make_ctx(d(on)), aid, "monitoring_report", d(on), {"period": period})
-        _record(db, make_ctx(d(on)), aid, "monitoring_review", d(on), {"period": period})
+        _reported_and_reviewed(db, make_ctx, aid, period, d(on))
     _close_after_the_year(db, make_ctx, aid, d("2027-08-05"), d("2027-08-06"),
                           "2026N3, 2026N4")
 

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from tests.support.processes import local, start_node, terminate, together, wait_up
+from tests.support.processes import gift_not_handed_over, local, start_node, terminate, together, wait_up
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.registers.reader import read_entries
@@ -55,15 +55,7 @@ def nodes(db_url, db, make_ctx, tmp_path):
 
 def _gift(base: str, headers: dict, person: str) -> int:
     """A gift received and recorded as not handed over, through the API."""
-    r = local().post(f"{base}/api/v1/cases", headers=headers, timeout=30, json={
-        "process": "gift", "subject": ORG, "person": person,
-        "dates": {"received": "2026-01-12"}})
-    assert r.status_code in (200, 201), r.text
-    case = r.json()["id"]
-    r = local().post(f"{base}/api/v1/cases/{case}/events", headers=headers, timeout=30,
-                     json={"event": "not_handed_over", "date": "2026-01-26"})
-    assert r.status_code in (200, 201), r.text
-    return case
+    return gift_not_handed_over(base, headers, ORG, person)
 
 
 def _together(*calls):

@@ -16,17 +16,18 @@ from datetime import date
 
 import httpx
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from calendars import KazakhstanCalendar
 from tests.support.deployment import sign_in
 from tests.support.processes import CSRF, local, start_node, terminate, together, wait_up
+from tests.support.races import opened_for
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.i18n import Translator, date_text
 from workflow.services import accounts as auth
 from workflow.services import obligations
-from workflow.storage.models import AuditRecord, Case, Organisation
+from workflow.storage.models import AuditRecord, Organisation
 
 pytestmark = pytest.mark.slow  # two nodes as processes
 
@@ -80,16 +81,7 @@ def nodes(db_url, db, tmp_path):
 
 def _per_org(s, codes: list[str]) -> list[tuple[int, int]]:
     """(cases, distinct periods) of each organisation of `codes`, in order."""
-    out = []
-    for code in codes:
-        org = s.exec(select(Organisation).where(Organisation.code == code)).one()
-        cases = s.exec(select(func.count()).select_from(Case).where(
-            Case.subject_id == org.id)).one()
-        periods = s.exec(select(func.count()).select_from(
-            select(Case.process, Case.period).where(Case.subject_id == org.id)
-            .distinct().subquery())).one()
-        out.append((cases, periods))
-    return out
+    return [opened_for(s, code)[1:] for code in codes]
 
 
 def _signed_in(base: str, login: str) -> httpx.Client:

@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from tests.support.processes import local, start_node, terminate, wait_up
+from tests.support.processes import gift_not_handed_over, local, start_node, terminate, wait_up
 from web.kit.deps import SESSION_COOKIE
 from workflow import services as svc
 from workflow.services import accounts as auth
@@ -72,14 +72,7 @@ def _bearer(token: str, **more: str) -> dict[str, str]:
 def _gift_with_entry(base: str, headers: dict) -> int:
     """A gift not handed over whose register entry is opened: opening it again is refused (409
     rule.link_exists) however often it is asked."""
-    r = local().post(f"{base}/api/v1/cases", headers=headers, timeout=30, json={
-        "process": "gift", "subject": ORG, "person": "Storm Person",
-        "dates": {"received": "2026-01-12"}})
-    assert r.status_code in (200, 201), r.text
-    case = r.json()["id"]
-    r = local().post(f"{base}/api/v1/cases/{case}/events", headers=headers, timeout=30,
-                     json={"event": "not_handed_over", "date": "2026-01-26"})
-    assert r.status_code in (200, 201), r.text
+    case = gift_not_handed_over(base, headers, ORG, "Storm Person")
     r = local().post(f"{base}/api/v1/cases/{case}/linked", headers=headers, json={}, timeout=30)
     assert r.status_code == 200, r.text
     return case

@@ -21,16 +21,15 @@ periods (monthly to yearly, the earlier ones not yet due) are opened.
 from __future__ import annotations
 
 import dataclasses
-import json
 import random
 from collections import Counter
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import MetaData, select
 
 from calendars import KazakhstanCalendar
-from tests.support.bulk_helpers import another_database, commit
+from tests.support.bulk_helpers import another_database, commit, row_choices
+from tests.support.bulk_helpers import stored as bulk_stored
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.planning import bulk as planning_bulk
@@ -70,28 +69,11 @@ def random_day(rng: random.Random, special: dict[date, str]) -> date:
 
 
 def stored(eng) -> dict:
-    """What planning left behind: cases (no creation timestamp), stages, audit payloads."""
-    meta = MetaData()
-    meta.reflect(bind=eng)
-    case, stage, prog, log = (meta.tables[t] for t in ("process_case", "stage", "programme",
-                                                      "audit_log"))
-
-    def plain(row):
-        return tuple(json.loads(v) if isinstance(v, str) and v[:1] in "{[" else v for v in row)
-
-    with eng.connect() as conn:
-        columns = [c for c in case.c if c.name != "created_at"]
-        cases = [dict(zip([c.name for c in columns], plain(r), strict=True))
-                 for r in conn.execute(select(*columns).order_by(case.c.id))]
-        stages = sorted((plain(r) for r in conn.execute(
-            select(*[c for c in stage.c if c.name != "id"]))), key=repr)
-        programmes = [tuple(r) for r in conn.execute(select(prog).order_by(prog.c.id))]
-        payloads = [(r.action, r.entity_id, json.loads(r.payload)) for r in conn.execute(
-            select(log).where(log.c.action.in_(("case.open", "obligations.sync")))
-            .order_by(log.c.id))]
+    """What planning left behind (`bulk_helpers.stored`, with the obligations' syncs), its
+    audit chain verified."""
     with open_session(eng) as s:
         assert audit.verify(s).ok
-    return {"cases": cases, "stages": stages, "programmes": programmes, "audit": payloads}
+    return bulk_stored(eng, ("case.open", "obligations.sync"))
 
 
 def assert_same(bulk: dict, single: dict) -> None:
@@ -150,20 +132,11 @@ def analysis_rows(tree: dict, special: dict[date, str], n: int) -> list[planning
         if rng.random() < 0.4:
             end = start + timedelta(days=rng.choice((0, 1, 5, 14, 30, 45, 70)))
         ext = tree["external"].get(subject)
-        reason = None
-        if ext is not None and start < ext + timedelta(days=366):  # the one-year rule
-            reason = "Follow-up asked by the agency"
-        elif rng.random() < 0.05:
-            reason = "Planned with the agency"
-        officers = tree["officers"].get(subject, [])
-        responsible = rng.choice(officers) if officers and rng.random() < 0.3 else None
-        last = end or start + timedelta(days=60)
-        earlier = periods.setdefault((subject, obj), [])
-        duplicate = ("Second analysis asked by the agency"
-                     if any(a <= last and start <= b for a, b in earlier) else None)
-        earlier.append((start, last))
+        follow_up = ext is not None and start < ext + timedelta(days=366)  # the one-year rule
+        reason, responsible, duplicate = row_choices(rng, tree, periods, subject, obj, start, end,
+                                                     follow_up)
         rows.append(planning_bulk.AnalysisRow(i + 2, subject, obj, start, end, reason, responsible,
-                                    duplicate))
+                                              duplicate))
     return rows
 
 

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import event, select, text
 
 from calendars.errors import CalendarError
-from tests.support.bulk_helpers import commit
+from tests.support.bulk_helpers import commit, row_choices
 from tests.support.databases import dump_tables
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation, UsageError
@@ -82,21 +82,12 @@ def random_rows(tree: dict, n: int, seed: int = SEED) -> list[planning_bulk.Anal
         obj = rng.choice(tree["objects"][subject])
         start = date(2025, 1, 1) + timedelta(days=rng.randrange(3 * 365))
         end = start + timedelta(days=rng.randrange(0, 70)) if rng.random() < 0.4 else None
-        reason = None
         ext = tree["external"].get(subject)
-        if ext is not None and start < ext.replace(year=ext.year + 1):
-            reason = "Follow-up asked by the agency"
-        elif rng.random() < 0.05:
-            reason = "Planned with the agency"
-        officers = tree["officers"].get(subject, [])
-        responsible = rng.choice(officers) if officers and rng.random() < 0.3 else None
-        last = end or start + timedelta(days=60)
-        earlier = periods.setdefault((subject, obj), [])
-        duplicate = ("Second analysis asked by the agency"
-                     if any(a <= last and start <= b for a, b in earlier) else None)
-        earlier.append((start, last))
+        follow_up = ext is not None and start < ext.replace(year=ext.year + 1)
+        reason, responsible, duplicate = row_choices(rng, tree, periods, subject, obj, start, end,
+                                                     follow_up)
         rows.append(planning_bulk.AnalysisRow(i + 2, subject, obj, start, end, reason, responsible,
-                                    duplicate))
+                                              duplicate))
     return rows
 
 

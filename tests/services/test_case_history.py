@@ -17,13 +17,7 @@ import pytest
 
 from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
-from tests.support.web_helpers import (
-    CALENDAR,
-    Web,
-    csrf_of,
-    en,
-    web_fixture,  # noqa: F401 - the `web` fixture
-)
+from tests.support.web_helpers import CALENDAR, Web, csrf_of, en
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.services import files as files_service

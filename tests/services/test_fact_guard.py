@@ -15,26 +15,15 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
 from tests.support.bulk_helpers import commit
-from tests.support.cli_runner import wide_cli
 from tests.support.databases import refused_unchanged
 from tests.support.fact_counts import counted, listed, opened, typed
 from tests.support.features import needs
-from tests.support.gift_world import (
-    TODAY,
-    ctx_of,
-    ids_fixture,  # noqa: F401 - the `ids` fixture
-    not_handed_over,
-)
+from tests.support.gift_world import ctx_of, not_handed_over
 from workflow import services as svc
 from workflow.storage.db import session as open_session
 from workflow.storage.models import Case
 
 pytestmark = needs("scorecard")
-
-
-@pytest.fixture
-def cli(db, db_url, tmp_path):
-    return wide_cli(db_url, tmp_path, TODAY)
 
 
 def _copy(db, entry: int, **changed) -> int:

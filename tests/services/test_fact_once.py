@@ -25,20 +25,10 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
 from tests.support.bulk_helpers import commit
-from tests.support.cli_runner import wide_cli
 from tests.support.databases import refused_unchanged
 from tests.support.fact_counts import counted, listed, opened, typed
 from tests.support.features import needs
-from tests.support.gift_world import (
-    BREACH,
-    NOT_HANDED,
-    PERSON,
-    RECEIVED,
-    TODAY,
-    ctx_of,
-    ids_fixture,  # noqa: F401 - the `ids` fixture
-    not_handed_over,
-)
+from tests.support.gift_world import BREACH, NOT_HANDED, PERSON, RECEIVED, ctx_of, not_handed_over
 from workflow import services as svc
 from workflow.core.facts import FactRule, person_key
 from workflow.i18n import Translator
@@ -69,12 +59,18 @@ def test_a_person_is_compared_without_case_spacing_or_punctuation():
 # -- restoring in another order ----------------------------------------------------------------
 
 
-def test_restoring_in_another_order_does_not_double_a_gift(db, ids):
-    ctx, gift = ctx_of(), ids["gift"]
+def _opened_again(db, gift: int) -> tuple[int, int]:
+    """The gift recorded as not handed over, its linked entry opened and withdrawn ("opened by
+    mistake"), and opened again: (the withdrawn entry, the standing one)."""
     not_handed_over(db, gift)
     first = opened(db, gift)
-    commit(db, lambda s: svc.withdraw_case(s, ctx, first, "opened by mistake"))
-    second = opened(db, gift)
+    commit(db, lambda s: svc.withdraw_case(s, ctx_of(), first, "opened by mistake"))
+    return first, opened(db, gift)
+
+
+def test_restoring_in_another_order_does_not_double_a_gift(db, ids):
+    ctx, gift = ctx_of(), ids["gift"]
+    first, second = _opened_again(db, gift)
     commit(db, lambda s: svc.withdraw_case(s, ctx, gift, "the wrong person"))
     counted(db, 1)  # the second entry stands by itself
     refused = refused_unchanged(db, lambda s: svc.restore_case(s, ctx, first, "it was right"))
@@ -89,10 +85,7 @@ def test_restoring_in_another_order_does_not_double_a_gift(db, ids):
 
 def test_restoring_both_after_withdrawing_both_leaves_one(db, ids):
     ctx, gift = ctx_of(), ids["gift"]
-    not_handed_over(db, gift)
-    first = opened(db, gift)
-    commit(db, lambda s: svc.withdraw_case(s, ctx, first, "opened by mistake"))
-    second = opened(db, gift)
+    first, second = _opened_again(db, gift)
     commit(db, lambda s: svc.withdraw_case(s, ctx, gift, "wrong", with_linked=True))
     counted(db, 0)
     commit(db, lambda s: svc.restore_case(s, ctx, first, "it was right"))
@@ -173,11 +166,6 @@ def test_the_register_import_recognises_the_repeat_whatever_its_date(db, ids):
     counted(db, 1)
 
 
-@pytest.fixture
-def cli(db, db_url, tmp_path):
-    return wide_cli(db_url, tmp_path, TODAY)
-
-
 def test_the_cli_refuses_the_repeat_typed_with_another_day(db, ids, cli):
     code, _out, err = cli("record", str(ids["gift"]), "not_handed_over", "--date",
                           NOT_HANDED.isoformat())
@@ -196,11 +184,8 @@ def test_the_cli_refuses_the_repeat_typed_with_another_day(db, ids, cli):
 
 
 def test_the_database_refuses_a_second_standing_entry_written_past_the_services(db, ids):
-    ctx, gift = ctx_of(), ids["gift"]
-    not_handed_over(db, gift)
-    first = opened(db, gift)
-    commit(db, lambda s: svc.withdraw_case(s, ctx, first, "opened by mistake"))
-    second = opened(db, gift)
+    gift = ids["gift"]
+    first, second = _opened_again(db, gift)
     with open_session(db) as s:
         row = s.get(Case, second)
         assert row.fact_source == gift and row.fact_key

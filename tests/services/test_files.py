@@ -27,13 +27,7 @@ from sqlmodel import Session, select
 from tests.support.databases import dump_tables
 from tests.support.features import needs
 from tests.support.person_helpers import CASE_KEYS, ROLES, add_person_cases
-from tests.support.web_helpers import (
-    CALENDAR,
-    TODAY,
-    Web,
-    en,
-    web_fixture,  # noqa: F401 - the `web` fixture
-)
+from tests.support.web_helpers import CALENDAR, TODAY, Web, en
 from web.app import create_app
 from workflow.definitions import load_registry
 from workflow.services import files as files_service

@@ -16,12 +16,8 @@ from sqlmodel import Session, col, select
 
 from tests.support.features import installed
 from tests.support.import_helpers import site_fixture  # noqa: F401 - the `site` fixture
-from tests.support.web_helpers import (  # noqa: F401 - `web`, the demo
-    CALENDAR,
-    TODAY,
-    Web,
-    web_fixture,
-)
+from tests.support.register_rows import stopped_after_a_batch
+from tests.support.web_helpers import CALENDAR, TODAY, Web
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation
 from workflow.definitions import load_registry
@@ -109,17 +105,7 @@ def pages(site: Web) -> dict:
 
 def interrupted(site: Web, n: int = 600) -> str:
     """`n` gifts written by an import up to its first batch (its writer gone): its id."""
-    class Stopped(Exception):
-        pass
-
-    def stop(_id, _done, _total):
-        raise Stopped
-
-    with Session(site.engine) as s:
-        checked = ri.check_file(s, ctx(), PROCESS, rows(n))
-        with pytest.raises(Stopped):
-            ri.write_file(s, ctx(), checked, stop)
-        return s.exec(select(ImportPending.import_id)).first()
+    return stopped_after_a_batch(site.engine, ctx(), PROCESS, rows(n))
 
 
 def test_an_interrupted_imports_entries_are_in_no_list_count_export_digest_or_score(site):

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from calendars import KazakhstanCalendar
-from tests.support.races import at_once
+from tests.support.races import at_once, opened_for
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.services import obligations
@@ -55,12 +55,7 @@ def test_the_year_so_far_opened_twice_at_once_is_opened_once(db):
                               lambda s: open_year(s, "web:manager")])
         assert failed == []
         with Session(db) as s:
-            org = s.exec(select(Organisation).where(Organisation.code == code)).one()
-            opened = s.exec(select(func.count()).select_from(Case).where(
-                Case.subject_id == org.id)).one()
-            periods = s.exec(select(func.count()).select_from(
-                select(Case.process, Case.period).where(Case.subject_id == org.id)
-                .distinct().subquery())).one()
+            org, opened, periods = opened_for(s, code)
             joined = s.exec(select(func.count()).select_from(AuditRecord).where(
                 AuditRecord.action == "organisation.joined",
                 AuditRecord.entity_id == code)).one()

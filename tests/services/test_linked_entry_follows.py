@@ -19,24 +19,10 @@ from datetime import date
 import pytest
 
 from tests.support.bulk_helpers import commit
-from tests.support.cli_runner import wide_cli
 from tests.support.databases import dump_tables, refused_unchanged
 from tests.support.features import module_of
-from tests.support.gift_world import (
-    BREACH,
-    GIFT,
-    RECEIVED,
-    TODAY,
-    ctx_of,
-    ids_fixture,  # noqa: F401 - the `ids` fixture
-    not_handed_over,
-)
-from tests.support.web_helpers import (
-    Web,
-    csrf_of,
-    en,
-    web_fixture,  # noqa: F401 - the `web` fixture
-)
+from tests.support.gift_world import BREACH, GIFT, RECEIVED, ctx_of, not_handed_over
+from tests.support.web_helpers import Web, csrf_of, en
 from workflow import services as svc
 from workflow.storage.db import session as open_session
 from workflow.storage.models import EVENT
@@ -170,11 +156,6 @@ def test_a_linked_entrys_kind_and_person_are_refused_and_nothing_is_stored(db, i
                                        reason="it was a conflict"))
     with open_session(db) as s:
         assert svc.get_case(s, entry).fields["kind"] == "conflict_of_interest"
-
-
-@pytest.fixture
-def cli(db, db_url, tmp_path):
-    return wide_cli(db_url, tmp_path, TODAY)
 
 
 def test_cli_refuses_the_correction_and_shows_the_follow_in_the_history(db, ids, cli):

@@ -18,7 +18,6 @@ from datetime import date
 import pytest
 
 from tests.support.bulk_helpers import commit
-from tests.support.cli_runner import wide_cli
 from tests.support.databases import dump_tables, refused_unchanged
 from tests.support.gift_world import (
     BREACH,
@@ -29,15 +28,9 @@ from tests.support.gift_world import (
     REGISTRY,
     TODAY,
     ctx_of,
-    ids_fixture,  # noqa: F401 - the `ids` fixture
     not_handed_over,
 )
-from tests.support.web_helpers import (
-    Web,
-    csrf_of,
-    en,
-    web_fixture,  # noqa: F401 - the `web` fixture
-)
+from tests.support.web_helpers import Web, csrf_of, en
 from workflow import services as svc
 from workflow.core.case_links import check_target
 from workflow.core.errors import ConfigError, NotFound, RuleViolation, UsageError
@@ -236,11 +229,6 @@ def test_withdrawing_one_withdraws_the_other_only_when_asked(db, ids):
 
 
 # -- counted once ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli(db, db_url, tmp_path):
-    return wide_cli(db_url, tmp_path, TODAY)
 
 
 def test_acceptance_a_gift_not_handed_over_is_one_fact_in_the_score(db, ids, cli):

@@ -22,7 +22,6 @@ import pytest
 from sqlmodel import select
 
 from tests.support.bulk_helpers import commit
-from tests.support.cli_runner import wide_cli
 from tests.support.databases import dump_tables, refused_unchanged
 from tests.support.features import installed, needs
 from tests.support.gift_world import (
@@ -32,17 +31,10 @@ from tests.support.gift_world import (
     PERSON,
     RECEIVED,
     REGISTRY,
-    TODAY,
     ctx_of,
-    ids_fixture,  # noqa: F401 - the `ids` fixture
     not_handed_over,
 )
-from tests.support.web_helpers import (
-    Web,
-    csrf_of,
-    en,
-    web_fixture,  # noqa: F401 - the `web` fixture
-)
+from tests.support.web_helpers import Web, csrf_of, en
 from workflow import services as svc
 from workflow.core.errors import UsageError
 from workflow.i18n import Translator
@@ -429,11 +421,6 @@ def test_the_notice_carries_the_reports_day_of_the_incident_and_its_letter(db):
 
 
 # -- the web and the API ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli(db, db_url, tmp_path):
-    return wide_cli(db_url, tmp_path, TODAY)
 
 
 @pytest.fixture

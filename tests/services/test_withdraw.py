@@ -23,13 +23,7 @@ from tests.support.bulk_helpers import commit
 from tests.support.cli_runner import wide_cli
 from tests.support.databases import dump_tables, refused_unchanged
 from tests.support.features import module_of, needs
-from tests.support.web_helpers import (
-    Web,
-    csrf_of,
-    en,
-    refusal_of,
-    web_fixture,  # noqa: F401 - the `web` fixture
-)
+from tests.support.web_helpers import Web, csrf_of, en, refusal_of
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.definitions import load_registry

@@ -1,7 +1,8 @@
 """Sheets of done work (B-25) as an office writes them, and what they leave recorded
 (tests/imports/test_done_work_batches.py, tests/imports/test_done_work_race.py): the monthly
 explanatory events with the ethics commissioner, whose event may be recorded many times a
-month, one topic a row."""
+month, one topic a row; and `district_cli`, the command line of a district's officer they are
+imported by."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from sqlmodel import Session, func, select
 
 from calendars import KazakhstanCalendar
+from tests.support.cli_runner import dated_cli, init_with_orgs
 from workflow.definitions import load_registry
 from workflow.storage.models import EVENT, Case, EventRecord, Organisation, Stage
 
@@ -68,3 +70,18 @@ def stages(eng, org: str) -> list[tuple]:
 def case_count(eng) -> int:
     with Session(eng) as s:
         return s.exec(select(func.count()).select_from(Case)).one()
+
+
+def district_cli(merzim_db, *units: tuple[str, str, str, str]):
+    """The command line on JOINED (`merzim_db`, today pinned) over the akimat AK, its district
+    DISTRICT and `units` ((code, name, kind, parent) each), with aida, the district's officer,
+    whose back-fill from 1 January opened her district's year (and its units')."""
+    init_with_orgs(merzim_db, (("AK", "AK", "akimat", None),
+                               (DISTRICT, "District nine", "district_akimat", "AK"), *units))
+    run = dated_cli(merzim_db, JOINED.isoformat())
+    code, _out, err = run("user", "add", "aida", "--name", "Aida", "--role", "officer", "--org",
+                          DISTRICT, "--email", "aida@example.kz")
+    assert code == 0, err
+    run.ok("obligations", "sync", "--from", "2026-01-01", "--org", DISTRICT, "--as", "aida")
+    return run
+

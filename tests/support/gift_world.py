@@ -11,6 +11,7 @@ import pytest
 
 from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
+from tests.support.cli_runner import wide_cli
 from workflow import services as svc
 from workflow.definitions import load_registry
 
@@ -40,6 +41,13 @@ def setup(s, ctx) -> dict[str, int]:
 def ids_fixture(db) -> dict[str, int]:
     """The `ids` fixture: the world written to the test database; {"gift": its case id}."""
     return commit(db, lambda s: setup(s, ctx_of()))
+
+
+@pytest.fixture(name="cli")
+def cli_fixture(db, db_url, tmp_path):
+    """The `cli` fixture: `merzim` on the test database (after `db`) on TODAY, 240 columns wide
+    (`wide_cli`): (exit code, stdout, stderr)."""
+    return wide_cli(db_url, tmp_path, TODAY)
 
 
 def not_handed_over(db, case_id: int) -> None:

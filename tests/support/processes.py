@@ -1,6 +1,6 @@
 """What the tests that start `merzim serve` as a process share: the console script, a free
-port, the login form's CSRF field, the environment of the several-workers tests, and a
-process stopped as a service manager stops it."""
+port, the login form's CSRF field, the environment of the several-workers tests, a
+process stopped as a service manager stops it, and a gift not handed over through a node's API."""
 
 from __future__ import annotations
 
@@ -123,3 +123,17 @@ def together(*calls: Callable[[], object], seconds: float = 120) -> list:
     for t in threads:
         t.join(seconds)
     return answers
+
+
+def gift_not_handed_over(base: str, headers: dict, org: str, person: str) -> int:
+    """A gift to `person` of `org` received on 12 January 2026 and recorded as not handed over
+    on the 26th, through the API of the node at `base` (`headers`: its bearer): its case id."""
+    r = local().post(f"{base}/api/v1/cases", headers=headers, timeout=30, json={
+        "process": "gift", "subject": org, "person": person,
+        "dates": {"received": "2026-01-12"}})
+    assert r.status_code in (200, 201), r.text
+    case = r.json()["id"]
+    r = local().post(f"{base}/api/v1/cases/{case}/events", headers=headers, timeout=30,
+                     json={"event": "not_handed_over", "date": "2026-01-26"})
+    assert r.status_code in (200, 201), r.text
+    return case

@@ -57,26 +57,27 @@ class RandomWrites:
     def record(self, s: Any, ctx: svc.Context) -> None:
         svc.record_event(s, ctx, self.case(s), self.rng.choice(EVENTS), self.day())
 
+    def _one_of(self, s: Any, query: Any, nothing: str) -> Any:
+        """One row of `query` drawn at random; refused (`nothing`) when it finds none."""
+        found = list(s.exec(query))
+        if not found:
+            raise MerzimError(nothing)
+        return self.rng.choice(found)
+
     def void(self, s: Any, ctx: svc.Context) -> None:
         """One of the standing events voided."""
-        standing = list(s.exec(select(EventRecord.case_id, EventRecord.event).where(
+        case, event = self._one_of(s, select(EventRecord.case_id, EventRecord.event).where(
             EventRecord.kind == EVENT, col(EventRecord.voided_by_id).is_(None))
-            .order_by(col(EventRecord.id))))
-        if not standing:
-            raise MerzimError("nothing recorded")
-        case, event = self.rng.choice(standing)
+            .order_by(col(EventRecord.id)), "nothing recorded")
         svc.void_record(s, ctx, case, event, "recorded by mistake")
 
     def not_done(self, s: Any, ctx: svc.Context) -> None:
         """One open stage of a standing case closed as not done (not in `actions`' default
         draw: a harness adds it)."""
-        found = list(s.exec(select(Stage.case_id, Stage.key)
-                            .join(Case, col(Case.id) == Stage.case_id)
-                            .where(Stage.status == OPEN, col(Case.withdrawn_at).is_(None))
-                            .order_by(col(Stage.id))))
-        if not found:
-            raise MerzimError("no open stage")
-        case, key = self.rng.choice(found)
+        case, key = self._one_of(s, select(Stage.case_id, Stage.key)
+                                 .join(Case, col(Case.id) == Stage.case_id)
+                                 .where(Stage.status == OPEN, col(Case.withdrawn_at).is_(None))
+                                 .order_by(col(Stage.id)), "no open stage")
         svc.record_not_done(s, ctx, case, key, "the leadership was away")
 
     def withdraw(self, s: Any, ctx: svc.Context) -> None:

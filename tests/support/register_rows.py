@@ -1,8 +1,9 @@
 """The world and the rows of the register import's tests: three akimats of four departments
 with their officers (the `codes` fixture: their codes), random rows of the restriction-breach
-register, batches of 100 rows (the `small_batches` fixture) and an import interrupted in a batch
-(tests/registers/test_register_bulk.py, tests/registers/test_register_bulk_stored.py,
-tests/registers/test_analysis_register_bulk.py)."""
+register, batches of 100 rows (the `small_batches` fixture) and an import interrupted in a batch,
+or stopped after its first with its writer gone (tests/registers/test_register_bulk.py,
+tests/registers/test_register_bulk_stored.py, tests/registers/test_analysis_register_bulk.py,
+tests/imports/test_interrupted_truth.py, tests/services/test_import_hidden.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import random
 from datetime import date, timedelta
 
 import pytest
+from sqlmodel import Session, select
 
 from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
@@ -17,6 +19,7 @@ from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.imports import registers as ri
 from workflow.storage.db import session as open_session
+from workflow.storage.models import ImportPending
 
 TODAY = date(2026, 6, 1)
 SEED = 20261207
@@ -118,3 +121,20 @@ def interrupted_import(eng, rows, process: str, monkeypatch, after: int,
         ri.import_file(s, ctx or context(), process, rows)
     monkeypatch.setattr(ri, "_batch", real)
     return stopped.value.params
+
+
+class WriterGone(Exception):
+    """An import's writer went down after a batch."""
+
+
+def stopped_after_a_batch(eng, ctx: svc.Context, process: str, rows: list[dict]) -> str:
+    """`rows` of `process` checked and written as `ctx` by an import whose writer goes down
+    after its first batch: the id of the import it left unfinished."""
+    def stop(_id, _done, _total):
+        raise WriterGone
+
+    with Session(eng) as s:
+        checked = ri.check_file(s, ctx, process, rows)
+        with pytest.raises(WriterGone):
+            ri.write_file(s, ctx, checked, stop)
+        return s.exec(select(ImportPending.import_id)).first()

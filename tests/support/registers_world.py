@@ -218,6 +218,18 @@ def produce(world: dict[str, Any], n: int, lang: str, org: str = "AK", year: int
     return path
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def downloaded(browser, url: str):
+    """`url` read by `browser`: an XLSX file sent as an attachment (the response)."""
+    r = browser.get(url)
+    assert r.status_code == 200, r.text[:300]
+    assert r.headers["content-type"] == XLSX
+    assert r.headers["content-disposition"].startswith("attachment;")
+    return r
+
+
 def cells(content: bytes | Path) -> dict[str, Any]:
     """Every non-empty cell by its address, as openpyxl reads the file back; and no cell of the
     file is a formula."""

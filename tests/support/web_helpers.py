@@ -409,6 +409,33 @@ def synced_demo(kind: str, tmp_dir: Path, prepare=None, cache: bool = False) -> 
             yield Web(eng, app, ids["analyses"], ids["programmes"], cache=cache)
 
 
+def joining_fixture(name: str, org: str, language: str,
+                    units: tuple[tuple[str, str, str], ...] = ()):
+    """A module's fixture `name` (its `web` or `site`): `synced_demo` on each backend with the
+    district `org` joining today under AK-ALM (which nurlan manages), its `units` ((code, name,
+    kind) each) under it and its officer zhanar, reading `language`."""
+    def joining(s, ctx) -> None:
+        svc.add_org(s, ctx, org, "New district", "district_akimat", "AK-ALM")
+        for code, unit, kind in units:
+            svc.add_org(s, ctx, code, unit, kind, org)
+        svc.add_user(s, ctx, "zhanar", "Zhanar Omarova", "officer", org, "zhanar@example.kz",
+                     language)
+
+    @pytest.fixture(name=name, params=BACKENDS)
+    def joining_demo(request, tmp_path) -> Iterator[Web]:
+        with synced_demo(request.param, tmp_path, prepare=joining) as web:
+            yield web
+
+    return joining_demo
+
+
+def number_shown(page: str, testid: str) -> int:
+    """The number a page shows as the element `testid`'s whole text."""
+    found = re.search(rf'data-testid="{testid}">(\d+)<', page)
+    assert found, testid
+    return int(found.group(1))
+
+
 @pytest.fixture(name="world", scope="module", params=BACKENDS)
 def world_fixture(request, tmp_path_factory) -> Iterator[Web]:
     """One demo database per backend for a whole module; only for tests that change nothing

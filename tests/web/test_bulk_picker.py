@@ -73,11 +73,16 @@ def _responsible(w: Web, case: int) -> int | None:
         return s.get(Case, case).responsible_id
 
 
+
+def _kairat_and_two_dias(web: Web, second: str) -> None:
+    """Three officers of the education department: Kairat Seitkali, Dias Omarov and another
+    Dias Omarov, whose name is stored as `second`."""
+    _officers(web, {"kairat": ("Kairat Seitkali", "AK-ALM-EDU"),
+                    "dias": ("Dias Omarov", "AK-ALM-EDU"), "dias2": (second, "AK-ALM-EDU")})
+
 def test_a_hand_over_by_typed_name_one_several_or_none(web: Web):
     edu = web.analyses["edu"]
-    _officers(web, {"kairat": ("Kairat Seitkali", "AK-ALM-EDU"),
-                    "dias": ("Dias Omarov", "AK-ALM-EDU"),
-                    "dias2": ("Dias  Omarov", "AK-ALM-EDU")})
+    _kairat_and_two_dias(web, "Dias  Omarov")
     erlan = web.browser("erlan")
     item = [f"{edu}:analytic_note"]
     # nobody of that name: refused in her words, nothing changed
@@ -146,9 +151,7 @@ def test_the_root_overdue_page_does_not_grow_with_the_officers_below(web: Web):
 
 def test_the_case_page_hands_over_to_a_name_typed(web: Web):
     edu = web.analyses["edu"]
-    _officers(web, {"kairat": ("Kairat Seitkali", "AK-ALM-EDU"),
-                    "dias": ("Dias Omarov", "AK-ALM-EDU"),
-                    "dias2": ("Dias Omarov", "AK-ALM-EDU")})
+    _kairat_and_two_dias(web, "Dias Omarov")
     erlan = web.browser("erlan")
     page = erlan.get(f"/cases/{edu}").text
     form = page[page.index('data-testid="assign-form"'):]

@@ -21,12 +21,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from tests.support.person_helpers import PERSON, person_web
-from tests.support.web_helpers import (
-    Web,
-    en,
-    refusal_of,
-    wd,
-)
+from tests.support.web_helpers import Web, en, refusal_of, wd
 from workflow.i18n import Translator
 from workflow.storage.models import AuditRecord, Case, Stage
 

@@ -43,6 +43,14 @@ def _stored(web: Web) -> dict[str, tuple[str, str]]:
                 col(User.email).endswith(DOMAIN))).all()}
 
 
+def _confirmed(web: Web, erlan, data: dict[str, str], *stored: tuple[str, str]) -> None:
+    """The preview confirmed with `data`: its rows stored in order with the (login, role)s
+    `stored`."""
+    done = erlan.post("/people/import/confirm", data=data)
+    assert done.status_code == 200, done.text[-3000:]
+    assert _stored(web) == {f"p.person{i}{DOMAIN}": row for i, row in enumerate(stored)}
+
+
 def _login_fields(page: str) -> dict[str, str]:
     return {m.group(1): html.unescape(m.group(2)) for m in re.finditer(
         r'<input type="text" name="(login_\d+)" value="([^"]*)"', page)}
@@ -56,12 +64,8 @@ def test_the_preview_offers_each_login_and_role_to_change_and_stores_what_she_ch
     assert preview.text.count('data-testid="login-proposed"') == 3
     fields = {**confirm_fields(preview.text), **logins}
     assert {"role_2", "role_3", "role_4"} <= set(fields)
-    done = erlan.post("/people/import/confirm",
-                      data={**fields, "login_3": "aigerim.s", "role_4": "manager"})
-    assert done.status_code == 200, done.text[-3000:]
-    assert _stored(web) == {f"p.person0{DOMAIN}": ("p.person0", "officer"),
-                            f"p.person1{DOMAIN}": ("aigerim.s", "officer"),
-                            f"p.person2{DOMAIN}": ("p.person2", "manager")}
+    _confirmed(web, erlan, {**fields, "login_3": "aigerim.s", "role_4": "manager"},
+               ("p.person0", "officer"), ("aigerim.s", "officer"), ("p.person2", "manager"))
 
 
 def test_the_script_sends_only_the_changed_logins_in_one_field(web: Web):
@@ -71,12 +75,8 @@ def test_the_script_sends_only_the_changed_logins_in_one_field(web: Web):
     scripted = {k: v for k, v in confirm_fields(preview.text).items()
                 if not k.startswith("role_")}
     assert "logins" in scripted
-    done = erlan.post("/people/import/confirm",
-                      data={**scripted, "logins": "2:dana.k\n4:erbol", "roles": "3:admin"})
-    assert done.status_code == 200, done.text[-3000:]
-    assert _stored(web) == {f"p.person0{DOMAIN}": ("dana.k", "officer"),
-                            f"p.person1{DOMAIN}": ("p.person1", "admin"),
-                            f"p.person2{DOMAIN}": ("erbol", "officer")}
+    _confirmed(web, erlan, {**scripted, "logins": "2:dana.k\n4:erbol", "roles": "3:admin"},
+               ("dana.k", "officer"), ("p.person1", "admin"), ("erbol", "officer"))
 
 
 def test_a_login_she_types_that_cannot_be_stored_is_refused_naming_its_row(web: Web):

@@ -563,12 +563,16 @@ def test_api_of_own_subtree(world: Web, case: Case):
 # -- other subtree: 404 as if it did not exist -----------------------------------------------------------
 
 
+def _other_subtree(world: Web, case: Case) -> tuple[int, int, dict]:
+    """The analysis and the programme of the subtree the case's reader is not in, and the
+    database before she asks for them."""
+    return world.analyses[case.other], world.programmes[case.other_org], world.dump()
+
+
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_pages_of_other_subtree_are_404(world: Web, case: Case):
     b = world.browser(case.login)
-    aid = world.analyses[case.other]
-    prog = world.programmes[case.other_org]
-    before = world.dump()
+    aid, prog, before = _other_subtree(world, case)
     pairs = [*hidden_and_missing(("/analyses/{}", "/cases/{}"), aid),
              *hidden_and_missing(("/programmes/{}", "/programmes/{}.xlsx", "/programmes/{}.csv",
                                   "/programmes/{}/score", "/programmes/{}/package.zip"), prog)]
@@ -609,9 +613,7 @@ def test_pages_of_other_subtree_are_404(world: Web, case: Case):
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_api_of_other_subtree_is_404(world: Web, case: Case):
     api = world.api(case.login)
-    aid = world.analyses[case.other]
-    prog = world.programmes[case.other_org]
-    before = world.dump()
+    aid, prog, before = _other_subtree(world, case)
     pairs = [*hidden_and_missing(("/api/v1/analyses/{}", "/api/v1/cases/{}"), aid),
              *hidden_and_missing(("/api/v1/programmes/{}",), prog),
              *hidden_and_missing(org_filtered(

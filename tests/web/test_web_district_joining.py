@@ -7,16 +7,12 @@ opened again, the page says the district joined already. On SQLite and PostgreSQ
 from __future__ import annotations
 
 import html
-import re
-from collections.abc import Iterator
 from datetime import date
 
-import pytest
 from sqlmodel import Session, select
 
-from tests.support.databases import BACKENDS
 from tests.support.import_helpers import but_kept
-from tests.support.web_helpers import TODAY, Web, csrf_of, synced_demo
+from tests.support.web_helpers import TODAY, Web, csrf_of, joining_fixture, number_shown
 from workflow import services as svc
 from workflow.i18n import Translator, date_text
 from workflow.services import obligations
@@ -25,31 +21,16 @@ from workflow.storage.models import Case, Organisation
 ORG = "AK-ALM-NEW"  # a district joining today, under AK-ALM, which nurlan manages
 UNITS = ("AK-ALM-NEW-EDU", "AK-ALM-NEW-ZKH", "AK-ALM-NEW-GKP")
 
-
-def _joining(s, ctx) -> None:
-    """The district that joins today with two отделы and an enterprise; its officer."""
-    svc.add_org(s, ctx, ORG, "New district", "district_akimat", "AK-ALM")
-    svc.add_org(s, ctx, UNITS[0], "Education department", "district_department", ORG)
-    svc.add_org(s, ctx, UNITS[1], "Housing department", "district_department", ORG)
-    svc.add_org(s, ctx, UNITS[2], "Communal enterprise", "quasi_state", ORG)
-    svc.add_user(s, ctx, "zhanar", "Zhanar Omarova", "officer", ORG, "zhanar@example.kz", "kk")
-
-
-@pytest.fixture(name="web", params=BACKENDS)
-def web_fixture(request, tmp_path) -> Iterator[Web]:
-    with synced_demo(request.param, tmp_path, prepare=_joining) as web:
-        yield web
-
-
-def _number(page: str, testid: str) -> int:
-    found = re.search(rf'data-testid="{testid}">(\d+)<', page)
-    assert found, testid
-    return int(found.group(1))
+# the district that joins today with two отделы and an enterprise; its officer
+web_fixture = joining_fixture("web", ORG, "kk", (
+    (UNITS[0], "Education department", "district_department"),
+    (UNITS[1], "Housing department", "district_department"),
+    (UNITS[2], "Communal enterprise", "quasi_state")))
 
 
 def test_the_district_joins_with_its_units_and_its_pages_say_so(web: Web):
     nurlan = web.browser("nurlan")
-    overdue_before = _number(nurlan.get("/overdue").text, "overdue-total")
+    overdue_before = number_shown(nurlan.get("/overdue").text, "overdue-total")
     zhanar = web.browser("zhanar")
     page = zhanar.get(f"/orgs/{ORG}")
     r = zhanar.post(f"/orgs/{ORG}/backfill", data={"since": f"{TODAY.year}-01-01",
@@ -60,8 +41,8 @@ def test_the_district_joins_with_its_units_and_its_pages_say_so(web: Web):
             Organisation.code.in_((ORG, *UNITS)))).all())
     assert days == {code: TODAY for code in (ORG, *UNITS)}
     listed = nurlan.get("/overdue").text
-    assert _number(listed, "overdue-total") == overdue_before
-    assert _number(listed, "before-joining-total") > 0
+    assert number_shown(listed, "overdue-total") == overdue_before
+    assert number_shown(listed, "before-joining-total") > 0
     for lang in ("en", "ru", "kk"):
         t = Translator(lang)
         reader = web.client(lang=lang)

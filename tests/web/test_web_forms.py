@@ -11,17 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.support.features import needs
-from tests.support.web_helpers import (
-    CALENDAR,
-    DEFINITION,
-    EN,
-    TODAY,
-    Web,
-    en,
-    form_block,
-    refusal_of,
-    wd,
-)
+from tests.support.web_helpers import CALENDAR, DEFINITION, EN, TODAY, Web, en, form_block, refusal_of, wd
 from workflow.core.errors import quoted
 from workflow.storage.models import ApiToken, CalendarFeed, EventRecord, OutboxMessage, User
 

@@ -5,45 +5,25 @@ language. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from datetime import date
 
-import pytest
 from sqlmodel import Session, func, select
 
-from tests.support.databases import BACKENDS
 from tests.support.import_helpers import but_kept, confirm, csv_of, upload
-from tests.support.web_helpers import TODAY, Web, csrf_of, synced_demo
-from workflow import services as svc
+from tests.support.web_helpers import TODAY, Web, csrf_of, joining_fixture, number_shown
 from workflow.i18n import Translator, period_name
 from workflow.storage.models import Case, Organisation, Stage
 
 MEETING = "akim_commission_meeting"
 ORG = "AK-ALM-NEW"  # a district joining today, under AK-ALM, which nurlan manages
 
-
-def _joining(s, ctx) -> None:
-    """The district that joins today, and its officer (zhanar, reading Kazakh)."""
-    svc.add_org(s, ctx, ORG, "New district", "district_akimat", "AK-ALM")
-    svc.add_user(s, ctx, "zhanar", "Zhanar Omarova", "officer", ORG, "zhanar@example.kz", "kk")
-
-
-@pytest.fixture(name="web", params=BACKENDS)
-def web_fixture(request, tmp_path) -> Iterator[Web]:
-    with synced_demo(request.param, tmp_path, prepare=_joining) as web:
-        yield web
-
-
-def _number(page: str, testid: str) -> int:
-    found = re.search(rf'data-testid="{testid}">(\d+)<', page)
-    assert found, testid
-    return int(found.group(1))
+# the district that joins today, and its officer (zhanar, reading Kazakh)
+web_fixture = joining_fixture("web", ORG, "kk")
 
 
 def test_the_year_so_far_is_counted_apart_on_every_page(web: Web):
     nurlan = web.browser("nurlan")
-    overdue_before = _number(nurlan.get("/overdue").text, "overdue-total")
+    overdue_before = number_shown(nurlan.get("/overdue").text, "overdue-total")
     assert 'data-testid="before-joining"' not in nurlan.get("/overdue").text
     zhanar = web.browser("zhanar")
     page = zhanar.get(f"/orgs/{ORG}")
@@ -52,8 +32,8 @@ def test_the_year_so_far_is_counted_apart_on_every_page(web: Web):
     assert r.status_code == 200, r.text
     # her manager: the ordinary count as before, the earlier stages apart
     listed = nurlan.get("/overdue").text
-    assert _number(listed, "overdue-total") == overdue_before
-    apart = _number(listed, "before-joining-total")
+    assert number_shown(listed, "overdue-total") == overdue_before
+    apart = number_shown(listed, "before-joining-total")
     with Session(web.engine) as s:
         org = s.exec(select(Organisation).where(Organisation.code == ORG)).one()
         backfilled = s.exec(select(Case.id).where(Case.subject_id == org.id,
@@ -62,7 +42,7 @@ def test_the_year_so_far_is_counted_apart_on_every_page(web: Web):
     assert apart > 0 and backfilled
     overview = nurlan.get("/overview").text
     assert 'data-testid="before-joining-by-org"' in overview
-    assert _number(overview, "before-joining-by-org-total") == apart
+    assert number_shown(overview, "before-joining-by-org-total") == apart
     # her work page and a back-filled case's page, in each language
     for lang in ("kk", "ru", "en"):
         t = Translator(lang)

@@ -18,15 +18,7 @@ import pytest
 from sqlmodel import Session
 
 from tests.support.cli_runner import merzim_env, run_merzim
-from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by name
-    CALENDAR,
-    DEFINITION,
-    TODAY,
-    Web,
-    build,
-    demo_database,
-    matched,
-)
+from tests.support.web_helpers import CALENDAR, DEFINITION, TODAY, Web, build, demo_database, matched
 from web.kit import views
 from web.kit.access import viewer_for
 from workflow import services as svc

@@ -17,13 +17,7 @@ import pytest
 from sqlmodel import Session
 
 from tests.support.features import module_of
-from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by name
-    CALENDAR,
-    DEFINITION,
-    TODAY,
-    Web,
-    wd,
-)
+from tests.support.web_helpers import CALENDAR, DEFINITION, TODAY, Web, wd
 from web.kit.views import PAGE_SIZE
 from workflow import services as svc
 

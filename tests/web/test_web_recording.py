@@ -17,16 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.features import module_of
-from tests.support.web_helpers import (
-    DEFINITION,
-    EN,
-    TODAY,
-    Web,
-    en,
-    form_block,
-    refusal_of,
-    wd,
-)
+from tests.support.web_helpers import DEFINITION, EN, TODAY, Web, en, form_block, refusal_of, wd
 from workflow.core.errors import quoted
 from workflow.i18n import Translator
 
