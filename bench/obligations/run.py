@@ -35,6 +35,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -92,17 +94,31 @@ def sizes(text: str) -> list[tuple[int, int]]:
     return [tuple(int(x) for x in part.split("x")) for part in text.split(",") if part]
 
 
+def context() -> Any:
+    """The benchmarks' context: the calendar, the shipped registry, their day, a bench actor."""
+    return svc.Context(KazakhstanCalendar(), load_registry(), TODAY, actor="bench")
+
+
+@contextmanager
+def country_database(backend: str, pg_url: str, ctx: Any, akimats: int,
+                     departments: int) -> Iterator[tuple[str, Any, int]]:
+    """A fresh database (`fresh_database`) holding `setup`'s organisations: its URL, an engine
+    on it (disposed at the end) and how many organisations it holds."""
+    with bench_import.fresh_database(backend, pg_url) as url:
+        eng = make_engine(url)
+        yield url, eng, setup(eng, ctx, akimats, departments)
+        eng.dispose()
+
+
 def run_size(backend: str, a: argparse.Namespace, akimats: int, departments: int) -> dict:
-    ctx = svc.Context(KazakhstanCalendar(), load_registry(), TODAY, actor="bench")
+    ctx = context()
     out = {"backend": backend, "size": f"{akimats}x{departments}",
            "load_before": os.getloadavg()[0]}
-    with bench_import.fresh_database(backend, a.pg_url) as url:
-        eng = make_engine(url)
-        out["organisations"] = setup(eng, ctx, akimats, departments)
+    with country_database(backend, a.pg_url, ctx, akimats, departments) as (_url, eng, orgs):
+        out["organisations"] = orgs
         out["load_sync"] = os.getloadavg()[0]
         out["cases"], out["first_s"], out["first_cpu_s"] = timed_sync(eng, ctx)
         out["again"], out["second_s"], _ = timed_sync(eng, ctx)
-        eng.dispose()
     out["ms_per_case"] = 1000 * out["first_s"] / max(out["cases"], 1)
     out["country_s"] = out["first_s"] * COUNTRY / out["organisations"]
     out["load_after"] = os.getloadavg()[0]
