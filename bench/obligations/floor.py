@@ -167,12 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     p = bench.country_parser(__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=3)
     a = p.parse_args(argv)
-    (akimats, departments), = bench.sizes(a.sizes)
-    ctx = bench.context()
     results: dict = {"size": a.sizes, "load_before": os.getloadavg()[0],
                      "machine": platform.platform(), "cpus": os.cpu_count()}
-    with bench.country_database("postgres", a.pg_url, ctx, akimats, departments) as (
-            url, eng, results["organisations"]):
+    with bench.one_country(a) as (url, eng, ctx, results["organisations"]):
         with eng.begin() as conn:
             for table in ("organisation", "app_user", "process_case", "stage", "audit_log"):
                 conn.execute(text(f"ANALYZE {table}"))

@@ -100,21 +100,27 @@ def context() -> Any:
 
 
 @contextmanager
-def country_database(backend: str, pg_url: str, ctx: Any, akimats: int,
-                     departments: int) -> Iterator[tuple[str, Any, int]]:
+def country_database(backend: str, pg_url: str, akimats: int,
+                     departments: int) -> Iterator[tuple[str, Any, Any, int]]:
     """A fresh database (`fresh_database`) holding `setup`'s organisations: its URL, an engine
-    on it (disposed at the end) and how many organisations it holds."""
+    on it (disposed at the end), the benchmarks' context and how many organisations it holds."""
+    ctx = context()
     with bench_import.fresh_database(backend, pg_url) as url:
         eng = make_engine(url)
-        yield url, eng, setup(eng, ctx, akimats, departments)
+        yield url, eng, ctx, setup(eng, ctx, akimats, departments)
         eng.dispose()
 
 
+def one_country(a: argparse.Namespace):
+    """`country_database` in PostgreSQL, of `country_parser`'s options: its one size and URL."""
+    (akimats, departments), = sizes(a.sizes)
+    return country_database("postgres", a.pg_url, akimats, departments)
+
+
 def run_size(backend: str, a: argparse.Namespace, akimats: int, departments: int) -> dict:
-    ctx = context()
     out = {"backend": backend, "size": f"{akimats}x{departments}",
            "load_before": os.getloadavg()[0]}
-    with country_database(backend, a.pg_url, ctx, akimats, departments) as (_url, eng, orgs):
+    with country_database(backend, a.pg_url, akimats, departments) as (_url, eng, ctx, orgs):
         out["organisations"] = orgs
         out["load_sync"] = os.getloadavg()[0]
         out["cases"], out["first_s"], out["first_cpu_s"] = timed_sync(eng, ctx)

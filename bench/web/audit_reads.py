@@ -56,11 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     p = country.country_parser(__doc__.splitlines()[0])
     p.add_argument("--copies", type=int, default=2)
     a = p.parse_args(argv)
-    (akimats, departments), = country.sizes(a.sizes)
-    ctx = country.context()
     out: dict = {"size": a.sizes, "load_before": os.getloadavg()[0]}
-    with country.country_database("postgres", a.pg_url, ctx, akimats, departments) as (
-            _url, eng, out["organisations"]):
+    with country.one_country(a) as (_url, eng, ctx, out["organisations"]):
         with open_session(eng) as s:
             obligations.sync(s, ctx)
             s.commit()
