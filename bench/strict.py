@@ -65,6 +65,21 @@ class Leg:
     label: str = ""
 
 
+def timed_get(client: httpx.Client, path: str, before: Callable[[], Any] | None = None
+              ) -> tuple[str, int, float]:
+    """One GET of `path`, `before` run first outside its timing: its status (the error's name
+    where the request failed), its body's size and its wall seconds."""
+    if before is not None:
+        before()
+    start = time.perf_counter()
+    try:
+        r = client.get(path)
+        outcome, size = str(r.status_code), len(r.content)
+    except httpx.HTTPError as exc:  # e.g. the server closed the connection
+        outcome, size = type(exc).__name__, 0
+    return outcome, size, time.perf_counter() - start
+
+
 def back_to_back(leg: Leg, client: httpx.Client, duration: float,
                  min_requests: int) -> dict[str, Any]:
     """`leg` asked back to back over `client`'s open connection for `duration` seconds and at
@@ -76,15 +91,8 @@ def back_to_back(leg: Leg, client: httpx.Client, duration: float,
     cpu0, t0 = leg.cpu(), time.perf_counter()
     stop_at = t0 + duration
     while len(latencies) < min_requests or time.perf_counter() < stop_at:
-        if leg.before is not None:
-            leg.before()
-        start = time.perf_counter()
-        try:
-            r = client.get(leg.path)
-            outcome, size = str(r.status_code), len(r.content)
-        except httpx.HTTPError as exc:  # e.g. the server closed the connection
-            outcome, size = type(exc).__name__, 0
-        latencies.append((time.perf_counter() - start) * 1e3)
+        outcome, size, seconds = timed_get(client, leg.path, leg.before)
+        latencies.append(seconds * 1e3)
         statuses[outcome] += 1
         sizes.append(size)
     wall = time.perf_counter() - t0

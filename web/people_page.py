@@ -10,6 +10,7 @@ one-time link, where the person chooses her password."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -222,26 +223,35 @@ ROLES_FIELD = "roles"
 NAMED_ROLES = FORM_FIELDS - 20  # the confirm's other fields: csrf, token, file, existing, roles
 
 
+def _row_number(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+def _chosen(data: Any, prefix: str, field: str, packed_items: Callable[[str], list[str]],
+            longest: int) -> dict[int, str]:
+    """The values chosen in the preview, by row: each `{prefix}N` field sent (no script),
+    then the `field` field's "row:value" items (as `packed_items` splits it) over them; a row
+    number that is not one is left out, a value cut to `longest` characters."""
+    chosen: dict[int, str] = {}
+    for name, value in data.items():
+        n = _row_number(name[len(prefix):]) if name.startswith(prefix) else None
+        if n is not None and isinstance(value, str):
+            chosen[n] = value.strip()[:longest]
+    packed = data.get(field)
+    for item in (packed_items(packed) if isinstance(packed, str) else ()):
+        number, colon, value = item.partition(":")
+        n = _row_number(number)
+        if colon and n is not None:
+            chosen[n] = value.strip()[:longest]
+    return chosen
+
+
 def chosen_roles(data: Any) -> dict[int, str]:
     """The roles chosen in the preview, by row: each `role_N` select sent (no script), then
     the `roles` field's pairs over them; a row number that is not one is left out (a role
     that is not one is refused by the import, naming its row)."""
-    def row(text: str) -> int | None:
-        text = text.strip()
-        return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
-
-    roles: dict[int, str] = {}
-    for name, value in data.items():
-        n = row(name[5:]) if name.startswith("role_") else None
-        if n is not None and isinstance(value, str):
-            roles[n] = value.strip()[:32]
-    packed = data.get(ROLES_FIELD)
-    for pair in (packed.split(",") if isinstance(packed, str) else ()):
-        number, colon, role = pair.partition(":")
-        n = row(number)
-        if colon and n is not None:
-            roles[n] = role.strip()[:32]
-    return roles
+    return _chosen(data, "role_", ROLES_FIELD, lambda packed: packed.split(","), 32)
 
 
 # The preview's logins, proposed from the e-mails (or the file's), each a field she may change:
@@ -252,27 +262,11 @@ LOGINS_FIELD = "logins"
 NAMED_LOGINS = NAMED_ROLES // 2
 
 
-def _row_number(text: str) -> int | None:
-    text = text.strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
-
-
 def chosen_logins(data: Any) -> dict[int, str]:
     """The logins chosen in the preview, by row: each `login_N` sent (no script), then the
     `logins` field's lines over them; a row number that is not one is left out (a login that
     cannot be one is refused by the import, naming its row)."""
-    logins: dict[int, str] = {}
-    for name, value in data.items():
-        n = _row_number(name[6:]) if name.startswith("login_") else None
-        if n is not None and isinstance(value, str):
-            logins[n] = value.strip()[:200]
-    packed = data.get(LOGINS_FIELD)
-    for line in (packed.splitlines() if isinstance(packed, str) else ()):
-        number, colon, login = line.partition(":")
-        n = _row_number(number)
-        if colon and n is not None:
-            logins[n] = login.strip()[:200]
-    return logins
+    return _chosen(data, "login_", LOGINS_FIELD, str.splitlines, 200)
 
 
 def _into(pc: PageContext) -> Into:

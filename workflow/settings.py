@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -656,6 +656,21 @@ def _notify(data: dict[str, Any], env: Mapping[str, str], require_secrets: bool)
                                         1)),
         public_url=_public_url(_table(data, "web")),
     )
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    """The base of a feature's settings of one path, `[TABLE] KEY` (a directory or a file),
+    kept as its field named KEY: `from_config` reads and checks it (`path_setting`)."""
+
+    TABLE: ClassVar[str]
+    KEY: ClassVar[str]
+    DIRECTORY: ClassVar[bool]
+
+    @classmethod
+    def from_config(cls, raw: dict[str, Any] | None, folder: Path | None = None) -> Self:
+        """The table read and checked; a relative path is the config file's `folder`'s."""
+        return cls(**{cls.KEY: path_setting(raw, cls.TABLE, cls.KEY, folder, cls.DIRECTORY)})
 
 
 def path_setting(raw: Mapping[str, Any] | None, table: str, key: str, folder: Path | None,

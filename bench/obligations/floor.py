@@ -46,11 +46,7 @@ import psycopg  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 import bench.boot  # noqa: E402, F401  (the checkout's features installed)
-from calendars import KazakhstanCalendar  # noqa: E402
-from workflow import services as svc  # noqa: E402
-from workflow.definitions import load_registry  # noqa: E402
 from workflow.services import obligations  # noqa: E402
-from workflow.storage.db import make_engine  # noqa: E402
 from workflow.storage.db import session as open_session  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -171,13 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     p = bench.country_parser(__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=3)
     a = p.parse_args(argv)
-    (akimats, departments), = bench.sizes(a.sizes)
-    ctx = svc.Context(KazakhstanCalendar(), load_registry(), bench.TODAY, actor="bench")
     results: dict = {"size": a.sizes, "load_before": os.getloadavg()[0],
                      "machine": platform.platform(), "cpus": os.cpu_count()}
-    with bench.bench_import.fresh_database("postgres", a.pg_url) as url:
-        eng = make_engine(url)
-        results["organisations"] = bench.setup(eng, ctx, akimats, departments)
+    with bench.one_country(a) as (url, eng, ctx, results["organisations"]):
         with eng.begin() as conn:
             for table in ("organisation", "app_user", "process_case", "stage", "audit_log"):
                 conn.execute(text(f"ANALYZE {table}"))
@@ -190,7 +182,6 @@ def main(argv: list[str] | None = None) -> int:
                 got = sync_once(eng, ctx) if name == "sync" else variant(url, rows, name)
                 runs[name].append(got)
                 print(name, [round(x, 2) for x in got], file=sys.stderr)
-        eng.dispose()
     results["load_after"] = os.getloadavg()[0]
     results["runs"] = runs
     results["median"] = {n: [round(statistics.median(r[i] for r in v), 2)

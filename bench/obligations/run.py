@@ -35,6 +35,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -92,17 +94,37 @@ def sizes(text: str) -> list[tuple[int, int]]:
     return [tuple(int(x) for x in part.split("x")) for part in text.split(",") if part]
 
 
+def context() -> Any:
+    """The benchmarks' context: the calendar, the shipped registry, their day, a bench actor."""
+    return svc.Context(KazakhstanCalendar(), load_registry(), TODAY, actor="bench")
+
+
+@contextmanager
+def country_database(backend: str, pg_url: str, akimats: int,
+                     departments: int) -> Iterator[tuple[str, Any, Any, int]]:
+    """A fresh database (`fresh_database`) holding `setup`'s organisations: its URL, an engine
+    on it (disposed at the end), the benchmarks' context and how many organisations it holds."""
+    ctx = context()
+    with bench_import.fresh_database(backend, pg_url) as url:
+        eng = make_engine(url)
+        yield url, eng, ctx, setup(eng, ctx, akimats, departments)
+        eng.dispose()
+
+
+def one_country(a: argparse.Namespace):
+    """`country_database` in PostgreSQL, of `country_parser`'s options: its one size and URL."""
+    (akimats, departments), = sizes(a.sizes)
+    return country_database("postgres", a.pg_url, akimats, departments)
+
+
 def run_size(backend: str, a: argparse.Namespace, akimats: int, departments: int) -> dict:
-    ctx = svc.Context(KazakhstanCalendar(), load_registry(), TODAY, actor="bench")
     out = {"backend": backend, "size": f"{akimats}x{departments}",
            "load_before": os.getloadavg()[0]}
-    with bench_import.fresh_database(backend, a.pg_url) as url:
-        eng = make_engine(url)
-        out["organisations"] = setup(eng, ctx, akimats, departments)
+    with country_database(backend, a.pg_url, akimats, departments) as (_url, eng, ctx, orgs):
+        out["organisations"] = orgs
         out["load_sync"] = os.getloadavg()[0]
         out["cases"], out["first_s"], out["first_cpu_s"] = timed_sync(eng, ctx)
         out["again"], out["second_s"], _ = timed_sync(eng, ctx)
-        eng.dispose()
     out["ms_per_case"] = 1000 * out["first_s"] / max(out["cases"], 1)
     out["country_s"] = out["first_s"] * COUNTRY / out["organisations"]
     out["load_after"] = os.getloadavg()[0]

@@ -32,11 +32,8 @@ from alembic import command  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 import bench.boot  # noqa: E402, F401  (the checkout's features installed)
-from calendars import KazakhstanCalendar  # noqa: E402
-from workflow import services as svc  # noqa: E402
-from workflow.definitions import load_registry  # noqa: E402
 from workflow.services import obligations  # noqa: E402
-from workflow.storage.db import alembic_config, make_engine  # noqa: E402
+from workflow.storage.db import alembic_config  # noqa: E402
 from workflow.storage.db import session as open_session  # noqa: E402
 
 TRAIL = ("SELECT * FROM audit_log WHERE entity = 'case' AND entity_id = :id "
@@ -59,12 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     p = country.country_parser(__doc__.splitlines()[0])
     p.add_argument("--copies", type=int, default=2)
     a = p.parse_args(argv)
-    (akimats, departments), = country.sizes(a.sizes)
-    ctx = svc.Context(KazakhstanCalendar(), load_registry(), country.TODAY, actor="bench")
     out: dict = {"size": a.sizes, "load_before": os.getloadavg()[0]}
-    with country.bench_import.fresh_database("postgres", a.pg_url) as url:
-        eng = make_engine(url)
-        out["organisations"] = country.setup(eng, ctx, akimats, departments)
+    with country.one_country(a) as (_url, eng, ctx, out["organisations"]):
         with open_session(eng) as s:
             obligations.sync(s, ctx)
             s.commit()
@@ -86,7 +79,6 @@ def main(argv: list[str] | None = None) -> int:
                     ms, plan = timed(conn, sql, params)
                     out[f"{name} {schema}"] = {"ms": ms, "plan": plan}
                     print(f"{name} at {schema}: {ms} ms", file=sys.stderr)
-        eng.dispose()
     out["load_after"] = os.getloadavg()[0]
     print(json.dumps({k: v["ms"] if isinstance(v, dict) else v for k, v in out.items()},
                      indent=1))

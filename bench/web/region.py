@@ -198,12 +198,7 @@ def under_writes(a: argparse.Namespace, url: str, codes: dict[str, Path | None],
             writers.append(writer)
             started = time.perf_counter()
             r = web.paced(srv, "/overdue", cookies[name], a.page_rate, a.writes_duration)
-            writer.terminate()
-            got, err = writer.communicate(timeout=60)
-            writers.remove(writer)
-            if writer.returncode != 0 or not got.strip():
-                raise RuntimeError(f"the writer failed: {err[-2000:]}")
-            done[name].append(int(got.split()[-1]) / (time.perf_counter() - started))
+            done[name].append(web.stop_writer(writer, writers, started))
             cpu[name]["writes"].append(r["cpu_ms_per_request"])
             web.log(f"[round {i + 1}] {name}: {cpu[name]['none'][-1]:.2f} ms/page, "
                     f"{cpu[name]['writes'][-1]:.2f} ms/page at {done[name][-1]:.1f} writes/s")

@@ -476,15 +476,7 @@ def load(srv: Server, target: Target, concurrency: int, duration: float,
             start.wait()
             n = 0
             while n < min_per_client or time.perf_counter() < stop_at:
-                if target.before is not None:
-                    target.before()
-                t0 = time.perf_counter()
-                try:
-                    r = c.get(target.path)
-                    outcome, size = str(r.status_code), len(r.content)
-                except httpx.HTTPError as exc:  # e.g. the server closed the connection
-                    outcome, size = type(exc).__name__, 0
-                dt = time.perf_counter() - t0
+                outcome, size, dt = strict.timed_get(c, target.path, target.before)
                 with lock:
                     latencies.append(dt)
                     statuses[outcome] += 1
@@ -894,6 +886,17 @@ def start_writer(url: str, rate: float, cases: list[int], code: Path | None,
     return proc
 
 
+def stop_writer(writer: subprocess.Popen, writers: list[Any], started: float) -> float:
+    """A writer of `start_writer` stopped and taken off `writers`: the writes a second it
+    made since `started` (a `time.perf_counter()`); refused if it failed or wrote nothing."""
+    writer.terminate()
+    out, err = writer.communicate(timeout=60)
+    writers.remove(writer)
+    if writer.returncode != 0 or not out.strip():
+        raise RuntimeError(f"the writer failed: {err[-2000:]}")
+    return int(out.split()[-1]) / (time.perf_counter() - started)
+
+
 def writes_plan(servers: dict[str, list[Server]], managers: dict[str, str],
                 password: str) -> list[tuple[str, str, str, dict[str, str]]]:
     """(label, the servers, address, cookies) of each code's page(s) and of the floor, each
@@ -997,12 +1000,7 @@ def under_writes(url: str, info: dict[str, Any], a: argparse.Namespace,
                         f"{percentile(r['latencies_ms'], 95):.1f} ms, load "
                         f"{r['loadavg_before']:.1f}, statuses {r['statuses']}")
                 if writer is not None:
-                    writer.terminate()
-                    out, err = writer.communicate(timeout=60)
-                    writers.remove(writer)
-                    if writer.returncode != 0 or not out.strip():
-                        raise RuntimeError(f"the writer failed: {err[-2000:]}")
-                    writes[phase].append(int(out.split()[-1]) / (time.perf_counter() - started))
+                    writes[phase].append(stop_writer(writer, writers, started))
         floor_client.close()
         return {"page": where["manager"], "subtree": where["code"], "page_rate": a.page_rate,
                 "floor": "back to back, one keep-alive client",

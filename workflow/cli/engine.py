@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -246,11 +247,7 @@ def org_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, kind (a
                   else {"added": [o.code for o in done.added]})
         return
     if dry_run:
-        _preview_table([("row", "import.col_row"), ("code", "org.col_code"),
-                        ("name", "org.col_name"), ("kind", "org.col_kind"),
-                        ("parent", "org.col_parent"), ("headcount", "org.col_headcount")],
-                       _planned_rows(t, done.planned, "kind", "org_kind.", "code",
-                                     "orgpage.import_code_proposed"))
+        _preview(done.planned, ORG_PREVIEW)
     if done.note(t):
         say(done.note(t) or "")
     say(t.n("orgpage.import_would_add", len(done.planned)) if dry_run
@@ -265,22 +262,40 @@ def _refused(text: str, code: int) -> None:
     raise typer.Exit(code) from None
 
 
-def _planned_rows(t, planned: list[dict], choice: str, prefix: str, key: str,
-                  proposed: str) -> list[dict]:
-    """An import's preview rows as the reader reads them: the `choice` column by its name
-    (catalogue `prefix` + value) and a `key` merzim proposed marked as proposed."""
-    return [{**item, choice: t(f"{prefix}{item[choice]}"),
-             key: item[key] + (f" ({t(proposed)})" if item["proposed"] else "")}
-            for item in planned]
+@dataclass(frozen=True)
+class Preview:
+    """How an import's preview shows a row: its columns (the row's key, the catalogue key of
+    its name), the first the row's number; the `choice` column by its name (catalogue `prefix`
+    + value); a `key` merzim proposed marked with the words of catalogue key `proposed`."""
+
+    columns: tuple[tuple[str, str], ...]
+    choice: str
+    prefix: str
+    key: str
+    proposed: str
 
 
-def _preview_table(columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> None:
+ORG_PREVIEW = Preview((("row", "import.col_row"), ("code", "org.col_code"),
+                       ("name", "org.col_name"), ("kind", "org.col_kind"),
+                       ("parent", "org.col_parent"), ("headcount", "org.col_headcount")),
+                      "kind", "org_kind.", "code", "orgpage.import_code_proposed")
+PEOPLE_PREVIEW = Preview((("row", "import.col_row"), ("login", "people.col_login"),
+                          ("name", "people.col_name"), ("email", "people.col_email"),
+                          ("role", "people.col_role"),
+                          ("organisation", "people.col_organisation")),
+                         "role", "role.", "login", "people.import_login_proposed")
+
+
+def _preview(planned: list[dict[str, Any]], how: Preview) -> None:
     """An import's preview: a line per row of the file (its number, then each column's value
     after its name in the reader's words), whole however narrow the terminal."""
     t = STATE.t
-    for row in rows:
-        STATE.console.print(f"{t(columns[0][1])} {row[columns[0][0]]}: " + "; ".join(
-            f"{t(label)}: {row[key]}" for key, label in columns[1:]
+    number, *columns = how.columns
+    for item in planned:
+        row = {**item, how.choice: t(f"{how.prefix}{item[how.choice]}"),
+               how.key: item[how.key] + (f" ({t(how.proposed)})" if item["proposed"] else "")}
+        STATE.console.print(f"{t(number[1])} {row[number[0]]}: " + "; ".join(
+            f"{t(label)}: {row[key]}" for key, label in columns
             if row.get(key) not in (None, "")), markup=False, soft_wrap=True)
 
 
@@ -348,11 +363,7 @@ def user_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, email,
     if done.note(t):
         say(done.note(t) or "")
     if dry_run:
-        _preview_table([("row", "import.col_row"), ("login", "people.col_login"),
-                        ("name", "people.col_name"), ("email", "people.col_email"),
-                        ("role", "people.col_role"), ("organisation", "people.col_organisation")],
-                       _planned_rows(t, done.planned, "role", "role.", "login",
-                                     "people.import_login_proposed"))
+        _preview(done.planned, PEOPLE_PREVIEW)
         say(t.n("people.import_would_add", len(done.planned)))
         return
     say(t.n("accounts.imported", len(added), updated=len(updated), invited=done.invited))

@@ -11,21 +11,27 @@ and is what `merzim process schema` publishes (workflow/definitions/schema.py).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    RootModel,
     StrictBool,
     StrictInt,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from workflow.core.errors import ConfigError, DefinitionError
+
+if TYPE_CHECKING:
+    from workflow.core.definition import Definition
 
 T = TypeVar("T")
 
@@ -70,6 +76,26 @@ class Names(Table):
 
     def as_dict(self) -> dict[str, str]:
         return {lang: getattr(self, lang) for lang in LANGUAGES}
+
+
+RootT = TypeVar("RootT")
+
+
+class CheckedRoot(RootModel[RootT], Generic[RootT]):
+    """A feature's table of tables (`[papers]`, `[drafts]`), checked once read against the
+    definition it is part of: `spec` given the reading's context, the definition and its
+    file's name (`source`)."""
+
+    model_config = {"frozen": True}
+
+    @model_validator(mode="after")
+    def _check(self, info: ValidationInfo) -> CheckedRoot[RootT]:
+        self.spec((info.context or {})["definition"], (info.context or {})["source"])
+        return self
+
+    def spec(self, definition: Definition, source: str = "") -> Any:
+        """What the table declares, refused where it does not fit the definition."""
+        raise NotImplementedError
 
 
 # -- refusals ------------------------------------------------------------------------------

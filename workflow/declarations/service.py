@@ -38,12 +38,11 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from workflow.core import limits as bounds
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.i18n import LANGUAGES, Translator
 from workflow.imports.columns import fold
 from workflow.imports.headers import keyed, names
-from workflow.imports.people import ALSO, EMAIL, PeopleRefused
+from workflow.imports.people import ALSO, PeopleRefused, language_cell, person_cells
 from workflow.services import files
 from workflow.services.context import Context
 from workflow.services.file_rows import Problem, cell_checker
@@ -212,20 +211,8 @@ def _declarant(s: Session, org: Organisation, who: int | str) -> Declarant:
 def _checked(n: int, row: dict[str, str]) -> tuple[list[Problem], dict[str, Any]]:
     """A staff row's problems (every bad cell) and its values."""
     problems, bad = cell_checker(n, row, STAFF_REQUIRED)
-    if len(row.get("name", "")) > bounds.FULL_NAME:
-        bad("name", "accounts.rule_too_long", n=bounds.FULL_NAME)
-    if len(row.get("position", "")) > bounds.TITLE:
-        bad("position", "accounts.rule_too_long", n=bounds.TITLE)
-    email = row.get("email", "")
-    if email and (len(email) > bounds.EMAIL or not EMAIL.match(email)):
-        bad("email", "accounts.rule_email")
-    langs = {fold(x): x for x in LANGUAGES}
-    for x in LANGUAGES:
-        for reader in LANGUAGES:
-            langs.setdefault(fold(Translator(reader)(f"language.{x}")), x)
-    lang = langs.get(fold(row.get("language", ""))) if row.get("language") else None
-    if row.get("language") and lang is None:
-        bad("language", "accounts.rule_choice", choices=[f"language.{x}" for x in LANGUAGES])
+    email = person_cells(row, bad)
+    lang = language_cell(row, bad, names("language.", tuple(LANGUAGES)))
     return problems, {"name": " ".join(row.get("name", "").split()),
                       "position": row.get("position") or None, "email": email or None,
                       "language": lang}

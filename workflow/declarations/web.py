@@ -100,11 +100,31 @@ def _write(request: Request, pc: PageContext, code: str, year_text: str, action:
                             status_code=303)
 
 
+async def _posted(request: Request, pc: PageContext):
+    """A form posted without files, its CSRF token checked."""
+    data = await request.form(max_files=0)
+    await run_in_threadpool(check_csrf, pc, str(data.get("csrf") or ""))
+    return data
+
+
+async def _written(request: Request, pc: PageContext, data, action: str, do):
+    """`_write` on the organisation and the year the form names, off the event loop."""
+    return await run_in_threadpool(_write, request, pc, str(data.get("org") or ""),
+                                   str(data.get("year") or ""), action, do)
+
+
+def _declarant(who: str, org) -> int:
+    """The declarant's id a form names; one that is not a number is nobody of `org`'s."""
+    if not who.isdigit():
+        raise NotFound(f"no declarant {who[:20]}", key="declarations.no_person",
+                       login=who[:100], org=org.code)
+    return int(who)
+
+
 @router.post("/declarations/staff")
 async def add_staff(request: Request, pc: PageContext = Depends(page)):
     """One employee onto the staff list (one of the same name: updated)."""
-    data = await request.form(max_files=0)
-    await run_in_threadpool(check_csrf, pc, str(data.get("csrf") or ""))
+    data = await _posted(request, pc)
 
     def do(org, _year):
         service.add(pc.s, pc.ctx, org, str(data.get("name") or ""),
@@ -112,26 +132,20 @@ async def add_staff(request: Request, pc: PageContext = Depends(page)):
                     str(data.get("language") or ""))
         return "added"
 
-    return await run_in_threadpool(_write, request, pc, str(data.get("org") or ""),
-                                   str(data.get("year") or ""), "staff", do)
+    return await _written(request, pc, data, "staff", do)
 
 
 @router.post("/declarations/left")
 async def left(request: Request, pc: PageContext = Depends(page)):
     """An employee who left: off the list (her notices kept)."""
-    data = await request.form(max_files=0)
-    await run_in_threadpool(check_csrf, pc, str(data.get("csrf") or ""))
+    data = await _posted(request, pc)
     who = str(data.get("declarant") or "")
 
     def do(org, _year):
-        if not who.isdigit():
-            raise NotFound(f"no declarant {who[:20]}", key="declarations.no_person",
-                           login=who[:100], org=org.code)
-        service.mark_left(pc.s, pc.ctx, org, int(who))
+        service.mark_left(pc.s, pc.ctx, org, _declarant(who, org))
         return "left"
 
-    return await run_in_threadpool(_write, request, pc, str(data.get("org") or ""),
-                                   str(data.get("year") or ""), "left", do)
+    return await _written(request, pc, data, "left", do)
 
 
 @router.post("/declarations/import")
@@ -149,8 +163,7 @@ async def import_staff(request: Request, pc: PageContext = Depends(page)):
             staged.discard(path)
         return f"imported-{len(done.added)}-{len(done.updated)}"
 
-    return await run_in_threadpool(_write, request, pc, str(data.get("org") or ""),
-                                   str(data.get("year") or ""), "import", do)
+    return await _written(request, pc, data, "import", do)
 
 
 @router.post("/declarations/notice")
@@ -164,30 +177,25 @@ async def notice(request: Request, pc: PageContext = Depends(page)):
 
         if upload is None or not (upload.filename or upload.size):
             raise UsageError("no file given", key="files.none")
-        if not who.isdigit():
-            raise NotFound(f"no declarant {who[:20]}", key="declarations.no_person",
-                           login=who[:100], org=org.code)
+        declarant = _declarant(who, org)
         service.record_notice(pc.s, pc.ctx, store_of(request), limits_of(request), org,
-                              int(who), year, form_day(pc, day),
+                              declarant, year, form_day(pc, day),
                               files_service.Upload(upload.filename or "", upload.file))
         return "notice"
 
-    return await run_in_threadpool(_write, request, pc, str(data.get("org") or ""),
-                                   str(data.get("year") or ""), "notice", do)
+    return await _written(request, pc, data, "notice", do)
 
 
 @router.post("/declarations/remind")
 async def remind(request: Request, pc: PageContext = Depends(page)):
     """An e-mail reminder to every missing declarant (once a day, through the outbox)."""
-    data = await request.form(max_files=0)
-    await run_in_threadpool(check_csrf, pc, str(data.get("csrf") or ""))
+    data = await _posted(request, pc)
 
     def do(org, year):
         done = service.remind_missing(pc.s, pc.ctx, org, year)
         return f"reminded-{len(done.written)}"
 
-    return await run_in_threadpool(_write, request, pc, str(data.get("org") or ""),
-                                   str(data.get("year") or ""), "remind", do)
+    return await _written(request, pc, data, "remind", do)
 
 
 @router.get("/declarations/export")

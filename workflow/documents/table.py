@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import RootModel, StringConstraints, ValidationInfo, model_validator
+from pydantic import StringConstraints
 
 from workflow.core.definition import Definition
-from workflow.core.tables import Key, Keys, Names, Table
+from workflow.core.tables import CheckedRoot, Key, Keys, Names, Table
 from workflow.documents.rules import Document, check_paper
 
 TemplateName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,64}$")]
@@ -31,15 +31,8 @@ class PaperTable(Table):
     person: bool = False
 
 
-class Papers(RootModel[dict[Key, PaperTable]]):
+class Papers(CheckedRoot[dict[Key, PaperTable]]):
     """`[papers]`: the papers of a process, by key, each confirming one of its stages."""
-
-    model_config = {"frozen": True}
-
-    @model_validator(mode="after")
-    def _check(self, info: ValidationInfo) -> Papers:
-        self.spec((info.context or {})["definition"], (info.context or {})["source"])
-        return self
 
     def spec(self, definition: Definition, source: str = "") -> dict[str, Document]:
         """The papers by key, each checked against the definition's stages, events and

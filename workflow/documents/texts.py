@@ -23,7 +23,7 @@ from typing import Any
 
 from workflow.core.errors import UsageError
 from workflow.documents.rules import Document, papers_of, parse
-from workflow.settings import path_setting
+from workflow.settings import PathSettings
 
 DATA = Path(__file__).parent / "documents.toml"  # which stage each document confirms
 SHIPPED = Path(__file__).parent / "docx"
@@ -122,17 +122,14 @@ def template_names(definitions: Any = ()) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class DocumentsSettings:
+class DocumentsSettings(PathSettings):
     """config.toml [documents]: `templates`, a folder of the operator's DOCX templates,
     LANG/NAME.docx for the whole installation and ORG_CODE/LANG/NAME.docx for one
     organisation, taking precedence over the shipped ones (None: the shipped ones only)."""
 
-    templates: Path | None = None
+    TABLE, KEY, DIRECTORY = "documents", "templates", True
 
-    @classmethod
-    def from_config(cls, raw: dict[str, Any] | None, folder: Path | None = None
-                    ) -> DocumentsSettings:
-        return cls(path_setting(raw, "documents", "templates", folder, directory=True))
+    templates: Path | None = None
 
 
 def template_file(template: str, language: str, org_code: str | None,

@@ -73,6 +73,18 @@ def _download(drafted: documents.Drafted) -> Response:
                              "Cache-Control": "no-store"})
 
 
+def _case_docx(request: Request, s, ctx, viewer: Viewer, case_id: str | int, stage: str,
+               language: str) -> Response:
+    """The document confirming the case's stage, drafted in ?lang= (`language` by default)
+    and sent as a download; drafting it is a disclosure, audited."""
+    case, _defn = _case(s, ctx, viewer, case_id)
+    drafted = documents.draft(s, ctx, case.id, stage,
+                              request.query_params.get("lang") or language, _folder(request))
+    with tx.transaction(s):  # a paper showing a protected person: a disclosure
+        documents.audit_disclosure(s, ctx, drafted)
+    return _download(drafted)
+
+
 class StageLinks:
     """The case page's links beside the stages a document confirms."""
 
@@ -154,13 +166,7 @@ def document_page(request: Request, case_id: str, stage: str, pc: PageContext = 
 @router.get("/cases/{case_id}/documents/{stage}/docx")
 def document_docx(request: Request, case_id: str, stage: str, pc: PageContext = Depends(page)):
     """The document drafted from the case in ?lang= (the reader's by default)."""
-    case, _defn = _case(pc.s, pc.ctx, pc.viewer, case_id)
-    drafted = documents.draft(pc.s, pc.ctx, case.id, stage,
-                              request.query_params.get("lang") or pc.t.language,
-                              _folder(request))
-    with tx.transaction(pc.s):  # a paper showing a protected person: a disclosure
-        documents.audit_disclosure(pc.s, pc.ctx, drafted)
-    return _download(drafted)
+    return _case_docx(request, pc.s, pc.ctx, pc.viewer, case_id, stage, pc.t.language)
 
 
 @router.post("/cases/{case_id}/documents/{stage}", response_class=HTMLResponse)
@@ -380,13 +386,7 @@ def api_documents(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
 def api_document(request: Request, case_id: int, stage: str,
                  a: ApiContext = Depends()) -> Response:
     """The document confirming a stage, drafted from the case in ?lang= (kk, ru, en)."""
-    case, _defn = _case(a.s, a.ctx, a.viewer, case_id)
-    drafted = documents.draft(a.s, a.ctx, case.id, stage,
-                              request.query_params.get("lang") or a.ctx.language,
-                              _folder(request))
-    with tx.transaction(a.s):  # a paper showing a protected person: a disclosure
-        documents.audit_disclosure(a.s, a.ctx, drafted)
-    return _download(drafted)
+    return _case_docx(request, a.s, a.ctx, a.viewer, case_id, stage, a.ctx.language)
 
 
 SIGNED_BODY = {

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from pydantic import RootModel, StringConstraints, ValidationInfo, model_validator
+from pydantic import StringConstraints
 
 from workflow.core.definition import Definition
 from workflow.core.errors import refused
-from workflow.core.tables import Key, Keys, Table
+from workflow.core.tables import CheckedRoot, Key, Keys, Table
 
 
 @dataclass(frozen=True)
@@ -38,15 +38,8 @@ class DraftTable(Table):
     asks: Keys = ()  # evidence fields the officer gives the draft before the record exists
 
 
-class Drafts(RootModel[dict[Key, DraftTable]]):
+class Drafts(CheckedRoot[dict[Key, DraftTable]]):
     """`[drafts]`: the announcements, by the stage whose confirming record publishes them."""
-
-    model_config = {"frozen": True}
-
-    @model_validator(mode="after")
-    def _check(self, info: ValidationInfo) -> Drafts:
-        self.spec((info.context or {})["definition"], (info.context or {})["source"])
-        return self
 
     def spec(self, definition: Definition, source: str = "") -> dict[str, Draft]:
         """The drafts by stage, each checked against the definition's keys."""

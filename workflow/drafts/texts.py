@@ -18,21 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from workflow.core.errors import ConfigError
-from workflow.settings import path_setting
+from workflow.settings import PathSettings
 
 
 @dataclass(frozen=True)
-class DraftsSettings:
+class DraftsSettings(PathSettings):
     """config.toml [drafts]: `templates`, a folder of LANG/NAME.txt.j2 announcement templates
     that take precedence over the shipped ones (None: the shipped ones only)."""
 
+    TABLE, KEY, DIRECTORY = "drafts", "templates", True
+
     templates: Path | None = None
 
-    @classmethod
-    def from_config(cls, raw: dict[str, Any] | None, folder: Path | None = None
-                    ) -> DraftsSettings:
-        """The table read and checked; a relative folder is the config file's `folder`'s."""
-        return cls(path_setting(raw, "drafts", "templates", folder, directory=True))
 
 SHIPPED = Path(__file__).parent / "draft_templates"
 SUFFIX = ".txt.j2"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,6 +147,29 @@ def _org_index(s: Session) -> dict[str, Organisation]:
     return index
 
 
+def person_cells(row: dict[str, str], bad: Callable[..., None]) -> str:
+    """A person's name, position and e-mail checked (an account's row and a declarant's):
+    each bad cell told to `bad`; returns the e-mail cell."""
+    if len(row.get("name", "")) > limits.FULL_NAME:
+        bad("name", "accounts.rule_too_long", n=limits.FULL_NAME)
+    if len(row.get("position", "")) > limits.TITLE:
+        bad("position", "accounts.rule_too_long", n=limits.TITLE)
+    email = row.get("email", "")
+    if email and (len(email) > limits.EMAIL or not EMAIL.match(email)):
+        bad("email", "accounts.rule_email")
+    return email
+
+
+def language_cell(row: dict[str, str], bad: Callable[..., None], langs: dict[str, str]
+                  ) -> str | None:
+    """The language the row's cell names (`langs`: every way of naming one, folded → its key),
+    None for an empty cell; one that names none told to `bad`."""
+    lang = langs.get(fold(row.get("language", ""))) if row.get("language") else None
+    if row.get("language") and lang is None:
+        bad("language", "accounts.rule_choice", choices=[f"language.{x}" for x in LANGUAGES])
+    return lang
+
+
 def _cell_problems(n: int, row: dict[str, str], roles: dict[str, str], langs: dict[str, str],
                    orgs: dict[str, Organisation], allowed: set[int] | None
                    ) -> tuple[list[Problem], dict[str, Any]]:
@@ -154,22 +178,14 @@ def _cell_problems(n: int, row: dict[str, str], roles: dict[str, str], langs: di
     login = row.get("login", "")
     if login and (len(login) > limits.LOGIN or any(c.isspace() for c in login)):
         bad("login", "accounts.rule_login", n=limits.LOGIN)
-    if len(row.get("name", "")) > limits.FULL_NAME:
-        bad("name", "accounts.rule_too_long", n=limits.FULL_NAME)
-    if len(row.get("position", "")) > limits.TITLE:
-        bad("position", "accounts.rule_too_long", n=limits.TITLE)
-    email = row.get("email", "")
-    if email and (len(email) > limits.EMAIL or not EMAIL.match(email)):
-        bad("email", "accounts.rule_email")
+    email = person_cells(row, bad)
     chat = row.get("telegram", "")
     if chat and not CHAT.match(chat):
         bad("telegram", "accounts.rule_telegram")
     role = roles.get(fold(row.get("role", "")))
     if row.get("role") and role is None:
         bad("role", "accounts.rule_choice", choices=[f"role.{r}" for r in ROLES])
-    lang = langs.get(fold(row.get("language", ""))) if row.get("language") else None
-    if row.get("language") and lang is None:
-        bad("language", "accounts.rule_choice", choices=[f"language.{x}" for x in LANGUAGES])
+    lang = language_cell(row, bad, langs)
     org = orgs.get(fold(row.get("organisation", "")))
     if row.get("organisation") and org is None:
         bad("organisation", "accounts.rule_org")

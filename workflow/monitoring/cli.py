@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -41,6 +42,12 @@ def _owner(analysis: str | None, external: str | None) -> dict[str, int | None]:
             "external_id": parse_int(external, "--external") if external else None}
 
 
+def _grade(scale: str, needed: bool = False) -> Any:
+    """The option `--SCALE GRADE`: a risk's grade on one of the criteria's scales."""
+    flag, text = f"--{scale}", f"Its {scale}, a grade of the criteria (1-3)."
+    return required(flag, "GRADE", text) if needed else option(flag, "GRADE", text)
+
+
 @risk_app.command("add")
 def risk_add(analysis: str = typer.Argument(None, help="Analysis id."),
              external: str = option("--external", "ID", "External analysis id."),
@@ -49,10 +56,8 @@ def risk_add(analysis: str = typer.Argument(None, help="Analysis id."),
              subdivision: str = option("--subdivision", "NAME", "The subdivision where it lies."),
              causes: str = option("--causes", "TEXT",
                                   "The causes and conditions that favour the offence."),
-             likelihood: str = option("--likelihood", "GRADE",
-                                      "Its likelihood, a grade of the criteria (1-3)."),
-             consequence: str = option("--consequence", "GRADE",
-                                       "Its consequence, a grade of the criteria (1-3)."),
+             likelihood: str = _grade("likelihood"),
+             consequence: str = _grade("consequence"),
              as_json: Json = False) -> None:
     """Record a corruption risk found by an analysis."""
     with unit_of_work() as s:
@@ -66,10 +71,8 @@ def risk_add(analysis: str = typer.Argument(None, help="Analysis id."),
 
 @risk_app.command("set")
 def risk_set(risk: str = typer.Argument(..., help="Risk id."),
-             likelihood: str = required("--likelihood", "GRADE",
-                                        "Its likelihood, a grade of the criteria (1-3)."),
-             consequence: str = required("--consequence", "GRADE",
-                                         "Its consequence, a grade of the criteria (1-3)."),
+             likelihood: str = _grade("likelihood", needed=True),
+             consequence: str = _grade("consequence", needed=True),
              as_json: Json = False) -> None:
     """Assess a recorded risk: its likelihood and consequence (its level follows)."""
     with unit_of_work() as s:

@@ -7,26 +7,22 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from workflow.core.errors import ConfigError
 from workflow.definitions import Registry
 from workflow.platform.rules import PlatformMap, parse_map
-from workflow.settings import path_setting
+from workflow.settings import PathSettings
 
 
 @dataclass(frozen=True)
-class PackageSettings:
+class PackageSettings(PathSettings):
     """config.toml [package]: `map`, the operator's implementation map of the cross-platform
     (None: the shipped one, workflow/definitions/platform/)."""
 
+    TABLE, KEY, DIRECTORY = "package", "map", False
+
     map: Path | None = None
 
-    @classmethod
-    def from_config(cls, raw: dict[str, Any] | None, folder: Path | None = None
-                    ) -> PackageSettings:
-        """The table read and checked; a relative file is the config file's `folder`'s."""
-        return cls(path_setting(raw, "package", "map", folder, directory=False))
 
 SHIPPED_MAP = Path(__file__).parent / "implementation_map.toml"
 

@@ -40,12 +40,9 @@ CHAT = re.compile(r"^-?\d{1,20}$")
 # -- invitations ------------------------------------------------------------------------------
 
 
-def invite(s: Session, ctx: Context, user: User, base_url: str, days: int,
-           now: float | None = None) -> str:
-    """Write her invitation e-mail to the outbox with a fresh one-time link (an unused older
-    link stops working); returns the token (tests and the caller's count; never shown).
-    Refused, nothing written, for an account that answers for a protected case and never
-    signed in (`channels.invitation_refusal`)."""
+def _check_invitable(s: Session, user: User) -> None:
+    """Refuse an invitation to an account without an e-mail address, or to one that answers
+    for a protected case and never signed in (`channels.invitation_refusal`)."""
     from workflow.services.channels import invitation_refusal
 
     if not user.email:
@@ -54,6 +51,15 @@ def invite(s: Session, ctx: Context, user: User, base_url: str, days: int,
     refusal = invitation_refusal(s, user)
     if refusal is not None:
         raise refusal
+
+
+def invite(s: Session, ctx: Context, user: User, base_url: str, days: int,
+           now: float | None = None) -> str:
+    """Write her invitation e-mail to the outbox with a fresh one-time link (an unused older
+    link stops working); returns the token (tests and the caller's count; never shown).
+    Refused, nothing written, for an account that answers for a protected case and never
+    signed in (`channels.invitation_refusal`)."""
+    _check_invitable(s, user)
     t = time.time() if now is None else now
     token = fresh_token(s, Invitation, user.id, t)
     row = Invitation(token_hash=digest(token), user_id=user.id, created_at=t,
@@ -166,14 +172,7 @@ def reset(s: Session, ctx: Context, user: User, base_url: str, days: int) -> str
     """An administrator's reset: her password stops working (her sessions, tokens and feeds
     end) and she gets a new invitation to choose another; nobody sees a password. Refused,
     nothing written, as `invite` is (`channels.invitation_refusal`)."""
-    from workflow.services.channels import invitation_refusal
-
-    if not user.email:
-        raise UsageError(f"{user.login} has no e-mail address", key="accounts.no_email",
-                         login=user.login)
-    refusal = invitation_refusal(s, user)
-    if refusal is not None:
-        raise refusal
+    _check_invitable(s, user)
     user.password_hash = None
     s.add(user)
     s.flush()
