@@ -207,3 +207,16 @@ def test_a_figure_whose_scopes_are_cut_goes_stale_and_the_walk_finds_it(db, monk
     with pytest.raises(AssertionError) as found:
         _walk(db, [name], 7, 60)
     assert str(found.value).startswith(f"('{name}', "), found.value
+
+
+def test_the_services_install_the_kept_figures_whichever_is_asked_first():
+    """A process that imports only the services (a script, a command reading one case) hands
+    its writes' records to the kept figures: an append never finds them uninstalled."""
+    import subprocess
+    import sys
+
+    code = ("import workflow.services\nfrom workflow.storage import audit\n"
+            "assert audit._KEEPER, 'not installed'\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr

@@ -16,6 +16,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# every write the services make appends to the audit chain, which hands its records to the kept
+# figures: installed with the services, whichever of them a command asks for first
+import workflow.kept  # noqa: F401
+
 _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the names it gives here
     "services.bulk": ("RowRefused",),
     "services.case_opening": ("duplicate_cases", "open_case", "possible_repeats"),
