@@ -227,8 +227,8 @@ def test_the_check_sees_a_role_compared(tmp_path):
         "page.py:9 in scope(): viewer.role not in WHO"]
 
 
-# (file, function) -> what the account's role it hands to a call carries, when not who sees or
-# does what (a refusal naming her role, `RuleViolation(..., role=...)`, is a message's word).
+# (file, function) -> what the account's role it hands on carries, when not who sees or does
+# what (a refusal naming her role, `RuleViolation(..., role=...)`, is a message's word).
 ROLE_HANDED: dict[tuple[str, str], str] = {
     ("web/kit/views.py", "read_versions"):
         "the bell's kept scopes (`bell_scopes`): a manager's bell reads the escalations the "
@@ -253,19 +253,31 @@ def _account_role(node: ast.AST) -> bool:
     return not (isinstance(root, ast.Name) and root.id[:1].isupper())
 
 
+def _handed(node: ast.AST) -> list[ast.AST]:
+    """What `node` hands an account's role to something by: a call's arguments and keywords
+    (but a message's `role`), a lookup's key (`SCOPES[viewer.role]`), a `match`'s subject."""
+    if isinstance(node, ast.Call):
+        return [*node.args, *(k.value for k in node.keywords if k.arg != "role")]
+    if isinstance(node, ast.Subscript):
+        return [node.slice]
+    if isinstance(node, ast.Match):
+        return [node.subject]
+    return []
+
+
 def _roles_handed(path: Path) -> list[tuple[int, str, str]]:
-    """(line, enclosing function, source) of each call handed an account's role: as an
-    argument, or a keyword other than a message's `role`."""
+    """(line, enclosing function, source) of each call, lookup or `match` handed an account's
+    role (`_handed`)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = []
 
     def walk(node: ast.AST, function: str) -> None:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             function = node.name
-        if isinstance(node, ast.Call) and any(
-                _account_role(a) for a in [*node.args, *(k.value for k in node.keywords
-                                                         if k.arg != "role")]):
-            found.append((node.lineno, function, ast.unparse(node)))
+        if any(_account_role(a) for a in _handed(node)):
+            source = ast.unparse(node.subject) if isinstance(node, ast.Match) \
+                else ast.unparse(node)
+            found.append((node.lineno, function, source))
         for child in ast.iter_child_nodes(node):
             walk(child, function)
 
@@ -313,9 +325,15 @@ def test_the_check_sees_a_role_handed_on(tmp_path):
         "    c = opens_here(defn, who.role, kind)\n"
         "    d = visibility.answerer_condition(col(User.role))\n"
         "    e = visibility.own_only(viewer.user)\n"
+        "    f = SCOPES[viewer.role]\n"
+        "    match viewer.user.role:\n"
+        "        case _:\n"
+        "            pass\n"
         "    raise RuleViolation(key='rule.cannot_record', role=viewer.role)\n",
         encoding="utf-8")
     assert _handed_outside_the_owner([stray]) == [
         "page.py:2 in scope(): visibility.only_path(viewer.role, viewer.org.path)",
         "page.py:3 in scope(): visibility.own_only(pc.viewer.user.role)",
-        "page.py:4 in scope(): opens_here(defn, who.role, kind)"]
+        "page.py:4 in scope(): opens_here(defn, who.role, kind)",
+        "page.py:7 in scope(): SCOPES[viewer.role]",
+        "page.py:8 in scope(): viewer.user.role"]
