@@ -7,7 +7,12 @@ list or to allow an act; it asks visibility. Nor does a template (`viewer.role !
 it asks the reader's `Viewer` (`viewer.sees_below`, `viewer.records`...), which asks
 visibility. The comparisons that decide something else (whom a notice goes to, which
 accounts a query returns, which page a person lands on) are listed below, each with what it
-decides."""
+decides.
+
+Nor does one hand an account's role on (`visibility.own_only(viewer.role)`,
+`only_path(viewer.role, …)`, `opens_here(defn, viewer.role, …)`): a list, a count, a choice or
+a refusal takes the reader (her account) and asks visibility, which alone reads her role. The
+calls that hand a role on for something else are listed below, each with what it carries."""
 
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ import re
 from pathlib import Path
 
 import pytest
+
+pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = [ROOT / "workflow", ROOT / "web", ROOT / "notifications"]
@@ -218,3 +225,115 @@ def test_the_check_sees_a_role_compared(tmp_path):
         "page.py:6 in scope(): User.role.in_(('officer',))",
         "page.py:7 in scope(): viewer.user.role == OFFICER",
         "page.py:9 in scope(): viewer.role not in WHO"]
+
+
+# (file, function) -> what the account's role it hands on carries, when not who sees or does
+# what (a refusal naming her role, `RuleViolation(..., role=...)`, is a message's word).
+ROLE_HANDED: dict[tuple[str, str], str] = {
+    ("web/kit/views.py", "read_versions"):
+        "the bell's kept scopes (`bell_scopes`): a manager's bell reads the escalations the "
+        "notification policy sends him, decided below the services",
+    ("workflow/notices/web.py", "counts"):
+        "the bell's kept scopes (`bell_scopes`), as `read_versions` reads them",
+    ("workflow/reminders/planner.py", "recipients"):
+        "a reminder's recipient as the notification policy reads her (notifications/policy.py)",
+    ("workflow/services/people.py", "people_of"):
+        "the people list shows each person's role (its label)",
+}
+
+
+def _account_role(node: ast.AST) -> bool:
+    """An account's role (`viewer.role`, `pc.viewer.user.role`, `who.role`), not a table's
+    column (`User.role`, which visibility's SQL conditions take: `answerer_condition`)."""
+    if not (isinstance(node, ast.Attribute) and node.attr == "role"):
+        return False
+    root = node.value
+    while isinstance(root, ast.Attribute | ast.Subscript | ast.Call):
+        root = root.func if isinstance(root, ast.Call) else root.value
+    return not (isinstance(root, ast.Name) and root.id[:1].isupper())
+
+
+def _handed(node: ast.AST) -> list[ast.AST]:
+    """What `node` hands an account's role to something by: a call's arguments and keywords
+    (but a message's `role`), a lookup's key (`SCOPES[viewer.role]`), a `match`'s subject."""
+    if isinstance(node, ast.Call):
+        return [*node.args, *(k.value for k in node.keywords if k.arg != "role")]
+    if isinstance(node, ast.Subscript):
+        return [node.slice]
+    if isinstance(node, ast.Match):
+        return [node.subject]
+    return []
+
+
+def _roles_handed(path: Path) -> list[tuple[int, str, str]]:
+    """(line, enclosing function, source) of each call, lookup or `match` handed an account's
+    role (`_handed`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+
+    def walk(node: ast.AST, function: str) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            function = node.name
+        if any(_account_role(a) for a in _handed(node)):
+            source = ast.unparse(node.subject) if isinstance(node, ast.Match) \
+                else ast.unparse(node)
+            found.append((node.lineno, function, source))
+        for child in ast.iter_child_nodes(node):
+            walk(child, function)
+
+    walk(tree, "<module>")
+    return found
+
+
+def _handed_outside_the_owner(paths: list[Path]) -> list[str]:
+    found = []
+    for path in paths:
+        rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
+        if rel == OWNER:
+            continue
+        for line, function, source in _roles_handed(path):
+            if (rel, function) not in ROLE_HANDED:
+                found.append(f"{rel}:{line} in {function}(): {source}")
+    return found
+
+
+def test_no_module_but_visibility_hands_a_role_on():
+    """A list, a count, a choice or a refusal takes the reader and asks visibility: no module
+    outside it scopes one by her role."""
+    found = _handed_outside_the_owner(_python(CODE))
+    assert found == [], ("an account's role handed on outside services/visibility.py (hand "
+                         "on the account, which visibility asks; or list what the call "
+                         "carries in ROLE_HANDED):\n" + "\n".join(found))
+
+
+@pytest.mark.parametrize("exception", sorted(ROLE_HANDED))
+def test_each_role_handed_is_still_needed(exception):
+    rel, function = exception
+    parts = rel.split("/")
+    if parts[0] == "workflow" and len(parts) > 2 and not (ROOT / parts[0] / parts[1]).exists():
+        pytest.skip(f"the feature {parts[1]!r} is not installed")  # a removable feature
+    assert (ROOT / rel).exists(), f"{rel} moved or removed: update its exception"
+    assert any(f == function for _l, f, _s in _roles_handed(ROOT / rel)), exception
+
+
+def test_the_check_sees_a_role_handed_on(tmp_path):
+    stray = tmp_path / "page.py"
+    stray.write_text(
+        "def scope(s, viewer, pc, who, User, col, visibility, svc, RuleViolation):\n"
+        "    a = visibility.only_path(viewer.role, viewer.org.path)\n"
+        "    b = svc.overdue(s, code, only=visibility.own_only(pc.viewer.user.role))\n"
+        "    c = opens_here(defn, who.role, kind)\n"
+        "    d = visibility.answerer_condition(col(User.role))\n"
+        "    e = visibility.own_only(viewer.user)\n"
+        "    f = SCOPES[viewer.role]\n"
+        "    match viewer.user.role:\n"
+        "        case _:\n"
+        "            pass\n"
+        "    raise RuleViolation(key='rule.cannot_record', role=viewer.role)\n",
+        encoding="utf-8")
+    assert _handed_outside_the_owner([stray]) == [
+        "page.py:2 in scope(): visibility.only_path(viewer.role, viewer.org.path)",
+        "page.py:3 in scope(): visibility.own_only(pc.viewer.user.role)",
+        "page.py:4 in scope(): opens_here(defn, who.role, kind)",
+        "page.py:7 in scope(): SCOPES[viewer.role]",
+        "page.py:8 in scope(): viewer.user.role"]

@@ -26,12 +26,12 @@ from web.kit.api import (
 from web.kit.page import audited_refusal
 from workflow import services as svc
 from workflow.core import limits
-from workflow.core.errors import RuleViolation
 from workflow.core.links import links_evidence
 from workflow.core.machine import builtin_evidence
 from workflow.i18n.describe import describe
 from workflow.services import transactions as tx
 from workflow.services import visibility
+from workflow.services.opening import opened_by
 from workflow.services.views import as_dicts
 
 router = api_routes()
@@ -237,15 +237,12 @@ def open_case(body: CaseIn, a: ApiContext = Depends()) -> dict[str, Any]:
     """Open a case of a process for the caller's organisation (officers) or any visible one
     (admins); with `period`, a recurring obligation's case of that period (an earlier one the
     sync did not open); refused with the rule's message and nothing stored."""
-    subject = views.visible_org(a.s, a.viewer, body.subject)
-    if not visibility.records_for(a.viewer.user, subject.id):
-        raise RuleViolation(key="rule.cannot_record", role=a.viewer.role)
+    responsible = opened_by(a.viewer.user, views.visible_org(a.s, a.viewer, body.subject),
+                            body.responsible)
     with tx.transaction(a.s):
         case = svc.open_checked(a.s, a.ctx, body.process, body.subject, body.object,
                                 body.person, body.position, body.fields, body.dates,
-                                body.responsible or (
-                                    a.viewer.login
-                                    if visibility.answers_for_opened(a.viewer.user) else None),
+                                responsible,
                                 duplicate_reason=body.duplicate_reason,
                                 period=body.period).analysis
     return views.case_for(a.s, a.ctx, a.viewer, case).as_dict()

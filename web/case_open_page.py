@@ -18,6 +18,7 @@ from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageErro
 from workflow.i18n import LANGUAGES, Translator
 from workflow.services import obligations, visibility
 from workflow.services import transactions as tx
+from workflow.services.opening import opened_by
 
 router = APIRouter(include_in_schema=False)
 
@@ -127,12 +128,10 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
     form = {k: str(v) for k, v in data.items() if k != "csrf" and isinstance(v, str)}
     defn = pc.ctx.registry.get(process)
     # an officer opens her own organisation's cases, an admin any she sees
-    subject = pc.viewer.org.code if visibility.own_only(pc.viewer.role) \
-        else form.get("subject", "")
+    subject = visibility.opened_for(pc.viewer.user, pc.viewer.org.code, form.get("subject", ""))
     try:
-        visible_org(pc.s, pc.viewer, subject)  # hidden first (404), as the API and the records
-        if not visibility.records(pc.viewer.role):
-            raise RuleViolation(key="rule.cannot_record", role=pc.viewer.role)
+        # hidden first (404), as the API and the records; then who opens for it (the API's)
+        responsible = opened_by(pc.viewer.user, visible_org(pc.s, pc.viewer, subject))
         for name, value in form.items():
             if len(value) > MAX_FIELD:
                 raise RuleViolation(key="rule.too_long", field=name, limit=MAX_FIELD)
@@ -150,8 +149,7 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
                                     fields, dates,
                                     # the officer who opens it answers for it (a whistleblower's
                                     # case shows the person to its responsible officer only)
-                                    responsible=(pc.viewer.login if visibility.answers_for_opened(
-                                        pc.viewer.user) else None),
+                                    responsible=responsible,
                                     duplicate_reason=reason, period=period).analysis
     except MerzimError as exc:
         tx.refused(pc.s, pc.ctx.actor, "refused.open", "process", defn.key,

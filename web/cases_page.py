@@ -108,7 +108,7 @@ def register_filters(pc: PageContext, defn: Definition, params: Any
     opening, in the definition's order, with the values asked for) and the filters asked for,
     checked (a choice must be one of the field's, a number a whole number, a date a date)."""
     lang = pc.t.language
-    persons = visibility.records(pc.viewer.role)
+    persons = pc.viewer.records
     offered: list[dict[str, Any]] = []
     asked: list[search.FieldFilter] = []
     items: list[tuple[str, str, str, Any, bool, Any, tuple[str, ...]]] = [
@@ -262,7 +262,7 @@ def cases_page(request: Request, pc: PageContext = Depends(page)):
                   filtered=filtered,
                   processes=pc.ctx.registry.all(), states=state_choices(pc, query.process),
                   orgs=orgs,
-                  person_search=visibility.records(viewer.role),
+                  person_search=viewer.records,
                   # the bulk bar records one event on the cases selected: the events of the
                   # procedure filtered on (none filtered: the bar hands over and exports only)
                   bulk_events=[(e.key, name_in(e.names, pc.t.language, e.key))
@@ -270,7 +270,7 @@ def cases_page(request: Request, pc: PageContext = Depends(page)):
                   if chosen is not None else None, bulk_limit=MAX_ITEMS,
                   # the process filtered on: its form ("New entry") where it may be opened
                   # here, its register's page where it is one (web/registers_page.py)
-                  new_here=chosen is not None and opens_here(chosen, viewer.role,
+                  new_here=chosen is not None and opens_here(chosen, viewer.user,
                                                              viewer.org.kind),
                   register_page=chosen is not None and is_register(chosen))
     if request.url.query:

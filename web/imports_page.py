@@ -84,7 +84,7 @@ def _definition(pc: PageContext, process: str) -> Definition:
     """The register's definition; refused for those who may not open its cases (an officer,
     an admin)."""
     defn = pc.ctx.registry.get(process)
-    if not visibility.imports_registers(pc.viewer.role):
+    if not visibility.imports_registers(pc.viewer.user):
         raise RuleViolation("not allowed to record", key="rule.cannot_record",
                             role=pc.viewer.role)
     return defn
@@ -431,7 +431,7 @@ def _may_finish(pc: PageContext, import_id: str) -> None:
     """Resuming or rolling back an import is for the one who began it or an administrator of
     its organisations; to anyone else it does not exist."""
     if not web_import.may_finish(pc.s, import_id, pc.ctx.actor,
-                                 visibility.administers(pc.viewer.role),
+                                 pc.viewer.administers,
                                  pc.viewer.sees_org):
         raise NotFound(f"no import {import_id!r}", key="notfound.import", id=import_id[:40])
 
@@ -444,7 +444,7 @@ def _unfinished(request: Request, pc: PageContext, defn: Definition, form: dict[
     found = web_import.progress(pc.s, import_id)
     usable = (found.state == web_import.RUNNING and not found.writing
               and web_import.may_finish(pc.s, import_id, pc.ctx.actor,
-                                        visibility.administers(pc.viewer.role),
+                                        pc.viewer.administers,
                                         pc.viewer.sees_org))
     return render(request, pc, "import_done.html", status=409, definition=defn,
                   title=defn.name(pc.t.language), written=written, total=total,

@@ -38,7 +38,7 @@ from workflow import services as svc
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.imports.organisations import OrgsRefused, grouped, import_orgs
 from workflow.imports.staging import Into
-from workflow.services import joining, obligations, visibility
+from workflow.services import joining, obligations
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
@@ -63,7 +63,7 @@ def _shown(request: Request, pc: PageContext, org: Any, status: int = 200,  # no
                   # sees her own: those under it are named, not linked)
                   below=[(o, svc.org_name(o, pc.t.language), pc.viewer.sees_org(o))
                          for o in below],
-                  admin=visibility.administers(pc.viewer.role), error=error,
+                  admin=pc.viewer.administers, error=error,
                   may_open_year=obligations.may_open_year(s, pc.viewer.user, org),
                   confirm_until=joining.confirm_until(pc.ctx, org), joined=joined,
                   # who joined when (B-25): its day, who made it join, the one it joined with,

@@ -47,7 +47,7 @@ from workflow.core.errors import NotFound, UsageError
 from workflow.core.names import name_in
 from workflow.registers.entries import DONE, PENDING, Entry
 from workflow.registers.reader import entries_of_cases
-from workflow.services import search, visibility
+from workflow.services import search
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
@@ -70,8 +70,8 @@ def registers_index(request: Request, pc: PageContext = Depends(page)):
     name in the reader's language."""
     lang = pc.t.language
     viewer = pc.viewer
-    kinds = ({viewer.org.kind} if visibility.own_only(viewer.role)
-             else None if visibility.administers(viewer.role)
+    kinds = ({viewer.org.kind} if viewer.own_only
+             else None if viewer.administers
              else svc.subtree_kinds(pc.s, viewer.org))
     kept = [d for d in pc.ctx.registry.all()
             if kinds is None or any(applies_to(d, kind) for kind in kinds)]
@@ -85,7 +85,7 @@ def new_entry(request: Request, pc: PageContext = Depends(page)):
     her organisation, by project (then the procedures and obligations), sorted by name."""
     viewer = pc.viewer
     offered = [d for d in pc.ctx.registry.all()
-               if opens_here(d, viewer.role, viewer.org.kind)]
+               if opens_here(d, viewer.user, viewer.org.kind)]
     return render(request, pc, "register_pick.html", groups=grouped(offered, pc.t.language))
 
 
@@ -213,7 +213,7 @@ def asked(request: Request, pc: PageContext, defn: Definition, params: QueryPara
     within, expiry = _within(pc, defn, params)
     if expiry is not None:
         fields = (*fields, expiry)
-    person_search = visibility.records(viewer.role) and defn.parties.person != "none"
+    person_search = viewer.records and defn.parties.person != "none"
     person = (params.get("person") or "").strip() or None
     if person and not person_search:
         raise UsageError(key="cases.personal_filter", field=pc.t("web.person"))
@@ -280,4 +280,4 @@ def register_page(request: Request, process: str, pc: PageContext = Depends(page
                   orgs=views.org_choices(pc.s, viewer), year=year, subject=subject,
                   points=points, appendix=_form(request, defn), filtered=filtered,
                   export_query=urlencode([("process", defn.key), *kept]),
-                  new_entry=opens_here(defn, viewer.role, viewer.org.kind))
+                  new_entry=opens_here(defn, viewer.user, viewer.org.kind))

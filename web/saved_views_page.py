@@ -28,7 +28,7 @@ from web.kit.shapes import Shape
 from workflow import services as svc
 from workflow.core.errors import MerzimError, UsageError
 from workflow.i18n import Translator
-from workflow.services import saved_views, search, visibility
+from workflow.services import saved_views, search
 from workflow.services import transactions as tx
 from workflow.services.lists import count_overdue_by_path
 
@@ -135,7 +135,7 @@ def views_page(request: Request, pc: PageContext = Depends(page)):
     mine = listed(request, pc)
     return render(request, pc, "views.html", own=[v for v in mine if v["own"]],
                   shared=[v for v in mine if not v["own"]],
-                  may_share=visibility.shares_views(pc.viewer.role),
+                  may_share=pc.viewer.shares_views,
                   name_max=saved_views.MAX_NAME)
 
 

@@ -16,7 +16,6 @@ from web.kit.deps import PageContext
 from web.kit.page import int_param, page, render
 from workflow import services as svc
 from workflow.core.errors import UsageError
-from workflow.services import visibility
 from workflow.services.bulk_actions import MAX_ITEMS
 from workflow.services.views import StageRow
 
@@ -72,5 +71,5 @@ def work_page(request: Request, pc: PageContext = Depends(page)):
         if hasattr(part, "work"):
             parts.update(part.work(request, pc))
     return render(request, pc, "work.html", **parts, sections=sections, within=within,
-                  done_days=DONE_DAYS, can_record=visibility.records(pc.viewer.role),
+                  done_days=DONE_DAYS, can_record=pc.viewer.records,
                   bulk_limit=MAX_ITEMS)

@@ -38,7 +38,7 @@ from workflow.imports import progress as import_progress
 from workflow.imports import registers as ri
 from workflow.imports import usecase
 from workflow.storage import audit
-from workflow.storage.models import EventRecord, Organisation
+from workflow.storage.models import EventRecord, Organisation, User
 from workflow.tabular import read_rows
 
 BATCH = 20  # rows a transaction in these tests (the import's is 500): the same code, a short sheet
@@ -181,7 +181,9 @@ def test_a_sheet_of_three_batches_from_the_web_rolls_back_resumes_and_records_on
     as_read = read_rows(path, (), as_written=True)
     with Session(site.engine) as s:
         org_id = s.exec(select(Organisation.id).where(Organisation.code == ORG)).one()
-    who = usecase.Importer("officer", ORG, org_id, "zhanar")
+    zhanar_account = User(login="zhanar", full_name="zhanar", role="officer",
+                          organisation_id=org_id)
+    who = usecase.Importer(zhanar_account, ORG, org_id, "zhanar")
     ctx = svc.Context(CAL, REGISTRY, TODAY, actor="web:zhanar", language="en")
     before_stages, before_records = stages(site.engine, ORG), standing(site.engine, ORG)
     en = Translator("en")

@@ -18,7 +18,7 @@ from tests.support.web_helpers import CALENDAR, TODAY, Web, web_fixture  # noqa:
 from tests.support.web_import_helpers import PROCESS
 from workflow import services as svc
 from workflow.imports import usecase
-from workflow.storage.models import AuditRecord, ImportMapping, Organisation
+from workflow.storage.models import AuditRecord, ImportMapping, Organisation, User
 
 TRIES = 15
 ORG = "AK-ALM-EDU"
@@ -29,7 +29,8 @@ def test_the_same_mapping_kept_at_once_is_stored_once(site: Web):
         pytest.skip("a race of two writers on one PostgreSQL database")
     with Session(site.engine) as s:
         edu = s.exec(select(Organisation.id).where(Organisation.code == ORG)).one()
-    who = usecase.Importer("officer", ORG, edu, "asel")
+    who = usecase.Importer(User(login="asel", full_name="asel", role="officer",
+                                organisation_id=edu), ORG, edu, "asel")
     for n in range(TRIES):
         mapped = {f"принятые меры {n}": "measures", f"вид нарушения {n}": "kind"}
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import pytest
 
+from workflow.core.errors import RuleViolation
 from workflow.definitions import load_registry
 from workflow.services import visibility
-from workflow.storage.models import Case, User
+from workflow.services.opening import opened_by
+from workflow.storage.models import Case, Organisation, User
 
 pytestmark = pytest.mark.unit
 
@@ -67,9 +69,38 @@ def test_who_hands_a_protected_case_over():
 
 
 def test_reach():
-    assert visibility.reaches("officer", "/1/2/", "/1/2/")
-    assert not visibility.reaches("officer", "/1/2/", "/1/2/3/")
-    assert visibility.reaches("manager", "/1/2/", "/1/2/3/")
-    assert not visibility.reaches("admin", "/1/2/", "/1/4/")
-    assert visibility.only_path("officer", "/1/") == "/1/"
-    assert visibility.only_path("manager", "/1/") is None
+    assert visibility.reaches(COLLEAGUE, "/1/2/", "/1/2/")
+    assert not visibility.reaches(COLLEAGUE, "/1/2/", "/1/2/3/")
+    assert visibility.reaches(MANAGER, "/1/2/", "/1/2/3/")
+    assert not visibility.reaches(ADMIN, "/1/2/", "/1/4/")
+    assert visibility.only_path(COLLEAGUE, "/1/") == "/1/"
+    assert visibility.only_path(MANAGER, "/1/") is None
+
+
+def test_a_readers_lists_reach_as_her_account_says():
+    """An officer's lists are her organisation's alone; a manager's and an administrator's
+    reach the subtree of hers when one is asked for; the command line's operator's (None),
+    every organisation."""
+    readers = (COLLEAGUE, MANAGER, ADMIN, None)
+    assert [visibility.reads_subtree(w) for w in readers] == [False, True, True, True]
+    assert not visibility.reads_subtree(MANAGER, asked=False)
+    assert (visibility.only_org(COLLEAGUE), visibility.only_org(MANAGER)) == (HERE, None)
+    assert (visibility.unassigned_of(COLLEAGUE), visibility.unassigned_of(ADMIN)) == (HERE, None)
+    assert [visibility.records(w) for w in readers] == [True, False, True, False]
+    assert [visibility.imports_registers(w) for w in readers] == [True, False, True, True]
+
+
+def test_who_opens_a_case_for_an_organisation():
+    """The open-a-case form and the API ask one question: its officers and administrators
+    open a case for an organisation, the officer answering for it unless another is named; a
+    manager is refused; an officer's form opens her own organisation's."""
+    here = Organisation(id=HERE, code="HERE", path="/7/", kind="x")
+    assert opened_by(COLLEAGUE, here) == COLLEAGUE.login
+    assert opened_by(COLLEAGUE, here, "someone") == "someone"
+    assert opened_by(ADMIN, here) is None
+    for refused in (MANAGER, account(5, "officer", ELSEWHERE)):
+        with pytest.raises(RuleViolation) as exc:
+            opened_by(refused, here)
+        assert exc.value.key == "rule.cannot_record"
+    assert visibility.opened_for(COLLEAGUE, "HERE", "ELSEWHERE") == "HERE"
+    assert visibility.opened_for(ADMIN, "HERE", "ELSEWHERE") == "ELSEWHERE"

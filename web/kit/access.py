@@ -35,36 +35,36 @@ class Viewer:
     @property
     def own_only(self) -> bool:
         """Her lists are her organisation's alone (an officer's): `visibility.own_only`."""
-        return visibility.own_only(self.role)
+        return visibility.own_only(self.user)
 
     @property
     def sees_below(self) -> bool:
         """Her lists reach the subtree of her organisation: `visibility.sees_below`."""
-        return visibility.sees_below(self.role)
+        return visibility.sees_below(self.user)
 
     @property
     def records(self) -> bool:
         """She records (opens cases, records events, imports, searches by person)."""
-        return visibility.records(self.role)
+        return visibility.records(self.user)
 
     @property
     def administers(self) -> bool:
         """She administers her subtree (its accounts, settings, others' imports)."""
-        return visibility.administers(self.role)
+        return visibility.administers(self.user)
 
     @property
     def shares_views(self) -> bool:
         """She shares a saved view with her subtree."""
-        return visibility.shares_views(self.role)
+        return visibility.shares_views(self.user)
 
     @property
     def hands_over(self) -> bool:
         """She is offered the bulk hand-over (each case then asks `handover_refusal`)."""
-        return visibility.hands_over(self.role)
+        return visibility.hands_over(self.user)
 
     def sees_path(self, path: str) -> bool:
         """Whether what lies at `path` is in the viewer's reach (services/visibility.py)."""
-        return visibility.reaches(self.role, self.org.path, path)
+        return visibility.reaches(self.user, self.org.path, path)
 
     def sees_org(self, org: Organisation | None) -> bool:
         return org is not None and self.sees_path(org.path)
@@ -130,5 +130,5 @@ def require_recorder(viewer: Viewer, analysis: Case) -> None:
 
 
 def require_admin(viewer: Viewer) -> None:
-    if not visibility.administers(viewer.role):
+    if not viewer.administers:
         raise hidden("page", "admin")

@@ -19,12 +19,12 @@ from sqlmodel import Session
 
 from notifications.render import bot_text, case_url
 from web.kit.access import viewer_for, visible_case
-from web.kit.views import case_for, unassigned_of
+from web.kit.views import case_for
 from workflow import services as svc
 from workflow.core.errors import NotFound
 from workflow.i18n import Translator, date_text
 from workflow.reminders.outbound import outbound_case
-from workflow.services import visibility
+from workflow.services.lists import readers_due, readers_overdue
 from workflow.services.views import OverdueRow, StageRow
 
 if TYPE_CHECKING:
@@ -54,18 +54,12 @@ def answer(s: Session, ctx: svc.Context, user: User, text: str, base_url: str = 
 
 
 def _overdue(s: Session, ctx: svc.Context, viewer) -> list[OverdueRow]:
-    if visibility.own_only(viewer.role):  # her own work; a manager's, his subtree's
-        return svc.my_work(s, ctx, viewer.user.id, unassigned_of(viewer), DUE_WITHIN,
-                           0).overdue
-    rows = svc.overdue(s, ctx, viewer.org.code)
-    return sorted(rows, key=lambda r: (r.due, r.case, r.stage_id))
+    """Her own work's (an officer's), a manager's subtree's: the list asks visibility."""
+    return readers_overdue(s, ctx, viewer.user, viewer.org.code, DUE_WITHIN)
 
 
 def _due(s: Session, ctx: svc.Context, viewer) -> list[StageRow]:
-    if visibility.own_only(viewer.role):
-        return svc.my_work(s, ctx, viewer.user.id, unassigned_of(viewer), DUE_WITHIN, 0).due
-    rows = svc.due_within(s, ctx, viewer.org.code, DUE_WITHIN)
-    return sorted(rows, key=lambda r: (r.due, r.case, r.stage_id))
+    return readers_due(s, ctx, viewer.user, viewer.org.code, DUE_WITHIN)
 
 
 def _stages(lang: str, kind: str, rows: Sequence[StageRow], base_url: str) -> str:

@@ -40,7 +40,7 @@ def case_part(pc: PageContext, case, tz: tzinfo) -> dict[str, Any]:
     if case.withdrawn_at is None and refusal is None and not assignees:
         org = svc.org_of(pc.s, case.subject_id)
         blocked = {"no_officer": True, "org_name": svc.org_name(org, pc.t.language),
-                   "invite": visibility.administers(pc.viewer.role),
+                   "invite": pc.viewer.administers,
                    "admins": [name for _l, name in people.administrators_of(pc.s, org)]}
     elif refusal is not None and case.responsible_id is None:
         blocked = {"no_officer": False, "reason": refusal.render(pc.t)}

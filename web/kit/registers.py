@@ -20,6 +20,7 @@ from workflow.core.collation import sort_key
 from workflow.core.definition import Definition
 from workflow.core.names import name_in
 from workflow.services import recorded, search, visibility
+from workflow.services.visibility import Account
 
 PROJECTS = (1, 2, 3, 4)
 REGISTER_PROJECTS = (2, 3, 4)  # the projects whose definitions are registers with a page
@@ -41,16 +42,16 @@ def is_register(defn: Definition) -> bool:
     return project_of(defn) in REGISTER_PROJECTS
 
 
-def opens_here(defn: Definition, role: str, kind: str | None) -> bool:
+def opens_here(defn: Definition, user: Account, kind: str | None) -> bool:
     """Whether the picker offers the definition: an admin any (she chooses the subject; the
     service refuses a kind it does not apply to), an officer one that applies to her
     organisation's kind (`[process] applies_to`; a recurring obligation: enabled and applying
     to it), a manager none (she does not record)."""
-    if not visibility.records(role):
+    if not visibility.records(user):
         return False
     if defn.recurrence is not None and not defn.recurrence.enabled:
         return False
-    if not visibility.own_only(role):  # an admin: any organisation she sees
+    if not visibility.own_only(user):  # an admin: any organisation she sees
         return True
     return applies_to(defn, kind)
 

@@ -69,7 +69,7 @@ def overdue_rows(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None =
 def only_path(viewer: Viewer) -> str | None:
     """The one organisation path an officer's lists are limited to (managers: none;
     services/visibility.py, the lists' side of the one rule)."""
-    return visibility.only_path(viewer.role, viewer.org.path)
+    return visibility.only_path(viewer.user, viewer.org.path)
 
 
 def overdue_page(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None, stage: str | None,
@@ -649,7 +649,7 @@ def org_choices(s: Session, viewer: Viewer) -> OrgChoices:
     version = svc.figure_versions(s, "organisation_choices")
     if version is None:  # a transaction that has written reads for itself
         return OrgChoices([r for r in svc.org_rows(s, viewer.org) if viewer.sees_path(r.path)])
-    key = (version, viewer.org.id, visibility.own_only(viewer.role))
+    key = (version, viewer.org.id, viewer.own_only)
     bind = s.get_bind()
     with _ORG_CHOICES_LOCK:
         cache = _ORG_CHOICES.get(bind)
@@ -797,7 +797,7 @@ def assignee_scope(s: Session, viewer: Viewer, org: str | None) -> tuple[Any, in
     only to an officer of its own organisation (the service refuses any other, all or
     nothing)."""
     scope = viewer.org
-    if org and visibility.sees_below(viewer.role):
+    if org and viewer.sees_below:
         try:
             scope = visible_org(s, viewer, org)
         except MerzimError:  # a hidden or unknown filter: the list itself refuses it

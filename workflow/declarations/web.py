@@ -58,7 +58,7 @@ def _kept(pc: PageContext, org: Any) -> Any:
 def _page(request: Request, pc: PageContext, org: Any, year: int, status: int = 200,
           error: str | None = None, done: str | None = None):
     if not visibility.keeps_declarations(pc.viewer.user, org.id):  # a manager: the counts
-        rows = service.counts(pc.s, pc.ctx, org, year, visibility.sees_below(pc.viewer.role))
+        rows = service.counts(pc.s, pc.ctx, org, year, visibility.reads_subtree(pc.viewer.user))
         return render(request, pc, "declarations_counts.html", status, rows=rows, year=year,
                       scope=org, orgs=views.org_choices(pc.s, pc.viewer),
                       deadline=service.deadline(pc.ctx, year))

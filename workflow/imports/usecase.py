@@ -47,14 +47,15 @@ MAPPED = "import.mapping"  # the audit action of a mapping kept
 
 @dataclass(frozen=True)
 class Importer:
-    """Who imports: her role ("officer", "admin"; None: the command line's operator, for
-    every organisation), her organisation (its code and id: whose remembered mapping is read
-    and kept; none: no mapping remembered), her login, which organisations she may open a
-    case for (`sees`: an officer's own, an admin's subtree; not given: her own), and which
+    """Who imports: her account (an officer's, an admin's; None: the command line's operator,
+    for every organisation), her organisation (its code and id: whose remembered mapping is
+    read and kept; none: no mapping remembered), her login, which organisations she may open
+    a case for (`sees`: an officer's own, an admin's subtree; not given: her own), and which
     she may record a sheet of done work for (`fills`: her organisation and those under it;
-    not given: as `sees`) -- both services/visibility.py's rules (`importer_of`)."""
+    not given: as `sees`) -- all services/visibility.py's rules (`importer_of`), asked with
+    her account."""
 
-    role: str | None = None
+    user: Any | None = None
     org_code: str | None = None
     org_id: int | None = None
     login: str | None = None
@@ -64,7 +65,7 @@ class Importer:
     def imports_for(self, org: Any, done_work: bool) -> bool:
         """Whether she imports rows of the organisation `org` (None: none such): the
         operator every one; a sheet of done work by `fills`, any other file by `sees`."""
-        if self.role is None:
+        if self.user is None:
             return True
         if org is None:
             return False
@@ -76,12 +77,12 @@ def importer_of(user: Any, own: Any) -> Importer:
     """The account `user` of the organisation `own` as the import knows her; refused
     (`rule.cannot_record`) when she may not import (deactivated, or not of a role that does:
     services/visibility.py `imports_registers`)."""
-    if not user.active or not visibility.imports_registers(user.role):
+    if not user.active or not visibility.imports_registers(user):
         raise RuleViolation("not allowed to record", key="rule.cannot_record", role=user.role)
-    role, path = user.role, own.path
-    return Importer(role, own.code, own.id, user.login,
-                    lambda org: visibility.reaches(role, path, org.path),
-                    lambda org: visibility.records_done_work(role, path, org.path))
+    path = own.path
+    return Importer(user, own.code, own.id, user.login,
+                    lambda org: visibility.reaches(user, path, org.path),
+                    lambda org: visibility.records_done_work(user, path, org.path))
 
 
 @dataclass
@@ -200,13 +201,13 @@ def read(s: Session, ctx: Context, who: Importer, defn: Definition,
     present = set(named.found.values())
     mapped.update({import_cells.EVERY + k: v for k, v in import_cells.every_of(chosen).items()
                    if k not in present and v})
-    required = ("subject",) if not visibility.own_only(who.role) else ()
+    required = ("subject",) if not visibility.own_only(who.user) else ()
     rows, refused = import_cells.read_cells(s, defn, rows, language, required, chosen)
     rows = _own(who, rows)
     bad = {r.row for r in refused}
     rows_left = [row for row in rows if row["_row"] not in bad]
     refused += _unseen(s, who, rows_left,
-                       who.role is not None and done_work.applies(s, defn, rows_left))
+                       who.user is not None and done_work.applies(s, defn, rows_left))
     return Read(rows, refused, named.ignored, mapped,
                 frozenset(present | set(import_cells.every_of(mapped))))
 
@@ -214,7 +215,7 @@ def read(s: Session, ctx: Context, who: Importer, defn: Definition,
 def _own(who: Importer, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """An officer's rows: an empty subject is her organisation, an empty responsible officer
     she herself (as the open-a-case form opens a case)."""
-    if not visibility.own_only(who.role):
+    if not visibility.own_only(who.user):
         return rows
     code, login = who.org_code or "", who.login or ""
     for row in rows:
@@ -229,7 +230,7 @@ def _unseen(s: Session, who: Importer, rows: list[dict[str, Any]],
     sheet of done work, `records`, her organisation and those under it; any other file, the
     organisations she may open a case for), refused as an organisation that does not exist,
     naming the row and the organisation."""
-    if who.role is None:
+    if who.user is None:
         return []
     seen: dict[str, bool] = {}
     refused = []

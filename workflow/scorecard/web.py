@@ -70,7 +70,7 @@ def _cards(request: Request, pc: PageContext, code: str, year: int, subtree: boo
         return [in_words(compact(r), pc.t) for r in _kept(request, pc, code, year, subtree)]
     org = visible_org(pc.s, pc.viewer, code)
     # an officer sees their own organisation only: no subtree below it
-    subtree = subtree and visibility.sees_below(pc.viewer.role)
+    subtree = visibility.reads_subtree(pc.viewer.user, subtree)
     # one subject (kept per version of its path: a root's points still to win read as
     # kept until a write below it), or a subtree computed for the request
     cards = [in_words(compact(r), pc.t) for r in (
@@ -87,7 +87,7 @@ def _kept(request: Request, pc: PageContext, code: str, year: int, subtree: bool
     """The subject's or its subtree's evaluations as kept per subject (shared: not to be
     changed; `in_words` makes the page's own)."""
     org = visible_org(pc.s, pc.viewer, code)
-    subtree = subtree and visibility.sees_below(pc.viewer.role)
+    subtree = visibility.reads_subtree(pc.viewer.user, subtree)
     return kept_scorecards(pc.s, pc.ctx, org.code, year, _settings(request), subtree)
 
 
@@ -262,7 +262,7 @@ def standing(request: Request, s: Any, ctx: Any, viewer: Any, code: str, year: i
     # the subject's own figures from its kept scorecard (its score page's), the others' kept
     # per subject under each subject next below it: a write below the root computes the root's
     # evaluation once, not a second time for its subtree's list
-    below = [] if not visibility.sees_below(viewer.role) else [
+    below = [] if not visibility.reads_subtree(viewer.user) else [
         c.code for c in _subject_children(s, org, settings)]
     card = kept_card(s, ctx, org.code, year, settings)
     cards, points_below = kept_below(s, ctx, org.code, year, settings, below)
@@ -560,7 +560,7 @@ def api_scores(request: Request, org: str | None = None, year: int | None = None
     code = org or a.viewer.org.code
     year_n = _api_year(request, year, a)
     subject = visible_org(a.s, a.viewer, code)
-    subtree = subtree and visibility.sees_below(a.viewer.role)
+    subtree = visibility.reads_subtree(a.viewer.user, subtree)
     t = Translator(a.ctx.language)
     results = kept_scorecards(a.s, a.ctx, subject.code, year_n, _settings(request), subtree)
     # the page's evaluations alone in words (a root of thousands: a page of them)

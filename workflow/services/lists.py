@@ -536,3 +536,30 @@ def count_my_overdue(s: Session, ctx: Context, user_id: int, unassigned_of: int 
     `org_code` (or exactly the organisation at `only_path`): one COUNT."""
     return _count_rows(s, org_code, [*_past_due(s, ctx),
                                      _answered_by(user_id, unassigned_of)], only_path)
+
+
+# -- a reader's short lists ----------------------------------------------------------------------
+
+
+def readers_overdue(s: Session, ctx: Context, reader: Any, own_code: str,
+                    within: int = 10) -> list[OverdueRow]:
+    """The overdue stages a reader's short list names (the Telegram bot's), most overdue
+    first: an officer's, of the cases she answers for (`my_work`: "mine"); a manager's or an
+    administrator's, of the subtree of her organisation (`own_code`). `reader`: her account,
+    which services/visibility.py asks which (`own_only`, `unassigned_of`)."""
+    from workflow.services import visibility
+
+    if visibility.own_only(reader):
+        return my_work(s, ctx, reader.id, visibility.unassigned_of(reader), within, 0).overdue
+    return sorted(overdue(s, ctx, own_code), key=lambda r: (r.due, r.case, r.stage_id))
+
+
+def readers_due(s: Session, ctx: Context, reader: Any, own_code: str,
+                within: int = 10) -> list[StageRow]:
+    """The stages due within `within` working days a reader's short list names (the Telegram
+    bot's), soonest first, of what `readers_overdue` reads."""
+    from workflow.services import visibility
+
+    if visibility.own_only(reader):
+        return my_work(s, ctx, reader.id, visibility.unassigned_of(reader), within, 0).due
+    return sorted(due_within(s, ctx, own_code, within), key=lambda r: (r.due, r.case, r.stage_id))

@@ -177,7 +177,7 @@ def may_open_year(s: Session, user: User | None, org: Any) -> bool:
         return True
     own = s.get(Organisation, user.organisation_id)
     return bool(user.active and own is not None
-                and visibility.reaches(user.role, own.path, org.path))
+                and visibility.reaches(user, own.path, org.path))
 
 
 def open_year_so_far(s: Session, ctx: Context, org_code: str, since: date,

@@ -15,12 +15,12 @@ from sqlmodel import Session
 
 from workflow.core.definition import Definition
 from workflow.core.errors import KeyList, RuleViolation, UsageError
-from workflow.services import hooks
+from workflow.services import hooks, visibility
 from workflow.services.case_opening import POSSIBLE_REPEAT, repeats
 from workflow.services.cases import open_case
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
-from workflow.storage.models import Case
+from workflow.storage.models import Case, Organisation, User
 
 
 @dataclass
@@ -53,6 +53,17 @@ def refuse_other_kinds(s: Session, defn: Definition, subject_code: str,
                         kinds=KeyList(error.params["kinds"], {
                             k: f"org_kind.{k}" for k in defn.applies_to}))
     raise error
+
+
+def opened_by(user: User, subject: Organisation, responsible: str | None = None) -> str | None:
+    """Who answers for a case `user` opens for `subject` (one she sees), the open-a-case form's
+    and the API's one question: refused (`rule.cannot_record`, nothing stored) unless she
+    opens cases for it (services/visibility.py `records_for`: its officers, administrators);
+    else the login of `responsible` when named, else hers when she answers for what she opens
+    (an officer: `answers_for_opened`), else nobody."""
+    if not visibility.records_for(user, subject.id):
+        raise RuleViolation("not allowed to record", key="rule.cannot_record", role=user.role)
+    return responsible or (user.login if visibility.answers_for_opened(user) else None)
 
 
 def open_checked(s: Session, ctx: Context, process: str, subject_code: str,

@@ -101,7 +101,7 @@ def names_a_person(ctx: Context, path: str, query: str) -> bool:
 
 
 def _shareable(ctx: Context, user: User, path: str, query: str) -> None:
-    if not visibility.shares_views(user.role):
+    if not visibility.shares_views(user):
         raise RuleViolation("an officer shares no view", key="views.error_share",
                             role=user.role)
     if names_a_person(ctx, path, query):

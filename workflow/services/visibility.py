@@ -13,15 +13,17 @@ actions, notices and the Telegram bot -- and none writes the rule again.
   (`may_see_person`). A case about no one has no person to hide. The files and the comments of
   a person's case are as private as its person.
 * A **reader's lists** (every list, count, feed, bot reply and choice of organisations) are
-  scoped here, never by the caller: an officer's to her own organisation (`own_only`,
-  `only_org`), a manager's and an administrator's to the subtree of hers (`sees_below`). What
-  she answers for ("mine", `unassigned_of`, `mine_condition`): the cases she is responsible
-  for, and an officer besides her organisation's cases nobody answers for.
+  scoped here, never by the caller: each function takes the reader's account (never her role,
+  which this module alone reads) and says how far her lists reach -- an officer's to her own
+  organisation (`own_only`, `only_org`, `only_path`), a manager's and an administrator's to
+  the subtree of hers (`sees_below`, `reads_subtree`). What she answers for ("mine",
+  `unassigned_of`, `mine_condition`): the cases she is responsible for, and an officer besides
+  her organisation's cases nobody answers for.
 * **Who records** (opens a case, records an event, imports, searches by person): officers and
   administrators (`records`); an officer for her own organisation, an administrator for any
-  she sees (`records_for`, `records_on`); the officer who opens a case answers for it
-  (`answers_for_opened`); administrators alone administer (`administers`: the accounts, the
-  settings, the imports others began).
+  she sees (`records_for`, `records_on`; the form's organisation: `opened_for`); the officer
+  who opens a case answers for it (`answers_for_opened`); administrators alone administer
+  (`administers`: the accounts, the settings, the imports others began).
 * A **sheet of done work** (B-25, `records_done_work`): an officer records the work done
   before joining on the year so far of her organisation and of those under it (her back-fill
   opens theirs with hers); any other import, her organisation's cases only.
@@ -81,41 +83,49 @@ OFFICER, MANAGER, ADMIN = "officer", "manager", "admin"  # storage/models.py ROL
 # -- the case and the reader's lists -------------------------------------------------------------
 
 
-def own_only(role: str | None) -> bool:
-    """Whether an account of `role` sees and acts on her own organisation alone (an officer),
-    rather than the subtree of hers (a manager, an administrator; None: the command line's
-    operator, who sees everything)."""
-    return role == OFFICER
+def own_only(user: Account | None) -> bool:
+    """Whether `user` sees and acts on her own organisation alone (an officer), rather than
+    the subtree of hers (a manager, an administrator; None: the command line's operator, who
+    sees everything)."""
+    return user is not None and user.role == OFFICER
 
 
-def sees_below(role: str | None) -> bool:
-    """Whether the lists of an account of `role` reach the organisations under hers (a
-    subtree's scorecards, the organisations she may filter by): `own_only`'s opposite."""
-    return not own_only(role)
+def sees_below(user: Account | None) -> bool:
+    """Whether the lists of `user` reach the organisations under hers (a subtree's
+    scorecards, the organisations she may filter by): `own_only`'s opposite."""
+    return not own_only(user)
 
 
-def reaches(role: str, own_path: str, path: str) -> bool:
-    """Whether an account of `role` at the organisation `own_path` sees what lies at `path`:
-    officers their own organisation, managers and administrators its whole subtree."""
-    return path == own_path if own_only(role) else path.startswith(own_path)
+def reads_subtree(user: Account | None, asked: bool = True) -> bool:
+    """Whether a list of `user` that may cover an organisation's subtree (a scorecard's, the
+    declarations' counts) covers it: when `asked`, for one whose lists reach below hers; an
+    officer's covers her organisation alone."""
+    return asked and sees_below(user)
 
 
-def only_path(role: str, own_path: str) -> str | None:
-    """The one organisation path a list of this account is limited to (an officer's), None
-    for a manager's or an administrator's (her subtree: `reach_condition`)."""
-    return own_path if own_only(role) else None
+def reaches(user: Account, own_path: str, path: str) -> bool:
+    """Whether `user`, of the organisation at `own_path`, sees what lies at `path`: officers
+    their own organisation, managers and administrators its whole subtree."""
+    return path == own_path if own_only(user) else path.startswith(own_path)
+
+
+def only_path(user: Account, own_path: str) -> str | None:
+    """The one organisation path the lists of `user` (of the organisation at `own_path`) are
+    limited to (an officer's), None for a manager's or an administrator's (her subtree:
+    `reach_condition`)."""
+    return own_path if own_only(user) else None
 
 
 def only_org(user: Account) -> int | None:
     """The one organisation (its id) the lists of `user` are limited to (an officer's own),
     None for a manager's or an administrator's (her subtree)."""
-    return user.organisation_id if own_only(user.role) else None
+    return user.organisation_id if own_only(user) else None
 
 
 def unassigned_of(user: Account) -> int | None:
     """"Mine": the organisation whose cases nobody answers for `user` answers for too (an
     officer's own), None for a manager or an administrator (her own cases alone)."""
-    return user.organisation_id if own_only(user.role) else None
+    return user.organisation_id if own_only(user) else None
 
 
 def mine_condition(responsible_column: Any, subject_column: Any, user_id: Any,
@@ -134,10 +144,11 @@ def only_condition(path_column: Any, path: str) -> Any:
     return path_column == path
 
 
-def reach_condition(path_column: Any, role: str, own: Organisation) -> Any:
+def reach_condition(path_column: Any, user: Account, own: Organisation) -> Any:
     """The SQL condition of `reaches` on an organisation path column (a stage's, a case's
-    subject's): what a list shows of the rows of `own`'s tree."""
-    path = only_path(role, own.path)
+    subject's): what a list of `user`, of the organisation `own`, shows of the rows of its
+    tree."""
+    path = only_path(user, own.path)
     return only_condition(path_column, path) if path is not None \
         else in_subtree(path_column, own)
 
@@ -150,8 +161,7 @@ def may_see_case(s: Session, user: Account, case: Parties,
         return False
     own = own if own is not None else s.get(Organisation, user.organisation_id)
     subject = s.get(Organisation, case.subject_id)
-    return own is not None and subject is not None and reaches(user.role, own.path,
-                                                               subject.path)
+    return own is not None and subject is not None and reaches(user, own.path, subject.path)
 
 
 # -- the person ---------------------------------------------------------------------------------
@@ -238,7 +248,7 @@ def may_see_person(user: Account, case: Parties, parties: Any) -> bool:
     officer_here = answers_here(user, case.subject_id)
     if parties == PROTECTED:
         return officer_here and case.responsible_id == user.id
-    return administers(user.role) or officer_here
+    return administers(user) or officer_here
 
 
 def person_rule(user: Account | None):
@@ -252,33 +262,33 @@ def person_rule(user: Account | None):
 # -- recording and the hand-over ----------------------------------------------------------------
 
 
-def administers(role: str | None) -> bool:
-    """Whether an account of `role` administers her subtree: its accounts and settings, the
-    imports others began, the hand-over of a protected case whose officer left, every
-    person of the cases she sees."""
-    return role == ADMIN
+def administers(user: Account | None) -> bool:
+    """Whether `user` administers her subtree: its accounts and settings, the imports others
+    began, the hand-over of a protected case whose officer left, every person of the cases
+    she sees (None: not an account)."""
+    return user is not None and user.role == ADMIN
 
 
 SHARERS = (MANAGER, ADMIN)  # the roles of those who share a view with the subtree of theirs
 
 
-def shares_views(role: str | None) -> bool:
-    """Whether an account of `role` shares a saved view with the subtree of her organisation
-    (a manager, an administrator: `SHARERS`, whose shared views the readers below see); an
-    officer keeps hers."""
-    return role in SHARERS
+def shares_views(user: Account | None) -> bool:
+    """Whether `user` shares a saved view with the subtree of her organisation (a manager, an
+    administrator: `SHARERS`, whose shared views the readers below see); an officer keeps
+    hers."""
+    return user is not None and user.role in SHARERS
 
 
-def hands_over(role: str | None) -> bool:
-    """Whether an account of `role` is offered to hand cases over at all (every account is:
-    the bulk bar's hand-over; each case then asks `handover_refusal`)."""
-    return role in (OFFICER, MANAGER, ADMIN)
+def hands_over(user: Account | None) -> bool:
+    """Whether `user` is offered to hand cases over at all (every account is: the bulk bar's
+    hand-over; each case then asks `handover_refusal`)."""
+    return user is not None and user.role in (OFFICER, MANAGER, ADMIN)
 
 
-def records(role: str | None) -> bool:
+def records(user: Account | None) -> bool:
     """Who records at all (opens a case, records an event, imports a file, searches the cases
     by their person): officers and administrators; a manager looks on. None: not an account."""
-    return role in (OFFICER, ADMIN)
+    return user is not None and user.role in (OFFICER, ADMIN)
 
 
 def answers_here(user: Account, organisation_id: int | None) -> bool:
@@ -297,27 +307,33 @@ def answerer_condition(role_column: Any) -> Any:
 def answers_for_opened(user: Account) -> bool:
     """Whether the account who opens a case answers for it unless another is named: an
     officer (her own organisation's case); an administrator names none."""
-    return own_only(user.role)
+    return own_only(user)
+
+
+def opened_for(user: Account, own_code: str, named: str) -> str:
+    """The organisation (its code) a case `user` opens on the form is for: an officer's own
+    (`own_code`: the form offers her no other), an administrator's the one she names."""
+    return own_code if own_only(user) else named
 
 
 def records_for(user: Account, organisation_id: int | None) -> bool:
     """Who opens a case or records for the organisation `organisation_id` (one she sees):
     its officers, and administrators."""
-    return administers(user.role) or answers_here(user, organisation_id)
+    return administers(user) or answers_here(user, organisation_id)
 
 
-def imports_registers(role: str | None) -> bool:
+def imports_registers(user: Account | None) -> bool:
     """Who imports a register's file (opens its cases, or records a sheet of done work):
     officers and administrators; None, the command line's operator."""
-    return role is None or records(role)
+    return user is None or records(user)
 
 
-def records_done_work(role: str, own_path: str, path: str) -> bool:
-    """Whether an account of `role` at `own_path` records the work done before joining (a
-    sheet of done work, B-25) of the organisation at `path`: an officer for hers and the
-    organisations under it, whose year so far her back-fill opens with hers (a district's
-    отделы, its enterprises); an administrator for her subtree, as she sees it."""
-    return imports_registers(role) and path.startswith(own_path)
+def records_done_work(user: Account | None, own_path: str, path: str) -> bool:
+    """Whether `user`, of the organisation at `own_path`, records the work done before
+    joining (a sheet of done work, B-25) of the organisation at `path`: an officer for hers
+    and the organisations under it, whose year so far her back-fill opens with hers (a
+    district's отделы, its enterprises); an administrator for her subtree, as she sees it."""
+    return imports_registers(user) and path.startswith(own_path)
 
 
 def keeps_declarations(user: Account, organisation_id: int | None) -> bool:
@@ -350,11 +366,11 @@ def handover_refusal(user: Account, case: Parties, definition: Any,
                 return None
             return RuleViolation("only the responsible officer hands over a protected case",
                                  key="handover.protected_responsible")
-        if administers(user.role):
+        if administers(user):
             return None
         return RuleViolation("only an administrator hands over a protected case whose "
                              "responsible officer left", key="handover.protected_left")
-    if sees_below(user.role) or answers_here(user, case.subject_id):
+    if sees_below(user) or answers_here(user, case.subject_id):
         return None
     return RuleViolation("not allowed to hand over", key="comments.error_assign",
                          role=user.role)
