@@ -648,12 +648,13 @@ class _Evaluation:
         months: dict[int, float] = {}
         counted = []
         for c in self.taken_in(spec.key):
-            for r, month in self.months_of(c):
+            of_months = self.months_of(c)
+            for r, month in of_months:
                 # a record without the count is one (a record per servant, named)
                 given = None if role is None else r.values.get(role)
                 amount = 1.0 if given in (None, "") else (number(given) or 0.0)
                 months[month] = months.get(month, 0.0) + amount
-            if self.months_of(c):
+            if of_months:
                 counted.append(c)
         rows = [[m, r2(x), r2(min(cap, per * x))] for m, x in sorted(months.items())]
         until = self.last if self.today <= self.last else None
@@ -758,7 +759,14 @@ def behind(subject: str, subject_kind: str, tree: Sequence[Org], year: int, toda
 
 def project_of(key: str) -> int:
     """The project an indicator belongs to ("external" is project No. 1's)."""
-    return int(key[0]) if key[:1].isdigit() else 1
+    found = _PROJECTS.get(key)
+    if found is None:
+        found = _PROJECTS[key] = int(key[0]) if key[:1].isdigit() else 1
+    return found
+
+
+# each indicator's project by its key, once (a subtree's cards ask it of 200,000 indicators)
+_PROJECTS: dict[str, int] = {}
 
 
 def _sums(indicators: Sequence[Mapping[str, Any]]) -> tuple[float, float]:

@@ -436,18 +436,26 @@ class CardWords:
         notes: dict[str, int] = {}
         written = []
         year = result["year"]
+        shared, refs = self.shared, self.refs
         for ind in result["indicators"]:
-            number_ = self.footnote(ind, notes)
-            alike = None if self.own(ind) else _alike(ind)
+            # its footnote's number (`footnote`) and whether its words are its card's own
+            # (`own`), said here: once per indicator of every card
+            ref = refs.get(ind["source"])
+            if ref is None:
+                ref = refs[ind["source"]] = source(ind["source"])
+            number_ = notes.setdefault(ref, len(notes) + 1)
+            inputs = ind["inputs"]
+            alike = None if (inputs.get("from") or inputs.get("from_headcount")
+                             or inputs.get("not_reported")) else _alike(ind)
             if alike is None:
                 said, shown = self.indicator(w, ind, year)
                 written.append(encode({**ind, **said, "footnote": number_, **shown}))
                 continue
-            text = self.shared.get(("json", year, alike, number_))
+            text = shared.get(("json", year, alike, number_))
             if text is None:
                 said, shown = self.once(("indicator", year, alike), self.indicator, w, ind,
                                         year)
-                text = self.shared["json", year, alike, number_] = encode(
+                text = shared["json", year, alike, number_] = encode(
                     {**ind, **said, "footnote": number_, **shown})
             written.append(text)
         card = self.card(result, w, [], notes)
@@ -455,8 +463,8 @@ class CardWords:
         at = keys.index("indicators")
         before = encode({k: card[k] for k in keys[:at]})[:-1]  # "{...", without its "}"
         after = encode({k: card[k] for k in keys[at + 1:]})[1:]  # "...}", without its "{"
-        return (before + (", " if at else "") + '"indicators": [' + ", ".join(written) + "]"
-                + (", " if after != "}" else "") + after)
+        return "".join((before, ", " if at else "", '"indicators": [', ", ".join(written), "]",
+                        ", " if after != "}" else "", after))
 
     def words(self, result: dict[str, Any]) -> Words:
         return Words(self.t, result.get("subject", ""), result.get("organisations"),
@@ -497,8 +505,13 @@ class CardWords:
                 "awards_text": w.n(p["awards"]), "deductions_text": w.n(p["deductions"]),
                 "subtotal_text": w.n(p["subtotal"]),
                 **project_maximum(of_project.get(p["project"], []), w),
-                "summary": t("score.subtotal", n=p["project"], awards=w.n(p["awards"]),
-                             deductions=w.n(p["deductions"]), subtotal=w.n(p["subtotal"]))}
+                # the same figures in the same words from card to card (`w.n`'s)
+                "summary": once(("subtotal", p["project"], w.n(p["awards"]),
+                                 w.n(p["deductions"]), w.n(p["subtotal"])),
+                                lambda p=p: t("score.subtotal", n=p["project"],
+                                              awards=w.n(p["awards"]),
+                                              deductions=w.n(p["deductions"]),
+                                              subtotal=w.n(p["subtotal"])))}
                 for p in result["projects"]]
         header = "score.header_all" if "projects" in result else "score.header"
         kind = result["subject_kind"]
@@ -513,8 +526,11 @@ class CardWords:
             "status_text": once(("status_text", until), lambda: t("score.provisional",
                                                                   date=day(until))
                                 if until else ""),
-            "total_text": t("score.total", awards=w.n(result["awards"]),
-                            deductions=w.n(result["deductions"]), total=w.n(result["total"])),
+            "total_text": once(("total", w.n(result["awards"]), w.n(result["deductions"]),
+                                w.n(result["total"])),
+                               lambda: t("score.total", awards=w.n(result["awards"]),
+                                         deductions=w.n(result["deductions"]),
+                                         total=w.n(result["total"]))),
             "awards_text": w.n(result["awards"]), "deductions_text": w.n(result["deductions"]),
             "total_text_short": w.n(result["total"]),
             "footnotes": [{"n": n, "source": ref} for ref, n in notes.items()],
