@@ -462,7 +462,17 @@ class CardWords:
         keys = list(card)
         at = keys.index("indicators")
         before = encode({k: card[k] for k in keys[:at]})[:-1]  # "{...", without its "}"
-        after = encode({k: card[k] for k in keys[at + 1:]})[1:]  # "...}", without its "{"
+        rest = keys[at + 1:]
+        if rest and rest[-1] == "footnotes":  # the same sources from card to card: their
+            # list written once per numbering
+            numbered = ("footnotes", *notes.items())
+            listed = shared.get(numbered)
+            if listed is None:
+                listed = shared[numbered] = encode(card["footnotes"])
+            members = encode({k: card[k] for k in rest[:-1]})[1:-1]  # without its braces
+            after = "".join((members, ", " if members else "", '"footnotes": ', listed, "}"))
+        else:
+            after = encode({k: card[k] for k in rest})[1:]  # "...}", without its "{"
         return "".join((before, ", " if at else "", '"indicators": [', ", ".join(written), "]",
                         ", " if after != "}" else "", after))
 
