@@ -775,13 +775,16 @@ def _sums(indicators: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
     return awards, deductions
 
 
-def whole(project_1: Mapping[str, Any], others: Sequence[Indicator]) -> dict[str, Any]:
+def whole(project_1: Mapping[str, Any], others: Sequence[Indicator | Mapping[str, Any]]
+          ) -> dict[str, Any]:
     """Project No. 1's result (rules.score) and the indicators of projects No. 2-4 as one
     evaluation, in the same shape: `indicators` (all of them), `awards`, `deductions` (as a
     negative number) and `total` = awards + deductions (Σ awards − Σ penalties, B-13: no cap,
     may be negative), `provisional_until` the latest pending date of any indicator; besides,
     `projects`: per project its number, indicators, awards, deductions and subtotal."""
-    indicators = [*project_1["indicators"], *(dict(i.__dict__) for i in others)]
+    # (an indicator given as a dict already, `Indicator`'s fields: as it is, shared)
+    rest = [i if isinstance(i, dict) else dict(i.__dict__) for i in others]
+    indicators = [*project_1["indicators"], *rest]
     projects = []
     by_project: dict[int, list[dict[str, Any]]] = {1: [], 2: [], 3: [], 4: []}
     for i in indicators:  # one pass (a country's evaluation has ~150,000 indicators)
@@ -793,7 +796,7 @@ def whole(project_1: Mapping[str, Any], others: Sequence[Indicator]) -> dict[str
                          "deductions": deductions, "subtotal": r2(awards + deductions)})
     awards, deductions = _sums(indicators)
     until = max((d for d in (project_1.get("provisional_until"),
-                             *(i.pending_until for i in others)) if d), default=None)
+                             *(i["pending_until"] for i in rest)) if d), default=None)
     return {**project_1, "indicators": indicators, "projects": projects, "awards": awards,
             "deductions": deductions, "total": r2(awards + deductions),
             "provisional_until": until}

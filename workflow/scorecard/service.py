@@ -456,8 +456,8 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
 
 def each_scorecard(s: Session, ctx: Context, org_code: str, year: int,
                    settings: sc.ScoreSettings, subtree: bool = False, whole: bool = True,
-                   leads: bool = False, parts: PartsReader | None = None
-                   ) -> Iterator[dict[str, Any]]:
+                   leads: bool = False, parts: PartsReader | None = None,
+                   read_only: bool = False) -> Iterator[dict[str, Any]]:
     """The evaluation of one subject, or of every subject under it, each with the subject's
     name in the context's language: projects No. 1-4 with a subtotal each and the total
     (`whole`), or project No. 1 alone. The registers of the whole subtree are read once.
@@ -465,7 +465,11 @@ def each_scorecard(s: Session, ctx: Context, org_code: str, year: int,
     behind each indicator and the points still at risk (`at_risk`, see `_leads`). What each
     organisation of the subtree adds is read by `parts` (`read_parts`: afresh; or kept).
     One subject's evaluation at a time, in tree order: the command line writes each as it
-    comes, never holding a national subtree's (the registers and facts are read first)."""
+    comes, never holding a national subtree's (the registers and facts are read first).
+    `read_only` (the command line's: the evaluations are read, never changed): subjects with
+    nothing under them whose entries are alike but for their cases (`_alone_alike`: most of
+    a subtree's departments) share one evaluation of projects No. 2-4, its indicators the
+    same objects."""
     root = get_org(s, org_code)
     root_depth = root.path.strip("/").count("/")
     orgs = subtree_orgs(s, root)
@@ -483,6 +487,8 @@ def each_scorecard(s: Session, ctx: Context, org_code: str, year: int,
         if code not in names:
             names[code] = org_name(by_code[code], ctx.language) if code in by_code else code
         return names[code]
+
+    alone = _alone_memo(read_only, leads)
 
     for org, facts in subject_facts(s, ctx, root, year, settings, subtree, orgs, found):
         analysed: dict[str, Any] = {}  # with leads: project No. 1's cases and points to win
@@ -516,7 +522,7 @@ def each_scorecard(s: Session, ctx: Context, org_code: str, year: int,
                                      ctx.today, here, settings, catalogue(), duties, only)
 
                 if not leads or subtree:
-                    out_ = {"indicators": evaluate(here)}
+                    out_ = {"indicators": _evaluated(alone, facts, here, evaluate)}
                     if leads:
                         out_["behind"] = behind()
                         out_["risks"] = _register_risks(facts, out_["behind"], settings,
@@ -552,6 +558,54 @@ def each_scorecard(s: Session, ctx: Context, org_code: str, year: int,
             result["organisations"] = {code: name_of(code)
                                        for code in (*result["taken_in"], *sorted(taken))}
         yield result
+
+
+_SUBJECT = object()  # `_alone_alike`'s stand-in for the subject's own code
+
+
+def _alone_memo(read_only: bool, leads: bool) -> dict[tuple[Any, ...], Any] | None:
+    """Where `_evaluated` keeps the evaluations shared by subjects alike (`_alone_alike`):
+    the results read only, without leads (whose lists are added to each indicator)."""
+    return {} if read_only and not leads else None
+
+
+def _evaluated(alone: dict[tuple[Any, ...], Any] | None, facts: sc.SubjectFacts,
+               here: list[Entry], evaluate: Callable[[list[Entry]], Any]) -> Any:
+    """`evaluate(here)`: projects No. 2-4 of the subject; with `alone` (`_alone_memo`), the
+    one evaluation of subjects alike (`_alone_alike`), its indicators (dicts) shared."""
+    alike = _alone_alike(facts, here) if alone is not None else None
+    if alone is None or alike is None:
+        return evaluate(here)
+    found = alone.get(alike)
+    if found is None:
+        found = alone[alike] = [dict(i.__dict__) for i in evaluate(here)]
+    return found
+
+
+def _alone_alike(facts: sc.SubjectFacts, entries: Sequence[Entry]) -> tuple[Any, ...] | None:
+    """What projects No. 2-4's evaluation reads of a subject with nothing under it (a tree of
+    one organisation: it takes in no other, supervises no entity, has no district) and of its
+    entries, but for their cases: equal for two such subjects, their evaluations are equal
+    (`ev.evaluate` reads an entry's register, counted status, dates, period, values and
+    records' days and values, never its case; names the subject's code nowhere but in
+    comparing a value with it: a value naming the subject stands in as such). None: not
+    such a subject."""
+    if len(facts.tree) != 1:
+        return None
+    subject = facts.subject
+    org = facts.tree[0]
+
+    def values(v: Mapping[str, str]) -> tuple[Any, ...]:
+        return tuple((k, _SUBJECT if x == subject else x) for k, x in v.items())
+
+    out: list[Any] = [facts.subject_kind, org.kind, org.headcount, org.parent is None]
+    for e in entries:
+        if e.org != subject:
+            return None
+        out.append((e.register, e.indicator, e.first_year, e.last_year, e.period, e.counted,
+                    e.why, e.due, e.late, e.valid_from, e.valid_until, e.entered, e.dated,
+                    values(e.values), tuple((r.day, values(r.values)) for r in e.records)))
+    return tuple(out)
 
 
 # -- what leads to the fix -----------------------------------------------------------------------

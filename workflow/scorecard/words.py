@@ -22,6 +22,8 @@ MINUS = "−"
 # the organisations a scorecard names in a list (taken in, not reported, …) on a page or in the
 # API: a root takes in thousands; the others are counted (`compact`), and listed page by page
 LISTED = 20
+# the indicator objects `CardWords.json` keeps its reading of (the last ones written)
+SEEN = 4096
 # the organisation lists of an indicator's inputs that `compact` cuts (each entry an
 # organisation's code, or [code, figure])
 ORG_LISTS = ("from", "from_headcount", "not_reported")
@@ -390,6 +392,11 @@ class CardWords:
         self.encode = encode  # `json`'s: a json.JSONEncoder's encode (default separators)
         self.shared: dict[tuple[Any, ...], Any] = {}  # what the cards share, in words
         self.refs: dict[str, str] = {}  # each source as a footnote shows it
+        # the last indicators written (`json`), by their object's id, with their figures as
+        # `_alike` gives them: a subtree's evaluations share the indicators alike of its
+        # subjects with nothing under them (service.each_scorecard's `read_only`), each
+        # then read as bytes once, not once per card
+        self.seen: dict[int, tuple[dict[str, Any], bytes | None]] = {}
 
     def once(self, key: tuple[Any, ...], make: Any, *args: Any) -> Any:
         """`make(*args)`, put into words for the first card that needs `key`."""
@@ -429,14 +436,15 @@ class CardWords:
         """The card in words (`self(result)`) as JSON, the text `self.encode` writes of it
         (a `json.JSONEncoder`'s `encode`, its separators the default): an indicator the same
         in every figure as one written before, at the same footnote, is written once (a
-        subtree's cards repeat most of theirs)."""
+        subtree's cards repeat most of theirs). The results are read, never changed: an
+        indicator object met again is the same figures."""
         encode = self.encode
         assert encode is not None, "CardWords(t, encode) writes JSON"
         w = self.words(result)
         notes: dict[str, int] = {}
         written = []
         year = result["year"]
-        shared, refs = self.shared, self.refs
+        shared, refs, seen = self.shared, self.refs, self.seen
         for ind in result["indicators"]:
             # its footnote's number (`footnote`) and whether its words are its card's own
             # (`own`), said here: once per indicator of every card
@@ -444,9 +452,16 @@ class CardWords:
             if ref is None:
                 ref = refs[ind["source"]] = source(ind["source"])
             number_ = notes.setdefault(ref, len(notes) + 1)
-            inputs = ind["inputs"]
-            alike = None if (inputs.get("from") or inputs.get("from_headcount")
-                             or inputs.get("not_reported")) else _alike(ind)
+            hit = seen.get(id(ind))
+            if hit is not None and hit[0] is ind:  # the same object as a card's before
+                alike = hit[1]
+            else:
+                inputs = ind["inputs"]
+                alike = None if (inputs.get("from") or inputs.get("from_headcount")
+                                 or inputs.get("not_reported")) else _alike(ind)
+                if len(seen) >= SEEN:
+                    seen.clear()
+                seen[id(ind)] = (ind, alike)  # (held: its id is no other's while kept)
             if alike is None:
                 said, shown = self.indicator(w, ind, year)
                 written.append(encode({**ind, **said, "footnote": number_, **shown}))
