@@ -194,8 +194,9 @@ def read_entries(s: Session, definitions: Iterable[Definition], orgs: dict[int, 
     out = []
     for case in read_cases(s, registers, orgs, first_year, last_year, columns_of_forms):
         entry = entry_of(by_key[case.process], case)
-        if entry is not None and any(entry.counts_in(y) for y in range(first_year,
-                                                                        last_year + 1)):
+        if entry is not None and (entry.counts_in(first_year) if first_year == last_year
+                                  else any(entry.counts_in(y)
+                                           for y in range(first_year, last_year + 1))):
             out.append(entry)
     return out
 

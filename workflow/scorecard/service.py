@@ -403,13 +403,14 @@ def _schedules(s: Session, subject_ids: list[int], year: int, key: str | None) -
     done: set[int] = set()
     if not key:
         return done
-    for chunk in _chunks(subject_ids):
-        for prog, st in s.exec(select(Programme, Stage)
-                               .join(Stage, col(Stage.programme_id) == Programme.id)
-                               .where(_in(s, Programme.subject_id, chunk), Programme.year == year,
-                                      Stage.key == key)):
-            if st.status in (DONE_ON_TIME, DONE_LATE):
-                done.add(prog.subject_id)
+    read = _rows(s)
+    for chunk in _chunks(subject_ids):  # the two columns read, as rows (not ORM objects)
+        for subject_id, status in read(select_columns(Programme.subject_id, Stage.status)
+                                       .join(Stage, col(Stage.programme_id) == Programme.id)
+                                       .where(_in(s, Programme.subject_id, chunk),
+                                              Programme.year == year, Stage.key == key)):
+            if status in (DONE_ON_TIME, DONE_LATE):
+                done.add(subject_id)
     return done
 
 
