@@ -519,9 +519,7 @@ class CardWords:
         if "projects" in result:  # a whole evaluation (evaluation.whole): its projects'
             # subtotals, each naming its indicators by their keys (the card's `indicators`
             # says each once, with its project; a card in words again has no other list)
-            of_project: dict[int, list[dict[str, Any]]] = {}
-            for i in result["indicators"]:
-                of_project.setdefault(ev.project_of(i["key"]), []).append(i)
+            of_project = _of_project(result)
             extra["projects"] = [{
                 **{k: v for k, v in p.items() if k not in ("indicators", "keys")},
                 "keys": [i["key"] for i in of_project.get(p["project"], ())],
@@ -560,6 +558,20 @@ class CardWords:
             "total_text_short": w.n(result["total"]),
             "footnotes": [{"n": n, "source": ref} for ref, n in notes.items()],
         }
+
+
+def _of_project(result: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
+    """A whole evaluation's indicators by project, in the card's order: each project's own
+    list (`evaluation.whole` groups the card's indicators so) when the projects carry every
+    indicator, else grouped here."""
+    projects = result["projects"]
+    if all("indicators" in p for p in projects) \
+            and sum(len(p["indicators"]) for p in projects) == len(result["indicators"]):
+        return {p["project"]: p["indicators"] for p in projects}
+    out: dict[int, list[dict[str, Any]]] = {}
+    for i in result["indicators"]:
+        out.setdefault(ev.project_of(i["key"]), []).append(i)
+    return out
 
 
 def _alike(ind: dict[str, Any]) -> bytes | None:
