@@ -408,7 +408,8 @@ def _schedules(s: Session, subject_ids: list[int], year: int, key: str | None) -
         for subject_id, status in read(select_columns(Programme.subject_id, Stage.status)
                                        .join(Stage, col(Stage.programme_id) == Programme.id)
                                        .where(_in(s, Programme.subject_id, chunk),
-                                              Programme.year == year, Stage.key == key)):
+                                              col(Programme.year) == year,
+                                              col(Stage.key) == key)):
             if status in (DONE_ON_TIME, DONE_LATE):
                 done.add(subject_id)
     return done
