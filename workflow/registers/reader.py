@@ -10,11 +10,12 @@ read.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, null, or_
+from sqlalchemy import ARRAY, Integer, Text, and_, any_, bindparam, cast, null, or_
 from sqlalchemy import case as sa_case
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
@@ -46,6 +47,30 @@ def _in(s: Session, column: Any, ids: list[int]) -> Any:
 def _select(*columns: Any) -> Any:
     """A SELECT of columns read as rows (not ORM objects)."""
     return sa_select(*columns)
+
+
+def as_text(column: Any) -> Any:
+    """A JSON column read as its text (decoded by `Decoded`, not by the driver)."""
+    return cast(column, Text)
+
+
+class Decoded:
+    """JSON texts (`as_text` columns) decoded once per distinct text: a subtree's 100,000
+    stages and records repeat a few evidences ("{}", one form's fields); the driver decoded
+    each anew (with its encoding detected, in Python). What it gives is shared between the
+    rows of the same text: read, never changed."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, Any] = {}
+
+    def __call__(self, text: str | None) -> Any:
+        if text is None:
+            return None
+        try:
+            return self.seen[text]
+        except KeyError:
+            found = self.seen[text] = json.loads(text)  # ("null": None, kept too)
+            return found
 
 
 def _day(text: str | None) -> date | None:
@@ -88,9 +113,10 @@ def read_cases(s: Session, registers: Sequence[Definition], orgs: dict[int, str]
                   or d.scorecard.year in (YEAR_DATE, YEAR_VALIDITY)
                   or (forms and d.form is not None)]
     columns = [Case.id, Case.process, Case.process_version, Case.subject_id, Case.state,
-               sa_case((col(Case.process).in_(with_fields or [""]), Case.fields)
+               sa_case((col(Case.process).in_(with_fields or [""]), as_text(Case.fields))
                        ).label("fields"),
-               sa_case((col(Case.process).in_(with_dates or [""]), Case.dates)).label("dates"),
+               sa_case((col(Case.process).in_(with_dates or [""]), as_text(Case.dates))
+                       ).label("dates"),
                Case.period, Case.case_date, Case.created_at, Case.typed_on,
                Case.person_name, Case.person_position, Case.responsible_id]
     stage_columns = ([col(Stage.status).label("stage_status"),
@@ -99,6 +125,17 @@ def read_cases(s: Session, registers: Sequence[Definition], orgs: dict[int, str]
                      [null().label("stage_status"), null().label("stage_due"),
                       null().label("stage_done_on")])
     conn = s.connection()
+    decoded = Decoded()
+    givens: dict[str, dict[str, date]] = {}  # the named dates of each text, read once
+
+    def given(text: str | None) -> dict[str, date]:
+        if text is None:
+            return {}
+        found = givens.get(text)
+        if found is None:
+            found = givens[text] = _given(decoded(text))
+        return found
+
     ids = list(orgs)
     out: list[CaseRow] = []
     for i in range(0, len(ids), CHUNK):
@@ -114,7 +151,8 @@ def read_cases(s: Session, registers: Sequence[Definition], orgs: dict[int, str]
         not_done: dict[int, list[RecordRow]] = {}
         for r in conn.execute(_select(EventRecord.id, EventRecord.case_id, EventRecord.kind,
                                         EventRecord.event, EventRecord.on,
-                                        EventRecord.evidence, EventRecord.note,
+                                        as_text(EventRecord.evidence).label("evidence"),
+                                        EventRecord.note,
                                         EventRecord.recorded_at, EventRecord.typed_on)
                               .join(Case, col(Case.id) == col(EventRecord.case_id))
                               .where(*where,
@@ -122,7 +160,7 @@ def read_cases(s: Session, registers: Sequence[Definition], orgs: dict[int, str]
                                      col(EventRecord.voided_by_id).is_(None))
                               .order_by(col(EventRecord.on),
                                                 col(EventRecord.id))).all():
-            evidence = dict(r.evidence or {})
+            evidence = dict(decoded(r.evidence) or {})
             if r.note and "note" not in evidence:
                 evidence["note"] = r.note
             (records if r.kind == EVENT else not_done).setdefault(r.case_id, []).append(
@@ -131,8 +169,9 @@ def read_cases(s: Session, registers: Sequence[Definition], orgs: dict[int, str]
         for c in rows:
             out.append(CaseRow(
                 id=c.id, process=c.process, process_version=c.process_version, subject_id=c.subject_id,
-                org=orgs[c.subject_id], state=c.state, fields=dict(c.fields or {}),
-                given=_given(c.dates), period=c.period, case_date=c.case_date,
+                org=orgs[c.subject_id], state=c.state,
+                fields=dict(decoded(c.fields) or {}) if c.fields is not None else {},
+                given=given(c.dates), period=c.period, case_date=c.case_date,
                 created_on=c.typed_on or _day(c.created_at) or c.case_date, person_name=c.person_name,
                 person_position=c.person_position, stage_status=c.stage_status,
                 stage_due=c.stage_due, stage_done_on=c.stage_done_on,
@@ -155,8 +194,9 @@ def read_entries(s: Session, definitions: Iterable[Definition], orgs: dict[int, 
     out = []
     for case in read_cases(s, registers, orgs, first_year, last_year, columns_of_forms):
         entry = entry_of(by_key[case.process], case)
-        if entry is not None and any(entry.counts_in(y) for y in range(first_year,
-                                                                        last_year + 1)):
+        if entry is not None and (entry.counts_in(first_year) if first_year == last_year
+                                  else any(entry.counts_in(y)
+                                           for y in range(first_year, last_year + 1))):
             out.append(entry)
     return out
 

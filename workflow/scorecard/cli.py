@@ -52,7 +52,8 @@ def score(org: SubjectOrg,
             # one subject's evaluation at a time (a subject not found refused before
             # anything is written)
             each = scoring.each_scorecard(s, ctx, org, year_n,
-                                          STATE.settings.of(ScoreSettings), subtree)
+                                          STATE.settings.of(ScoreSettings), subtree,
+                                          read_only=True)
             first = next(each, None)  # (a subtree may hold no subject)
             results = itertools.chain([first] if first is not None else [], each)
             if subtree and file is None and not as_json:  # the table alone: no indicator

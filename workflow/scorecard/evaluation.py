@@ -648,12 +648,13 @@ class _Evaluation:
         months: dict[int, float] = {}
         counted = []
         for c in self.taken_in(spec.key):
-            for r, month in self.months_of(c):
+            of_months = self.months_of(c)
+            for r, month in of_months:
                 # a record without the count is one (a record per servant, named)
                 given = None if role is None else r.values.get(role)
                 amount = 1.0 if given in (None, "") else (number(given) or 0.0)
                 months[month] = months.get(month, 0.0) + amount
-            if self.months_of(c):
+            if of_months:
                 counted.append(c)
         rows = [[m, r2(x), r2(min(cap, per * x))] for m, x in sorted(months.items())]
         until = self.last if self.today <= self.last else None
@@ -758,7 +759,14 @@ def behind(subject: str, subject_kind: str, tree: Sequence[Org], year: int, toda
 
 def project_of(key: str) -> int:
     """The project an indicator belongs to ("external" is project No. 1's)."""
-    return int(key[0]) if key[:1].isdigit() else 1
+    found = _PROJECTS.get(key)
+    if found is None:
+        found = _PROJECTS[key] = int(key[0]) if key[:1].isdigit() else 1
+    return found
+
+
+# each indicator's project by its key, once (a subtree's cards ask it of 200,000 indicators)
+_PROJECTS: dict[str, int] = {}
 
 
 def _sums(indicators: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
@@ -767,13 +775,16 @@ def _sums(indicators: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
     return awards, deductions
 
 
-def whole(project_1: Mapping[str, Any], others: Sequence[Indicator]) -> dict[str, Any]:
+def whole(project_1: Mapping[str, Any], others: Sequence[Indicator | Mapping[str, Any]]
+          ) -> dict[str, Any]:
     """Project No. 1's result (rules.score) and the indicators of projects No. 2-4 as one
     evaluation, in the same shape: `indicators` (all of them), `awards`, `deductions` (as a
     negative number) and `total` = awards + deductions (Σ awards − Σ penalties, B-13: no cap,
     may be negative), `provisional_until` the latest pending date of any indicator; besides,
     `projects`: per project its number, indicators, awards, deductions and subtotal."""
-    indicators = [*project_1["indicators"], *(dict(i.__dict__) for i in others)]
+    # (an indicator given as a dict already, `Indicator`'s fields: as it is, shared)
+    rest = [i if isinstance(i, dict) else dict(i.__dict__) for i in others]
+    indicators = [*project_1["indicators"], *rest]
     projects = []
     by_project: dict[int, list[dict[str, Any]]] = {1: [], 2: [], 3: [], 4: []}
     for i in indicators:  # one pass (a country's evaluation has ~150,000 indicators)
@@ -785,7 +796,7 @@ def whole(project_1: Mapping[str, Any], others: Sequence[Indicator]) -> dict[str
                          "deductions": deductions, "subtotal": r2(awards + deductions)})
     awards, deductions = _sums(indicators)
     until = max((d for d in (project_1.get("provisional_until"),
-                             *(i.pending_until for i in others)) if d), default=None)
+                             *(i["pending_until"] for i in rest)) if d), default=None)
     return {**project_1, "indicators": indicators, "projects": projects, "awards": awards,
             "deductions": deductions, "total": r2(awards + deductions),
             "provisional_until": until}

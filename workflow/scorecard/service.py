@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from cachetools import TTLCache
-from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, null, or_
+from sqlalchemy import ARRAY, Integer, Select, and_, any_, bindparam, null, or_
 from sqlalchemy import case as sa_case
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from workflow.core.links import links_of
 from workflow.core.signers import justification_signed, justification_table
 from workflow.registers.entries import DONE, MISSING, WHY_NOT_DONE, Entry
-from workflow.registers.reader import read_entries
+from workflow.registers.reader import Decoded, as_text, read_entries
 from workflow.registers.scope import members
 from workflow.scorecard import evaluation as ev
 from workflow.scorecard import rules as sc
@@ -51,6 +51,7 @@ from workflow.storage.models import (
 from workflow.storage.queries import in_subtree, live_case
 
 CHUNK = 500  # ids per IN (...) list
+DONE_STATUSES = (DONE_ON_TIME, DONE_LATE)
 
 
 def select_columns(*columns: Any) -> Select:
@@ -129,22 +130,28 @@ def _parts(definition) -> tuple[str, ...]:
     return tuple(spec.choices) if spec is not None else ()
 
 
-def _step(stage: Any, definition=None) -> sc.Step:
+_ITS_OWN: Any = object()  # `_step`'s evidence: the stage row's own column
+
+
+def _step(stage: Any, definition=None, evidence: Any = _ITS_OWN) -> sc.Step:
     """A stage (a row of its case_id, key, status, due_date and, with the definition, evidence
     columns) as a step; with the definition, whether it was done without a link (the
-    evidence of its completing record: a link of any channel, or a plain one, I-15)."""
+    evidence of its completing record (`evidence`: the stage's, decoded; else its row's): a
+    link of any channel, or a plain one, I-15)."""
     if stage is None:
         return sc.Step()
     done = stage.status in (DONE_ON_TIME, DONE_LATE)
-    if (done and definition is not None and not links_of(definition, stage.evidence)
+    if evidence is _ITS_OWN:
+        evidence = stage.evidence if definition is not None else None
+    if (done and definition is not None and not links_of(definition, evidence)
             and justification_signed(justification_table(definition.raw),
-                                     stage.evidence) is False):
+                                     evidence) is False):
         # a justification note alone, not signed by the head of apparatus nor confirmed as
         # signed by an acting head (a version-4 record): not a publication (I-16)
         done = False
     return sc.Step(done=done, open=stage.status == OPEN, due=stage.due_date,
                    unlinked=done and definition is not None
-                   and not links_of(definition, stage.evidence))
+                   and not links_of(definition, evidence))
 
 
 def _channels(definition) -> tuple[str, ...]:
@@ -200,6 +207,59 @@ def subtree_orgs(s: Session, root: Organisation) -> list[Any]:
     return sorted(rows, key=lambda o: o.path)  # in Python: a database collation may ignore '/'
 
 
+def _read_steps(s: Session, definition, stage_of: dict[str, str], ids: list[int]
+                ) -> tuple[dict[int, dict[str, sc.Step]], dict[int, sc.Step]]:
+    """The steps of the analyses `ids` (`read_parts`'): by analysis, each stage's step by its
+    key, and the published stage's step with its links read."""
+    published = stage_of.get(sc.PUBLISHED_ROLE)
+    read = _rows(s)
+    keys = {v for k, v in stage_of.items() if k in sc.STEP_ROLES} | ({published} - {None})
+    # the announcements counted on every channel (001:L55-59): their evidence is read too
+    announced = {stage_of[r] for r in sc.CHANNEL_ROLES if stage_of.get(r)}
+    channels = _channels(definition)
+    with_evidence = ({published} - {None}) | (announced if channels else set())
+    # each stage as a step when read: a step whose links do not count depends on the stage's
+    # status and due date alone, one (frozen) Step per pair, not one per stage (180,000 of a
+    # country); the published stage's also on its evidence (I-15, I-16)
+    plain: dict[tuple[str, date | None, tuple[str, ...]], sc.Step] = {}
+    steps_of: dict[int, dict[str, sc.Step]] = {}  # analysis -> stage key -> step
+    published_step: dict[int, sc.Step] = {}  # analysis -> its published stage's step
+    decoded = Decoded()
+    unread: dict[tuple[str, date | None], sc.Step] = {}  # published steps without evidence
+    for chunk in _chunks(ids):
+        # the columns a step reads, as rows (not ORM objects); the evidence (JSON) of the
+        # published stage and the announcements only, the ones whose links count, and only
+        # when done (an open stage's links are never read), as text decoded once per text
+        for st in read(select_columns(Stage.case_id, Stage.key, Stage.status, Stage.due_date,
+                                      sa_case((and_(col(Stage.key).in_(with_evidence),
+                                                    col(Stage.status).in_(DONE_STATUSES)),
+                                               as_text(Stage.evidence)))
+                                      .label("evidence") if with_evidence else
+                                      null().label("evidence"))
+                       .where(_in(s, col(Stage.case_id), chunk), col(Stage.key).in_(keys))):
+            case_id, key, status, due, text = st
+            evidence = None if text is None else decoded(text)
+            missing = (_missing(definition, evidence, channels)
+                       if text is not None and key in announced and status in DONE_STATUSES
+                       else ())
+            step = plain.get((status, due, missing))
+            if step is None:
+                step = plain[(status, due, missing)] = replace(_step(st), missing=missing)
+            mine = steps_of.get(case_id)
+            if mine is None:
+                mine = steps_of[case_id] = {}
+            mine[key] = step
+            if key == published:
+                if text is None:  # no evidence read: the step of its status and due date
+                    found = unread.get((status, due))
+                    if found is None:
+                        found = unread[(status, due)] = _step(st, definition, None)
+                    published_step[case_id] = found
+                else:
+                    published_step[case_id] = _step(st, definition, evidence)
+    return steps_of, published_step
+
+
 def read_parts(s: Session, ctx: Context, year: int, orgs: Sequence[Organisation],
                root: Organisation, entries: bool = True) -> dict[int, OrgPart]:
     """The part of each organisation of `orgs` (of the root's subtree), by its id, read
@@ -234,37 +294,7 @@ def read_parts(s: Session, ctx: Context, year: int, orgs: Sequence[Organisation]
     rows = [r for r in rows if r.subject_id in wanted or r.object_id in wanted]
     cases = [(c, c.subject_code, c.object_code or c.subject_code) for c in rows]
     ids = [c.id for c, _, _ in cases if c.state not in excluded]
-    published = stage_of.get(sc.PUBLISHED_ROLE)
-    keys = {v for k, v in stage_of.items() if k in sc.STEP_ROLES} | ({published} - {None})
-    # the announcements counted on every channel (001:L55-59): their evidence is read too
-    announced = {stage_of[r] for r in sc.CHANNEL_ROLES if stage_of.get(r)}
-    channels = _channels(definition)
-    with_evidence = ({published} - {None}) | (announced if channels else set())
-    # each stage as a step when read: a step whose links do not count depends on the stage's
-    # status and due date alone, one (frozen) Step per pair, not one per stage (180,000 of a
-    # country); the published stage's also on its evidence (I-15, I-16)
-    plain: dict[tuple[str, date | None, tuple[str, ...]], sc.Step] = {}
-    steps_of: dict[int, dict[str, sc.Step]] = {}  # analysis -> stage key -> step
-    published_step: dict[int, sc.Step] = {}  # analysis -> its published stage's step
-    for chunk in _chunks(ids):
-        # the columns a step reads, as rows (not ORM objects); the evidence (JSON) of the
-        # published stage only, the one whose links count
-        for st in read(select_columns(Stage.case_id, Stage.key, Stage.status, Stage.due_date,
-                                      sa_case((col(Stage.key).in_(with_evidence),
-                                               Stage.evidence))
-                                      .label("evidence") if with_evidence else
-                                      null().label("evidence"))
-                       .where(_in(s, col(Stage.case_id), chunk), col(Stage.key).in_(keys))):
-            missing = (_missing(definition, st.evidence, channels)
-                       if st.key in announced and st.status in (DONE_ON_TIME, DONE_LATE)
-                       else ())
-            step = plain.get((st.status, st.due_date, missing))
-            if step is None:
-                step = plain[(st.status, st.due_date, missing)] = replace(_step(st),
-                                                                          missing=missing)
-            steps_of.setdefault(st.case_id, {})[st.key] = step
-            if st.key == published:
-                published_step[st.case_id] = _step(st, definition)
+    steps_of, published_step = _read_steps(s, definition, stage_of, ids)
     closed_state = states.get("monitoring_closed")
     role_keys = [(role, stage_of.get(role)) for role in sc.STEP_ROLES]
 
@@ -373,13 +403,15 @@ def _schedules(s: Session, subject_ids: list[int], year: int, key: str | None) -
     done: set[int] = set()
     if not key:
         return done
-    for chunk in _chunks(subject_ids):
-        for prog, st in s.exec(select(Programme, Stage)
-                               .join(Stage, col(Stage.programme_id) == Programme.id)
-                               .where(_in(s, Programme.subject_id, chunk), Programme.year == year,
-                                      Stage.key == key)):
-            if st.status in (DONE_ON_TIME, DONE_LATE):
-                done.add(prog.subject_id)
+    read = _rows(s)
+    for chunk in _chunks(subject_ids):  # the two columns read, as rows (not ORM objects)
+        for subject_id, status in read(select_columns(Programme.subject_id, Stage.status)
+                                       .join(Stage, col(Stage.programme_id) == Programme.id)
+                                       .where(_in(s, Programme.subject_id, chunk),
+                                              col(Programme.year) == year,
+                                              col(Stage.key) == key)):
+            if status in (DONE_ON_TIME, DONE_LATE):
+                done.add(subject_id)
     return done
 
 
@@ -426,8 +458,8 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
 
 def each_scorecard(s: Session, ctx: Context, org_code: str, year: int,
                    settings: sc.ScoreSettings, subtree: bool = False, whole: bool = True,
-                   leads: bool = False, parts: PartsReader | None = None
-                   ) -> Iterator[dict[str, Any]]:
+                   leads: bool = False, parts: PartsReader | None = None,
+                   read_only: bool = False) -> Iterator[dict[str, Any]]:
     """The evaluation of one subject, or of every subject under it, each with the subject's
     name in the context's language: projects No. 1-4 with a subtotal each and the total
     (`whole`), or project No. 1 alone. The registers of the whole subtree are read once.
@@ -435,7 +467,11 @@ def each_scorecard(s: Session, ctx: Context, org_code: str, year: int,
     behind each indicator and the points still at risk (`at_risk`, see `_leads`). What each
     organisation of the subtree adds is read by `parts` (`read_parts`: afresh; or kept).
     One subject's evaluation at a time, in tree order: the command line writes each as it
-    comes, never holding a national subtree's (the registers and facts are read first)."""
+    comes, never holding a national subtree's (the registers and facts are read first).
+    `read_only` (the command line's: the evaluations are read, never changed): subjects with
+    nothing under them whose entries are alike but for their cases (`_alone_alike`: most of
+    a subtree's departments) share one evaluation of projects No. 2-4, its indicators the
+    same objects."""
     root = get_org(s, org_code)
     root_depth = root.path.strip("/").count("/")
     orgs = subtree_orgs(s, root)
@@ -453,6 +489,8 @@ def each_scorecard(s: Session, ctx: Context, org_code: str, year: int,
         if code not in names:
             names[code] = org_name(by_code[code], ctx.language) if code in by_code else code
         return names[code]
+
+    alone = _alone_memo(read_only, leads)
 
     for org, facts in subject_facts(s, ctx, root, year, settings, subtree, orgs, found):
         analysed: dict[str, Any] = {}  # with leads: project No. 1's cases and points to win
@@ -486,7 +524,7 @@ def each_scorecard(s: Session, ctx: Context, org_code: str, year: int,
                                      ctx.today, here, settings, catalogue(), duties, only)
 
                 if not leads or subtree:
-                    out_ = {"indicators": evaluate(here)}
+                    out_ = {"indicators": _evaluated(alone, facts, here, evaluate)}
                     if leads:
                         out_["behind"] = behind()
                         out_["risks"] = _register_risks(facts, out_["behind"], settings,
@@ -522,6 +560,54 @@ def each_scorecard(s: Session, ctx: Context, org_code: str, year: int,
             result["organisations"] = {code: name_of(code)
                                        for code in (*result["taken_in"], *sorted(taken))}
         yield result
+
+
+_SUBJECT = object()  # `_alone_alike`'s stand-in for the subject's own code
+
+
+def _alone_memo(read_only: bool, leads: bool) -> dict[tuple[Any, ...], Any] | None:
+    """Where `_evaluated` keeps the evaluations shared by subjects alike (`_alone_alike`):
+    the results read only, without leads (whose lists are added to each indicator)."""
+    return {} if read_only and not leads else None
+
+
+def _evaluated(alone: dict[tuple[Any, ...], Any] | None, facts: sc.SubjectFacts,
+               here: list[Entry], evaluate: Callable[[list[Entry]], Any]) -> Any:
+    """`evaluate(here)`: projects No. 2-4 of the subject; with `alone` (`_alone_memo`), the
+    one evaluation of subjects alike (`_alone_alike`), its indicators (dicts) shared."""
+    alike = _alone_alike(facts, here) if alone is not None else None
+    if alone is None or alike is None:
+        return evaluate(here)
+    found = alone.get(alike)
+    if found is None:
+        found = alone[alike] = [dict(i.__dict__) for i in evaluate(here)]
+    return found
+
+
+def _alone_alike(facts: sc.SubjectFacts, entries: Sequence[Entry]) -> tuple[Any, ...] | None:
+    """What projects No. 2-4's evaluation reads of a subject with nothing under it (a tree of
+    one organisation: it takes in no other, supervises no entity, has no district) and of its
+    entries, but for their cases: equal for two such subjects, their evaluations are equal
+    (`ev.evaluate` reads an entry's register, counted status, dates, period, values and
+    records' days and values, never its case; names the subject's code nowhere but in
+    comparing a value with it: a value naming the subject stands in as such). None: not
+    such a subject."""
+    if len(facts.tree) != 1:
+        return None
+    subject = facts.subject
+    org = facts.tree[0]
+
+    def values(v: Mapping[str, str]) -> tuple[Any, ...]:
+        return tuple((k, _SUBJECT if x == subject else x) for k, x in v.items())
+
+    out: list[Any] = [facts.subject_kind, org.kind, org.headcount, org.parent is None]
+    for e in entries:
+        if e.org != subject:
+            return None
+        out.append((e.register, e.indicator, e.first_year, e.last_year, e.period, e.counted,
+                    e.why, e.due, e.late, e.valid_from, e.valid_until, e.entered, e.dated,
+                    values(e.values), tuple((r.day, values(r.values)) for r in e.records)))
+    return tuple(out)
 
 
 # -- what leads to the fix -----------------------------------------------------------------------

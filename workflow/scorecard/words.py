@@ -22,6 +22,8 @@ MINUS = "−"
 # the organisations a scorecard names in a list (taken in, not reported, …) on a page or in the
 # API: a root takes in thousands; the others are counted (`compact`), and listed page by page
 LISTED = 20
+# the indicator objects `CardWords.json` keeps its reading of (the last ones written)
+SEEN = 4096
 # the organisation lists of an indicator's inputs that `compact` cuts (each entry an
 # organisation's code, or [code, figure])
 ORG_LISTS = ("from", "from_headcount", "not_reported")
@@ -390,6 +392,11 @@ class CardWords:
         self.encode = encode  # `json`'s: a json.JSONEncoder's encode (default separators)
         self.shared: dict[tuple[Any, ...], Any] = {}  # what the cards share, in words
         self.refs: dict[str, str] = {}  # each source as a footnote shows it
+        # the last indicators written (`json`), by their object's id, with their figures as
+        # `_alike` gives them: a subtree's evaluations share the indicators alike of its
+        # subjects with nothing under them (service.each_scorecard's `read_only`), each
+        # then read as bytes once, not once per card
+        self.seen: dict[int, tuple[dict[str, Any], bytes | None]] = {}
 
     def once(self, key: tuple[Any, ...], make: Any, *args: Any) -> Any:
         """`make(*args)`, put into words for the first card that needs `key`."""
@@ -429,34 +436,60 @@ class CardWords:
         """The card in words (`self(result)`) as JSON, the text `self.encode` writes of it
         (a `json.JSONEncoder`'s `encode`, its separators the default): an indicator the same
         in every figure as one written before, at the same footnote, is written once (a
-        subtree's cards repeat most of theirs)."""
+        subtree's cards repeat most of theirs). The results are read, never changed: an
+        indicator object met again is the same figures."""
         encode = self.encode
         assert encode is not None, "CardWords(t, encode) writes JSON"
         w = self.words(result)
         notes: dict[str, int] = {}
         written = []
         year = result["year"]
+        shared, refs, seen = self.shared, self.refs, self.seen
         for ind in result["indicators"]:
-            number_ = self.footnote(ind, notes)
-            alike = None if self.own(ind) else _alike(ind)
+            # its footnote's number (`footnote`) and whether its words are its card's own
+            # (`own`), said here: once per indicator of every card
+            ref = refs.get(ind["source"])
+            if ref is None:
+                ref = refs[ind["source"]] = source(ind["source"])
+            number_ = notes.setdefault(ref, len(notes) + 1)
+            hit = seen.get(id(ind))
+            if hit is not None and hit[0] is ind:  # the same object as a card's before
+                alike = hit[1]
+            else:
+                inputs = ind["inputs"]
+                alike = None if (inputs.get("from") or inputs.get("from_headcount")
+                                 or inputs.get("not_reported")) else _alike(ind)
+                if len(seen) >= SEEN:
+                    seen.clear()
+                seen[id(ind)] = (ind, alike)  # (held: its id is no other's while kept)
             if alike is None:
                 said, shown = self.indicator(w, ind, year)
                 written.append(encode({**ind, **said, "footnote": number_, **shown}))
                 continue
-            text = self.shared.get(("json", year, alike, number_))
+            text = shared.get(("json", year, alike, number_))
             if text is None:
                 said, shown = self.once(("indicator", year, alike), self.indicator, w, ind,
                                         year)
-                text = self.shared["json", year, alike, number_] = encode(
+                text = shared["json", year, alike, number_] = encode(
                     {**ind, **said, "footnote": number_, **shown})
             written.append(text)
         card = self.card(result, w, [], notes)
         keys = list(card)
         at = keys.index("indicators")
         before = encode({k: card[k] for k in keys[:at]})[:-1]  # "{...", without its "}"
-        after = encode({k: card[k] for k in keys[at + 1:]})[1:]  # "...}", without its "{"
-        return (before + (", " if at else "") + '"indicators": [' + ", ".join(written) + "]"
-                + (", " if after != "}" else "") + after)
+        rest = keys[at + 1:]
+        if rest and rest[-1] == "footnotes":  # the same sources from card to card: their
+            # list written once per numbering
+            numbered = ("footnotes", *notes.items())
+            listed = shared.get(numbered)
+            if listed is None:
+                listed = shared[numbered] = encode(card["footnotes"])
+            members = encode({k: card[k] for k in rest[:-1]})[1:-1]  # without its braces
+            after = "".join((members, ", " if members else "", '"footnotes": ', listed, "}"))
+        else:
+            after = encode({k: card[k] for k in rest})[1:]  # "...}", without its "{"
+        return "".join((before, ", " if at else "", '"indicators": [', ", ".join(written), "]",
+                        ", " if after != "}" else "", after))
 
     def words(self, result: dict[str, Any]) -> Words:
         return Words(self.t, result.get("subject", ""), result.get("organisations"),
@@ -486,9 +519,7 @@ class CardWords:
         if "projects" in result:  # a whole evaluation (evaluation.whole): its projects'
             # subtotals, each naming its indicators by their keys (the card's `indicators`
             # says each once, with its project; a card in words again has no other list)
-            of_project: dict[int, list[dict[str, Any]]] = {}
-            for i in result["indicators"]:
-                of_project.setdefault(ev.project_of(i["key"]), []).append(i)
+            of_project = _of_project(result)
             extra["projects"] = [{
                 **{k: v for k, v in p.items() if k not in ("indicators", "keys")},
                 "keys": [i["key"] for i in of_project.get(p["project"], ())],
@@ -497,8 +528,13 @@ class CardWords:
                 "awards_text": w.n(p["awards"]), "deductions_text": w.n(p["deductions"]),
                 "subtotal_text": w.n(p["subtotal"]),
                 **project_maximum(of_project.get(p["project"], []), w),
-                "summary": t("score.subtotal", n=p["project"], awards=w.n(p["awards"]),
-                             deductions=w.n(p["deductions"]), subtotal=w.n(p["subtotal"]))}
+                # the same figures in the same words from card to card (`w.n`'s)
+                "summary": once(("subtotal", p["project"], w.n(p["awards"]),
+                                 w.n(p["deductions"]), w.n(p["subtotal"])),
+                                lambda p=p: t("score.subtotal", n=p["project"],
+                                              awards=w.n(p["awards"]),
+                                              deductions=w.n(p["deductions"]),
+                                              subtotal=w.n(p["subtotal"])))}
                 for p in result["projects"]]
         header = "score.header_all" if "projects" in result else "score.header"
         kind = result["subject_kind"]
@@ -513,12 +549,29 @@ class CardWords:
             "status_text": once(("status_text", until), lambda: t("score.provisional",
                                                                   date=day(until))
                                 if until else ""),
-            "total_text": t("score.total", awards=w.n(result["awards"]),
-                            deductions=w.n(result["deductions"]), total=w.n(result["total"])),
+            "total_text": once(("total", w.n(result["awards"]), w.n(result["deductions"]),
+                                w.n(result["total"])),
+                               lambda: t("score.total", awards=w.n(result["awards"]),
+                                         deductions=w.n(result["deductions"]),
+                                         total=w.n(result["total"]))),
             "awards_text": w.n(result["awards"]), "deductions_text": w.n(result["deductions"]),
             "total_text_short": w.n(result["total"]),
             "footnotes": [{"n": n, "source": ref} for ref, n in notes.items()],
         }
+
+
+def _of_project(result: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
+    """A whole evaluation's indicators by project, in the card's order: each project's own
+    list (`evaluation.whole` groups the card's indicators so) when the projects carry every
+    indicator, else grouped here."""
+    projects = result["projects"]
+    if all("indicators" in p for p in projects) \
+            and sum(len(p["indicators"]) for p in projects) == len(result["indicators"]):
+        return {p["project"]: p["indicators"] for p in projects}
+    out: dict[int, list[dict[str, Any]]] = {}
+    for i in result["indicators"]:
+        out.setdefault(ev.project_of(i["key"]), []).append(i)
+    return out
 
 
 def _alike(ind: dict[str, Any]) -> bytes | None:
