@@ -58,7 +58,7 @@ PEOPLE = ("from", "to", "mentions")
 # more cases, organisations or programmes than this in one write (an import, a sync): it is
 # taken as touching everything -- every list reads afresh once, the counts are counted again
 # in one statement -- rather than each of them named
-MANY = 500
+MANY = 200
 
 
 @dataclass
