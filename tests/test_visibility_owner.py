@@ -69,8 +69,6 @@ NOT_VISIBILITY: dict[tuple[str, str], str] = {
         "a query of an organisation's first active officer (whom it returns)",
     ("workflow/storage/queries/cases.py", "active_officers"):
         "a query of an organisation's active officers (whom it returns)",
-    ("web/account_page.py", "home"):
-        "which page a person lands on: an officer her own work, the others the overview",
 }
 
 

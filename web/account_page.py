@@ -160,9 +160,10 @@ def switch_language(request: Request, code: str, next: str = "/"):  # noqa: A002
 
 @router.get("/")
 def home(pc: PageContext = Depends(page)):
-    # An officer's first page is her own work (web/work_page.py); managers and admins land on
-    # their subtree's overview (web/overview_page.py; their own work is one click away).
-    return RedirectResponse("/work" if pc.viewer.role == "officer" else "/overview",
+    # Whoever's lists are her own organisation's alone (an officer: visibility.own_only) lands
+    # on her own work (web/work_page.py); those who see below land on their subtree's overview
+    # (web/overview_page.py; their own work is one click away).
+    return RedirectResponse("/work" if pc.viewer.own_only else "/overview",
                             status_code=303)
 
 
