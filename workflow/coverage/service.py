@@ -36,7 +36,7 @@ from workflow.scorecard.words import number
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import org_name
-from workflow.storage.models import Organisation, OutboxMessage
+from workflow.storage.models import OFFICER, Organisation, OutboxMessage
 from workflow.storage.queries.organisations import orgs_in_path_order
 
 DIGEST = "coverage-"  # the outbox key's prefix: coverage-2026-09 (a period, rules.period)
@@ -140,7 +140,7 @@ def plan_reminders(s: Session, ctx: Context, settings: sc.ScoreSettings, st: Cov
     if key is None or not ctx.calendar.is_working_day(ctx.today):
         return []
     digest = DIGEST + key
-    officers = [r for r in planner.recipients(s) if r.role == "officer"]
+    officers = [r for r in planner.recipients(s) if r.role == OFFICER]
     sent = set(s.exec(select(OutboxMessage.recipient_id, OutboxMessage.channel)
                       .where(OutboxMessage.digest == digest)).all())
     waiting = [(r, ch) for r in officers for ch in channels
@@ -308,7 +308,7 @@ def plan_submission_reminders(s: Session, ctx: Context, settings: sc.ScoreSettin
     d = final_report(ctx)
     if d is None:
         return []
-    officers = [r for r in planner.recipients(s) if r.role == "officer"]
+    officers = [r for r in planner.recipients(s) if r.role == OFFICER]
     reachable = [(r, ch) for r in officers for ch in channels if planner.address_for(r, ch)]
     if not reachable:
         return []

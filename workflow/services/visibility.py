@@ -47,7 +47,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session
 
 from workflow.core.errors import RuleViolation
-from workflow.storage.models import Organisation
+from workflow.storage.models import ADMIN, MANAGER, OFFICER, Organisation
 from workflow.storage.queries import in_subtree
 
 PROTECTED = "responsible"  # a definition's person_visibility: the responsible officer alone
@@ -75,9 +75,6 @@ class Parties(Protocol):
     def subject_id(self) -> int: ...
     @property
     def responsible_id(self) -> int | None: ...
-
-
-OFFICER, MANAGER, ADMIN = "officer", "manager", "admin"  # storage/models.py ROLES
 
 
 # -- the case and the reader's lists -------------------------------------------------------------

@@ -26,6 +26,7 @@ from workflow.core.definition import ORG_KINDS  # noqa: E402,F401  (one list of 
 FACADE = __name__
 
 ROLES = ("officer", "manager", "admin")
+OFFICER, MANAGER, ADMIN = ROLES  # each role by its name: whom a query returns, who sees what
 OPEN, DONE_ON_TIME, DONE_LATE = "open", "done_on_time", "done_late"
 NOT_APPLICABLE = "not_applicable"
 NOT_DONE = "not_done"
@@ -155,7 +156,7 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
 
 __all__ = [  # the constants, the helpers and every table model
     "DONE_LATE", "DONE_ON_TIME", "EVENT", "NOT_APPLICABLE", "NOT_DONE", "NOT_DONE_RECORD",
-    "OPEN", "ORG_KINDS", "OVERDUE", "ROLES", "VOID", "load_all", "table_of",
+    "OPEN", "ORG_KINDS", "OVERDUE", "ROLES", "OFFICER", "MANAGER", "ADMIN", "VOID", "load_all", "table_of",
     "ApiToken", "AuditRecord", "CalendarFeed", "Case", "CaseComment", "CaseLink",
     "CommentMention", "Declarant", "DeclarationNotice", "EmailChange", "EventRecord", "EvidenceFile",
     "ExternalAnalysis", "FileBlob", "FileChunk", "IdempotencyKey", "Invitation", "Lease", "MonitoringReport",

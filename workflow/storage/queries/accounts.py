@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from workflow.storage.models import (
+    OFFICER,
     ApiToken,
     CalendarFeed,
     Invitation,
@@ -59,7 +60,7 @@ def active_officers(s: Session, org_ids: Sequence[int]) -> list[User]:
     """The active officers of the organisations `org_ids` (one query: the caller chunks), by
     id."""
     return list(s.exec(select(User).where(col(User.organisation_id).in_(org_ids),
-                                          User.role == "officer", User.active)
+                                          User.role == OFFICER, User.active)
                        .order_by(col(User.id))))
 
 
@@ -192,7 +193,7 @@ def officer_names_under(s: Session, path: str) -> list[tuple[str, str, int]]:
     to be found among them (`services/comments.py` `officers_named`)."""
     rows = s.exec(select(col(User.login), col(User.full_name), col(User.organisation_id))
                   .join(Organisation, col(Organisation.id) == User.organisation_id)
-                  .where(User.role == "officer", col(User.active),
+                  .where(User.role == OFFICER, col(User.active),
                          col(Organisation.path).startswith(path))
                   .order_by(col(Organisation.path), col(User.full_name), col(User.login)))
     return [(login, name, int(org_id or 0)) for login, name, org_id in rows]
@@ -258,7 +259,7 @@ def codes_with_officers(s: Session, codes: Sequence[str]) -> set[str]:
     return set(s.exec(select(col(Organisation.code)).distinct()
                       .join(User, col(User.organisation_id) == Organisation.id)
                       .where(col(Organisation.code).in_(sorted(set(codes))),
-                             User.role == "officer", col(User.active))))
+                             User.role == OFFICER, col(User.active))))
 
 
 def active_users_over(s: Session, org: Organisation, limit: int) -> list[User]:

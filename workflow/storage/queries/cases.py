@@ -13,6 +13,7 @@ from sqlalchemy import case as when
 from sqlmodel import Session, col, select
 
 from workflow.storage.models import (
+    OFFICER,
     AuditRecord,
     Case,
     EventRecord,
@@ -59,14 +60,14 @@ def responsible_versions(s: Session, user_id: int | None) -> list[tuple[str, int
 def first_officer(s: Session, organisation_id: int | None) -> User | None:
     """The organisation's first active officer (by id)."""
     return s.exec(select(User).where(User.organisation_id == organisation_id,
-                                     User.role == "officer", col(User.active))
+                                     User.role == OFFICER, col(User.active))
                   .order_by(col(User.id))).first()
 
 
 def active_officers(s: Session, organisation_id: int | None, most: int) -> list[User]:
     """The organisation's active officers (by id), at most `most` of them."""
     return list(s.exec(select(User).where(User.organisation_id == organisation_id,
-                                          User.role == "officer", col(User.active))
+                                          User.role == OFFICER, col(User.active))
                        .order_by(col(User.id)).limit(most)))
 
 
