@@ -1,6 +1,6 @@
-"""The README describes the product as it is: every installed feature in its table of features,
-every shipped register by its key, and every command and sub-command of `merzim --help` in its
-block of command families."""
+"""The README describes the product as it is: every installed feature in its table of features
+and in its first list, every shipped register by its key, the counts it says of both, and every
+command and sub-command of `merzim --help` in its block of command families."""
 
 from __future__ import annotations
 
@@ -43,3 +43,24 @@ def test_every_command_and_sub_command_is_in_a_family():
         missing += [f"{name} {sub}" for sub in getattr(command, "commands", {})
                     if sub not in words]
     assert missing == []
+
+
+WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+         "eighteen", "nineteen", "twenty"]
+
+
+def _said_count(section: str) -> int:
+    """The number the section's "The N shipped" says, in figures or in words."""
+    said = re.search(r"The ([a-z]+|\d+) shipped", _section(section)).group(1)  # type: ignore[union-attr]
+    return int(said) if said.isdigit() else WORDS.index(said)
+
+
+def test_the_counts_the_readme_says_are_the_shipped_ones():
+    registers = list((ROOT / "workflow/definitions/registers").glob("*.toml"))
+    assert (_said_count("Features"), _said_count("Registers")) == (len(SHIPPED), len(registers))
+
+
+def test_every_feature_folder_is_named_in_what_is_here():
+    named = set(re.findall(r"`([a-z_]+)/`", _section("What is here")))
+    assert {f.name for f in SHIPPED} - named == set()
