@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable, Container
 from pathlib import Path
 
 import pytest
@@ -111,8 +112,10 @@ def _constants(tree: ast.Module) -> frozenset[str]:
                      for target in node.targets if isinstance(target, ast.Name))
 
 
-def _role_comparisons(path: Path) -> list[tuple[int, str, str]]:
-    """(line, enclosing function, source) of each comparison of a role to a role's name."""
+def _found(path: Path, hit: Callable[[ast.AST, frozenset[str]], str | None]
+           ) -> list[tuple[int, str, str]]:
+    """(line, enclosing function, source) of each node of `path` that `hit` names a source
+    for (`hit(node, the module's role constants)`: None for a node it does not look for)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     constants = _constants(tree)
     found = []
@@ -120,16 +123,9 @@ def _role_comparisons(path: Path) -> list[tuple[int, str, str]]:
     def walk(node: ast.AST, function: str) -> None:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             function = node.name
-        hit = False
-        if isinstance(node, ast.Compare):
-            sides = [node.left, *node.comparators]
-            hit = any(_is_role(n) for n in sides) and any(_names_a_role(n, constants)
-                                                          for n in sides)
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-              and node.func.attr in ("in_", "not_in", "notin_") and _is_role(node.func.value)):
-            hit = any(_names_a_role(a, constants) for a in node.args)
-        if hit:
-            found.append((node.lineno, function, ast.unparse(node)))
+        source = hit(node, constants)
+        if source is not None:
+            found.append((node.lineno, function, source))
         for child in ast.iter_child_nodes(node):
             walk(child, function)
 
@@ -137,16 +133,50 @@ def _role_comparisons(path: Path) -> list[tuple[int, str, str]]:
     return found
 
 
-def _outside_the_owner(paths: list[Path]) -> list[str]:
+def _compared(node: ast.AST, constants: frozenset[str]) -> str | None:
+    """The source of `node` where it compares a role to a role's name."""
+    hit = False
+    if isinstance(node, ast.Compare):
+        sides = [node.left, *node.comparators]
+        hit = any(_is_role(n) for n in sides) and any(_names_a_role(n, constants)
+                                                      for n in sides)
+    elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+          and node.func.attr in ("in_", "not_in", "notin_") and _is_role(node.func.value)):
+        hit = any(_names_a_role(a, constants) for a in node.args)
+    return ast.unparse(node) if hit else None
+
+
+def _role_comparisons(path: Path) -> list[tuple[int, str, str]]:
+    """(line, enclosing function, source) of each comparison of a role to a role's name."""
+    return _found(path, _compared)
+
+
+def _outside_the_owner(paths: list[Path],
+                       find: Callable[[Path], list[tuple[int, str, str]]] = _role_comparisons,
+                       allowed: Container[tuple[str, str]] = NOT_VISIBILITY
+                       ) -> list[str]:
+    """`find`'s places in `paths` but visibility.py, less the (file, function) `allowed`."""
     found = []
     for path in paths:
         rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
         if rel == OWNER:
             continue
-        for line, function, source in _role_comparisons(path):
-            if (rel, function) not in NOT_VISIBILITY:
+        for line, function, source in find(path):
+            if (rel, function) not in allowed:
                 found.append(f"{rel}:{line} in {function}(): {source}")
     return found
+
+
+def _still_needed(exception: tuple[str, str],
+                  find: Callable[[Path], list[tuple[int, str, str]]]) -> None:
+    """An exception (file, function) names a function of a file still there (skipped where it
+    is a feature not installed) in which `find` still finds a place."""
+    rel, function = exception
+    parts = rel.split("/")
+    if parts[0] == "workflow" and len(parts) > 2 and not (ROOT / parts[0] / parts[1]).exists():
+        pytest.skip(f"the feature {parts[1]!r} is not installed")  # a removable feature
+    assert (ROOT / rel).exists(), f"{rel} moved or removed: update its exception"
+    assert any(f == function for _l, f, _s in find(ROOT / rel)), exception
 
 
 def test_no_module_but_visibility_compares_a_role():
@@ -158,12 +188,7 @@ def test_no_module_but_visibility_compares_a_role():
 
 @pytest.mark.parametrize("exception", sorted(NOT_VISIBILITY))
 def test_each_exception_is_still_needed(exception):
-    rel, function = exception
-    parts = rel.split("/")
-    if parts[0] == "workflow" and len(parts) > 2 and not (ROOT / parts[0] / parts[1]).exists():
-        pytest.skip(f"the feature {parts[1]!r} is not installed")  # a removable feature
-    assert (ROOT / rel).exists(), f"{rel} moved or removed: update its exception"
-    assert any(f == function for _l, f, _s in _role_comparisons(ROOT / rel)), exception
+    _still_needed(exception, _role_comparisons)
 
 
 # a template comparing the reader's role to anything (its label, `_('role.' ~ viewer.role)`, is
@@ -263,36 +288,21 @@ def _handed(node: ast.AST) -> list[ast.AST]:
     return []
 
 
+def _handing(node: ast.AST, _constants: frozenset[str]) -> str | None:
+    """The source of `node` where it hands an account's role on (`_handed`)."""
+    if not any(_account_role(a) for a in _handed(node)):
+        return None
+    return ast.unparse(node.subject) if isinstance(node, ast.Match) else ast.unparse(node)
+
+
 def _roles_handed(path: Path) -> list[tuple[int, str, str]]:
     """(line, enclosing function, source) of each call, lookup or `match` handed an account's
     role (`_handed`)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found = []
-
-    def walk(node: ast.AST, function: str) -> None:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            function = node.name
-        if any(_account_role(a) for a in _handed(node)):
-            source = ast.unparse(node.subject) if isinstance(node, ast.Match) \
-                else ast.unparse(node)
-            found.append((node.lineno, function, source))
-        for child in ast.iter_child_nodes(node):
-            walk(child, function)
-
-    walk(tree, "<module>")
-    return found
+    return _found(path, _handing)
 
 
 def _handed_outside_the_owner(paths: list[Path]) -> list[str]:
-    found = []
-    for path in paths:
-        rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
-        if rel == OWNER:
-            continue
-        for line, function, source in _roles_handed(path):
-            if (rel, function) not in ROLE_HANDED:
-                found.append(f"{rel}:{line} in {function}(): {source}")
-    return found
+    return _outside_the_owner(paths, _roles_handed, ROLE_HANDED)
 
 
 def test_no_module_but_visibility_hands_a_role_on():
@@ -306,12 +316,7 @@ def test_no_module_but_visibility_hands_a_role_on():
 
 @pytest.mark.parametrize("exception", sorted(ROLE_HANDED))
 def test_each_role_handed_is_still_needed(exception):
-    rel, function = exception
-    parts = rel.split("/")
-    if parts[0] == "workflow" and len(parts) > 2 and not (ROOT / parts[0] / parts[1]).exists():
-        pytest.skip(f"the feature {parts[1]!r} is not installed")  # a removable feature
-    assert (ROOT / rel).exists(), f"{rel} moved or removed: update its exception"
-    assert any(f == function for _l, f, _s in _roles_handed(ROOT / rel)), exception
+    _still_needed(exception, _roles_handed)
 
 
 def test_the_check_sees_a_role_handed_on(tmp_path):

@@ -52,7 +52,7 @@ from bench.reminders.previous import PreviousEmailChannel  # noqa: E402
 from calendars import KazakhstanCalendar  # noqa: E402
 from notifications.channels import Outgoing  # noqa: E402
 from notifications.email import EmailChannel, build_message  # noqa: E402
-from tests.support.smtp_server import free_port  # noqa: E402
+from tests.support.smtp_server import free_port, write_config  # noqa: E402
 from workflow import services as svc  # noqa: E402
 from workflow.definitions import load_registry  # noqa: E402
 from workflow.reminders import outbox  # noqa: E402
@@ -103,17 +103,8 @@ def real_digest(tmp: Path) -> dict[str, str]:
 
 
 def notify_settings(tmp: Path, port: int, security: str = "none"):
-    cfg = tmp / f"merzim-{port}.toml"
-    cfg.write_text(f"""
-[reminders]
-channels = ["email"]
-[email]
-host = "127.0.0.1"
-port = {port}
-security = "{security}"
-from = "{SENDER}"
-timeout = 30
-""", encoding="utf-8")
+    cfg = write_config(tmp / f"merzim-{port}.toml", port, sender=SENDER, security=security,
+                       timeout=30)
     return load_notify_settings(load_settings(path=cfg, env={}), env={})
 
 

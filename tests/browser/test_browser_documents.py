@@ -12,9 +12,6 @@ with MERZIM_TEST_SCREENSHOTS=1.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-
 import docx
 import pytest
 
@@ -27,12 +24,7 @@ OFFICER = "aigerim"  # the State Revenue Department's officer: its analysis publ
 ORG = "MF-KGD-ALM"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[tb.Server]:
-    tb.require_browser()
-    workdir, shown = tb.demo_copy(tmp_path_factory, "browser-documents")
-    with tb.running_server(workdir, {OFFICER: tb.demo_password(workdir, OFFICER, shown)}) as srv:
-        yield srv
+server = tb.demo_served("browser-documents", OFFICER)
 
 
 def _text(path) -> str:
@@ -43,25 +35,17 @@ def _text(path) -> str:
 
 def test_the_officer_drafts_the_documents_from_the_case_page(server, tmp_path) -> None:
     with tb.signed_in_on_case(server, OFFICER, ORG, "documents-failure") as (pg, case_url):
-        pg.locator("tr[data-stage='order'] [data-testid=stage-action]").click()
-        pg.wait_for_url(re.compile(r"/documents/order$"))
+        tb.open_documents(pg, "order")
         tb.screenshot(pg, "documents-page", full_page=False)
         tb.axe_check(pg)
-        with pg.expect_download() as got:
-            pg.locator("[data-testid=document-docx-kk]").click()
-        order = tmp_path / got.value.suggested_filename
-        got.value.save_as(order)
+        order = tb.downloaded(pg, "[data-testid=document-docx-kk]", tmp_path)
         assert order.name.startswith("Ішкі_талдау_жүргізу_туралы_бұйрық_MF-KGD-ALM_")
         text = _text(order)
         # the signer recorded as "Head of apparatus": that role in Kazakh
         assert "БҰЙРЫҚ" in text and "Aigerim" in text and "Аппарат басшысы" in text
 
         pg.goto(case_url)
-        pg.locator("tr[data-stage='action_plan'] [data-testid=stage-action]").click()
-        pg.wait_for_url(re.compile(r"/documents/action_plan$"))
-        with pg.expect_download() as got:
-            pg.locator("[data-testid=document-docx-ru]").click()
-        plan = tmp_path / got.value.suggested_filename
-        got.value.save_as(plan)
+        tb.open_documents(pg, "action_plan")
+        plan = tb.downloaded(pg, "[data-testid=document-docx-ru]", tmp_path)
         assert plan.name.startswith("План_мероприятий_MF-KGD-ALM_")
         assert "Приказ об автоматическом выборе деклараций" in _text(plan)

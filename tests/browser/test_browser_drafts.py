@@ -13,7 +13,6 @@ draft-published.png with MERZIM_TEST_SCREENSHOTS=1.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import docx
 import pytest
@@ -27,12 +26,7 @@ OFFICER = "saule"  # the Ile district akimat's officer: her analysis is planned,
 ORG = "AK-ALM-ILE"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[tb.Server]:
-    tb.require_browser()
-    workdir, shown = tb.demo_copy(tmp_path_factory, "browser-drafts")
-    with tb.running_server(workdir, {OFFICER: tb.demo_password(workdir, OFFICER, shown)}) as srv:
-        yield srv
+server = tb.demo_served("browser-drafts", OFFICER)
 
 
 def test_the_officer_copies_downloads_and_publishes_a_draft(server, tmp_path) -> None:
@@ -58,10 +52,7 @@ def test_the_officer_copies_downloads_and_publishes_a_draft(server, tmp_path) ->
         copied = pg.evaluate("navigator.clipboard.readText()")
         assert copied.startswith("ОБЪЯВЛЕНИЕ ДЛЯ САЙТА\n")
 
-        with pg.expect_download() as got:
-            pg.locator("[data-testid=draft-docx]").click()
-        path = tmp_path / got.value.suggested_filename
-        got.value.save_as(path)
+        path = tb.downloaded(pg, "[data-testid=draft-docx]", tmp_path)
         assert path.name.endswith("-start_announcement-ru.docx")
         texts = [para.text for para in docx.Document(str(path)).paragraphs]
         assert texts[1] == "ОБЪЯВЛЕНИЕ ДЛЯ САЙТА"  # the edited text, after the title

@@ -30,14 +30,7 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 
 OUTSIDER = "gulnar"  # a manager of the ministry's tree: asel's case does not exist for her
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    tb.require_browser()
-    workdir, shown = tb.demo_copy(tmp_path_factory, "browser-files")
-    passwords = {login: tb.demo_password(workdir, login, shown) for login in (tb.OFFICER, OUTSIDER)}
-    with tb.running_server(workdir, passwords) as srv:
-        srv.workdir = workdir
-        yield srv
+server = tb.demo_served("browser-files", tb.OFFICER, OUTSIDER)
 
 
 

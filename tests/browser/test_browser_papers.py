@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import date
 
 import docx
@@ -32,12 +31,7 @@ ORG = "MF-KGD-ALM"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[tb.Server]:
-    tb.require_browser()
-    workdir, shown = tb.demo_copy(tmp_path_factory, "browser-papers")
-    with tb.running_server(workdir, {OFFICER: tb.demo_password(workdir, OFFICER, shown)}) as srv:
-        yield srv
+server = tb.demo_served("browser-papers", OFFICER)
 
 
 def _text(path) -> str:
@@ -59,14 +53,10 @@ def test_the_officer_drafts_the_reminder_and_records_its_signed_scan(server, tmp
         status = json.loads(tb.merzim_process(server.workdir, "status", case, "--json").stdout)
         assert status["process"] == "declaration_reminder" and status["subject"] == ORG
         deadline = _written(status["dates"]["declaration_deadline"]["date"])
-        pg.locator("tr[data-stage='reminder'] [data-testid=stage-action]").click()
-        pg.wait_for_url(re.compile(r"/documents/reminder$"))
+        tb.open_documents(pg, "reminder")
         tb.screenshot(pg, "papers-page", full_page=False)
         tb.axe_check(pg)
-        with pg.expect_download() as got:
-            pg.locator("[data-testid=document-docx-ru]").click()
-        paper = tmp_path / got.value.suggested_filename
-        got.value.save_as(paper)
+        paper = tb.downloaded(pg, "[data-testid=document-docx-ru]", tmp_path)
         assert paper.name.startswith("Письменное_напоминание_работникам_")
         text = _text(paper)
         assert "ПИСЬМЕННОЕ УВЕДОМЛЕНИЕ РАБОТНИКОВ" in text

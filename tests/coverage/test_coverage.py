@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from tests.support.databases import dump_tables
 from tests.support.features import module_of
-from tests.support.score_helpers import STORY
+from tests.support.score_helpers import STORY, add_tree
 from tests.support.smtp_server import SmtpSink, write_config
 from tests.support.web_helpers import web_fixture  # noqa: F401 - the `web` fixture
 from workflow.core.errors import ConfigError
@@ -45,9 +45,7 @@ def build_region(engine, ctx, plans=PLANS, users=()) -> None:
     planning_svc = module_of("planning", "service")
 
     with Session(engine) as s:
-        for code, name, kind, parent in TREE:
-            svc.add_org(s, ctx, code, name, kind, parent, name_kk=f"{name} (kk)",
-                        name_ru=f"{name} (ru)")
+        add_tree(s, ctx, TREE)
         for obj, (start, end, story) in plans.items():
             aid = planning_svc.plan_analysis(s, ctx, "OBL", obj, start, end).analysis.id
             for event, on, evidence in story:

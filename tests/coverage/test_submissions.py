@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from tests.support.databases import dump_tables
+from tests.support.score_helpers import add_tree
 from tests.support.smtp_server import SmtpSink, write_config
 from tests.support.web_helpers import CALENDAR, Web, _settings
 from web.app import create_app
@@ -53,9 +54,7 @@ SUBMITTED = next(e.key for e in FINAL_REPORT.events.values()
 
 def add_orgs(engine, ctx, tree, users=()) -> None:
     with Session(engine) as s:
-        for code, name, kind, parent in tree:
-            svc.add_org(s, ctx, code, name, kind, parent, name_kk=f"{name} (kk)",
-                        name_ru=f"{name} (ru)")
+        add_tree(s, ctx, tree)
         for login, name, role, org, email, language in users:
             svc.add_user(s, ctx, login, name, role, org, email=email, language=language)
         s.commit()

@@ -7,8 +7,8 @@ overdue stages are always the same. A test module imports the fixtures it uses
 (``from tests.support.browser_helpers import page, server  # noqa: F401``): pytest registers them
 under their names, ``server`` (module scope: the demo served for the whole module) and
 ``page`` (a fresh browser page with the English cookie set). A module that serves the demo
-differently (other users, `serve --lang`) defines its own ``server`` with `demo_password`,
-`merzim_process` and `running_server`.
+for other users takes its own from `demo_served`; one serving it otherwise (`serve --lang`)
+defines its own ``server`` with `demo_password`, `merzim_process` and `running_server`.
 
 Screenshots go to test-artifacts/ at the repository root (git-ignored). A picture of a failing
 step is always taken; the others (full pages for people to look at, not checks: they cost
@@ -258,17 +258,25 @@ def require_browser(*packages: str) -> None:
             browser_missing(f"a Python package is not installed ({exc.name})")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[Server]:
-    """The demo served for the whole module; the manager's, the officer's and the
-    administrator's passwords."""
-    require_browser()
-    workdir, shown = demo_copy(tmp_path_factory, "browser")
-    passwords = {login: demo_password(workdir, login, shown)
-                 for login in (MANAGER, OFFICER, ADMIN)}
+def demo_served(name: str, *logins: str):
+    """A module-scoped ``server`` fixture: a copy of the demo (`demo_copy`, a directory named
+    after `name`) served for the whole module, with the passwords of `logins`. A module serving
+    other users than `server`'s takes one as its own (``server = tb.demo_served(…)``)."""
 
-    with running_server(workdir, passwords) as srv:
-        yield srv
+    @pytest.fixture(scope="module")
+    def served(tmp_path_factory) -> Iterator[Server]:
+        require_browser()
+        workdir, shown = demo_copy(tmp_path_factory, name)
+        with running_server(workdir, {login: demo_password(workdir, login, shown)
+                                      for login in logins}) as srv:
+            yield srv
+
+    return served
+
+
+server = demo_served("browser", MANAGER, OFFICER, ADMIN)
+"""The demo served for the whole module; the manager's, the officer's and the administrator's
+passwords."""
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -312,6 +320,22 @@ def page(chromium, server: Server):
         yield pg
     finally:
         context.close()
+
+
+def open_documents(pg, stage: str) -> None:
+    """From a case page, opens the documents page of `stage` by its row's action."""
+    pg.locator(f"tr[data-stage='{stage}'] [data-testid=stage-action]").click()
+    pg.wait_for_url(re.compile(rf"/documents/{stage}$"))
+
+
+def downloaded(pg, selector: str, folder: Path) -> Path:
+    """Clicks `selector` on the page and saves the file it downloads in `folder`, under the
+    name the server suggests; its path."""
+    with pg.expect_download() as got:
+        pg.locator(selector).click()
+    path = folder / got.value.suggested_filename
+    got.value.save_as(path)
+    return path
 
 
 def log_in(page, server: Server, login: str) -> None:

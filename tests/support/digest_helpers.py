@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from tests.support.smtp_server import write_config
 from workflow import services as svc
 from workflow.reminders import outbox
 from workflow.reminders import planner as reminders
@@ -28,19 +29,8 @@ def plan_digests(db: Any, make_ctx: Any, tmp_path: Path, port: int, extra: int,
                  outbox_settings: str) -> NotifySettings:
     """Settings for email to 127.0.0.1:`port` (no TLS; `outbox_settings`: the [outbox] lines),
     and the outbox holding the day's digests."""
-    cfg = tmp_path / "merzim.toml"
-    cfg.write_text(f"""
-[reminders]
-channels = ["email"]
-[email]
-host = "127.0.0.1"
-port = {port}
-security = "none"
-from = "{SENDER}"
-timeout = 5
-[outbox]
-{outbox_settings}
-""", encoding="utf-8")
+    cfg = write_config(tmp_path / "merzim.toml", port, sender=SENDER,
+                       extra=f"[outbox]\n{outbox_settings}")
     ns = load_notify_settings(load_settings(path=cfg, env={}), env={})
     demo_with_managers(db, make_ctx, extra)
     with Session(db) as s:

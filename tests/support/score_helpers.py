@@ -1,6 +1,7 @@
 """The recorded ministry of the scorecard's end-to-end tests (tests/scorecard/test_scorecard.py, where its
 scores are computed by hand), which tests/monitoring/test_cli_monitoring.py scores through the command line
-too: its tree, the story each analysis is recorded with, and `record_ministry`."""
+too: its tree, the story each analysis is recorded with, and `record_ministry`; `add_tree`,
+which the coverage tests add their trees with too."""
 
 from __future__ import annotations
 
@@ -35,6 +36,15 @@ RECORDED_TREE = [("MF", "Ministry", "central_body", None),
                  ("MF-QS", "Finance centre JSC", "quasi_state", "MF")]
 
 
+def add_tree(s, ctx, tree) -> None:
+    """Adds each organisation (code, name, kind, parent code or None) of `tree`, parents first;
+    its Kazakh and Russian names are its English one marked " (kk)" and " (ru)"."""
+    from workflow import services as svc
+    for code, name, kind, parent in tree:
+        svc.add_org(s, ctx, code, name, kind, parent, name_kk=f"{name} (kk)",
+                    name_ru=f"{name} (ru)")
+
+
 def record_ministry(engine, ctx) -> dict:
     """6 subdivisions (D1 D2 IA K K-T1 K-T2): D1 analysed to the end, IA begun (then
     cancelled by a test), K-T1 analysed by its committee up to the note and positions; D2, K
@@ -45,9 +55,7 @@ def record_ministry(engine, ctx) -> dict:
     from workflow.storage.db import session as open_session
 
     with open_session(engine) as s:
-        for code, name, kind, parent in RECORDED_TREE:
-            svc.add_org(s, ctx, code, name, kind, parent, name_kk=f"{name} (kk)",
-                        name_ru=f"{name} (ru)")
+        add_tree(s, ctx, RECORDED_TREE)
 
         def plan(subject, obj):
             return planning_svc.plan_analysis(s, ctx, subject, obj, date(2025, 10, 1),

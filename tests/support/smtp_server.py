@@ -137,9 +137,11 @@ class SmtpSink:
 
 
 def write_config(path: Path, port: int, channels: str = '["email"]', extra: str = "",
-                 sender: str = "merzim@example.kz") -> Path:
-    """A config.toml sending reminders through the loopback SMTP server on `port` (plain
-    SMTP, no login), with the `channels` given and any `extra` TOML sections appended."""
+                 sender: str = "merzim@example.kz", security: str = "none",
+                 timeout: int = 5) -> Path:
+    """A config.toml sending reminders through the loopback SMTP server on `port` (no login;
+    `security`: plain SMTP, else "starttls" or "tls"), with the `channels` given and any
+    `extra` TOML sections appended."""
     path.write_text(f"""
 [reminders]
 channels = {channels}
@@ -147,9 +149,9 @@ channels = {channels}
 [email]
 host = "127.0.0.1"
 port = {port}
-security = "none"
+security = "{security}"
 from = "{sender}"
-timeout = 5
+timeout = {timeout}
 {extra}
 """, encoding="utf-8")
     return path

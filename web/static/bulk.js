@@ -28,37 +28,17 @@
 // The hand-over's person, typed by name: as she types, the field's <datalist> is filled with
 // those GET /bulk/assignees?q= finds among the list's officers ("Name (@login)", her
 // organisation as the label). Without script she types the name and the server finds her
-// (several of that name: offered to choose).
+// (several of that name: offered to choose). The asking is web/static/suggest.js's.
 (function () {
   "use strict";
   var input = document.querySelector("input[data-assignee-suggest]");
   if (!input) { return; }
-  var list = document.getElementById(input.getAttribute("list"));
   var org = input.form ? input.form.querySelector("input[type=hidden][name=org]") : null;
-  if (!list) { return; }
-  var timer = null, asked = null;
-  function fill(people) {
-    var options = people.map(function (p) {
-      var option = document.createElement("option");
-      option.value = p.name + " (@" + p.login + ")";
-      option.label = p.org;
-      return option;
-    });
-    list.replaceChildren.apply(list, options);
-  }
-  function ask() {
-    var q = input.value.trim();
-    if (q === asked || /\(@[^()\s]+\)$/.test(q)) { return; }
-    asked = q;
-    var url = input.getAttribute("data-assignee-suggest") + "?q=" + encodeURIComponent(q) +
+  window.merzimSuggest(input, function (q) {
+    return input.getAttribute("data-assignee-suggest") + "?q=" + encodeURIComponent(q) +
       (org && org.value ? "&org=" + encodeURIComponent(org.value) : "");
-    fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (people) { if (people && asked === q) { fill(people); } })
-      .catch(function () { /* the list stays as it was */ });
-  }
-  input.addEventListener("input", function () {
-    clearTimeout(timer);
-    timer = setTimeout(ask, 150);
-  });
+  }, function (p, option) {
+    option.value = p.name + " (@" + p.login + ")";
+    option.label = p.org;
+  }, function (q) { return /\(@[^()\s]+\)$/.test(q); });  // a suggestion chosen: nothing to ask
 }());

@@ -171,10 +171,10 @@ class UnitSubmission:
 
 
 @dataclass(frozen=True, slots=True)
-class Submissions:
-    """A subject's units and their final reports for a year, as of a day: the subject's own
-    deadline (its own final-report case's due date, else the register's rule for the year:
-    `deadline_from_case` says which), the units in tree order and the counts by status."""
+class SubmissionsHeading:
+    """Whose final reports, for which year, as of which day (`Submissions` and the API's page
+    of it): the subject, the register, and the subject's own deadline (its own final-report
+    case's due date, else the register's rule for the year: `deadline_from_case` says which)."""
 
     subject: str
     subject_name: str
@@ -184,6 +184,13 @@ class Submissions:
     register: str
     deadline: date
     deadline_from_case: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Submissions(SubmissionsHeading):
+    """A subject's units and their final reports for a year, as of a day (its heading), the
+    units in tree order and the counts by status."""
+
     units: tuple[UnitSubmission, ...]
     total: int
     submitted: int

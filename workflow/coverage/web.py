@@ -27,7 +27,7 @@ from web.kit.parts import Parts
 from web.kit.shapes import Shape
 from workflow.core.errors import UsageError
 from workflow.coverage import service
-from workflow.coverage.rules import Submissions, UnitSubmission
+from workflow.coverage.rules import Submissions, SubmissionsHeading, UnitSubmission
 from workflow.scorecard.kept import kept_of
 from workflow.scorecard.rules import ScoreSettings
 
@@ -152,20 +152,12 @@ def api_coverage(request: Request, org: str | None = None, year: int | None = No
 
 
 @dataclass(frozen=True)
-class SubmissionsPage:
+class SubmissionsPage(SubmissionsHeading):
     """A subject's units and their final reports for a year (`Submissions`), the units and
     the quasi-state entities a page of each: `total` and the counts are of every unit,
     `entities_total` of every entity; `limit` and `offset` cut both lists. (A dataclass, as
     `Submissions` is: a model's field may not be called `register`.)"""
 
-    subject: str
-    subject_name: str
-    subject_kind: str
-    year: int
-    as_of: date
-    register: str
-    deadline: date
-    deadline_from_case: bool
     units: Annotated[list[UnitSubmission], Field(description=(
         "The page's units, in tree order: `limit` of them from `offset` (of `total`)."))]
     total: Annotated[int, Field(description="How many units present a report to the subject.")]

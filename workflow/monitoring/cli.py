@@ -17,6 +17,7 @@ from workflow.cli.common import (
     lazy,
     parse_date,
     parse_int,
+    print_table,
     unit_of_work,
     write_file,
 )
@@ -219,13 +220,9 @@ def monitoring_periods(analysis: AnalysisId,
     if as_json:
         emit_json({"analysis": int(analysis), "periods": rows})
         return
-    table = Table()
-    for col in ("period", "report_due", "received_on", "review_due", "reviewed_on"):
-        table.add_column(STATE.t(f"monitoring.col_{col}"))
-    for r in rows:
-        table.add_row(*(str(r[c]) if r[c] else "—" for c in ("period", "report_due", "received_on",
-                                                             "review_due", "reviewed_on")))
-    STATE.console.print(table)
+    cols = ("period", "report_due", "received_on", "review_due", "reviewed_on")
+    print_table([STATE.t(f"monitoring.col_{c}") for c in cols],
+                [[str(r[c]) if r[c] else "—" for c in cols] for r in rows])
 
 
 @positions_app.command("add")
@@ -269,12 +266,7 @@ def positions_export(org: str = typer.Argument(..., help="Region or central body
     if as_json:
         emit_json({"org": org, "positions": rows})
         return
-    table = Table()
-    for title in titles:
-        table.add_column(title)
-    for r in rows:
-        table.add_row(*(str(r[h] if r[h] is not None else "") for h in header))
-    STATE.console.print(table)
+    print_table(titles, [[str(r[h] if r[h] is not None else "") for h in header] for r in rows])
 
 
 def subdivision_add(org: str = typer.Argument(..., help="Code of the organisation."),
