@@ -3,12 +3,15 @@ that does not hold them in memory (another node over the same database, a proces
 restart: here a second engine and a second application) reads what the first stored instead of
 computing it, the same figures and the same pages byte for byte; a write below a subject moves
 its versions, and it and its ancestors alone are computed again; figures stored with other
-settings are not read. The encoding gives back each value as it was. On SQLite and
+settings are not read. The encoding gives back each value as it was and builds nothing but data. On SQLite and
 PostgreSQL."""
 
 from __future__ import annotations
 
+import os
+import pickle
 import re
+import zlib
 from datetime import UTC, date, timedelta
 
 import pytest
@@ -177,9 +180,22 @@ def test_a_dictionary_met_twice_is_read_back_as_one_and_other_types_are_not_stor
     back = stored.decode(stored.encode(card))
     assert back == card and back["projects"][0]["indicators"][0] is back["indicators"][0]
     with pytest.raises(TypeError):
-        stored.encode({"a": {1, 2}})
+        stored.encode({"a": ScoreSettings()})
     with pytest.raises(TypeError):
         stored.encode([object()])
+
+
+class _Calls:
+    """What a row written by someone else could hold: a call of any function when read."""
+
+    def __reduce__(self):
+        return (os.getcwd, ())
+
+
+def test_a_row_that_names_another_class_or_function_is_not_read():
+    hostile = zlib.compress(pickle.dumps({"card": _Calls()}))
+    with pytest.raises(pickle.UnpicklingError):
+        stored.decode(hostile)
 
 
 ROOT = "AK-ALM"
