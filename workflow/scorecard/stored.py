@@ -32,6 +32,7 @@ where a tagged JSON read through a Python hook took 1.5 s (bench/score/README.md
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import hashlib
 import io
 import json
@@ -194,12 +195,19 @@ def read(s: Session, figure: str, versions: dict[str, Sequence[int]], year: int,
                                   col(KeptFigure.language) == language,
                                   col(KeptFigure.fingerprint) == print_,
                                   col(KeptFigure.subject_path).in_(chunk)))).all()
-        for path, stored_versions, body in rows:
-            if stored_versions == _versions(versions[path]):
-                try:
-                    out[path] = decode(bytes(body))
-                except Exception:  # noqa: BLE001 - not a figure this code reads: computed again
-                    continue
+        paused = gc.isenabled()
+        if paused:  # thousands of figures built: no collector's pass over them meanwhile
+            gc.disable()
+        try:
+            for path, stored_versions, body in rows:
+                if stored_versions == _versions(versions[path]):
+                    try:
+                        out[path] = decode(bytes(body))
+                    except Exception:  # noqa: BLE001 - not a figure this code reads: computed again
+                        continue
+        finally:
+            if paused:
+                gc.enable()
     READ["rows"] += len(out)
     return out
 
