@@ -72,14 +72,15 @@ def test_a_second_node_reads_what_the_first_computed_and_a_write_has_it_computed
     stored.settle()
     with Session(engine) as s:
         rows = s.exec(select(func.count()).select_from(KeptFigure)).one()
-    assert rows == subjects + 1 + len(first[2][1])  # cards, the root's leads, the points
+    # the cards, the root's with its leads, the points still to win of those below and its own
+    assert rows == subjects + 1 + len(first[2][1]) + 1
 
     before = _computed()
     read = stored.READ["rows"]
     with Session(second) as s:
         again = _all(s, ctx, settings_)
     assert again == first and not _delta(before)  # read, not computed
-    assert stored.READ["rows"] - read == rows
+    assert stored.READ["rows"] - read == rows - 1  # all but the root's points (none asks)
     # a card's projects list the very indicators of the card, as computed
     card = again[1]
     assert all(any(i is j for j in card["indicators"])
@@ -103,6 +104,25 @@ def test_a_second_node_reads_what_the_first_computed_and_a_write_has_it_computed
     before = _computed()
     with Session(engine) as s:
         assert kept.kept_scorecards(s, ctx, "MF", YEAR, settings_, subtree=True) == after
+    assert not _delta(before)
+
+
+def test_a_subject_s_card_with_its_leads_gives_its_plain_card_and_points_kept_and_stored(
+        engine, second, make_ctx):
+    ctx = make_ctx(TODAY)
+    record_ministry(engine, ctx)
+    settings_ = ScoreSettings()
+    with Session(engine) as s:
+        card = kept.kept_card(s, ctx, "MF", YEAR, settings_)
+        before = _computed()
+        mine = kept.kept_scorecards(s, ctx, "MF", YEAR, settings_)
+        assert mine == scoring.scorecards(s, ctx, "MF", YEAR, settings_)
+        assert not _delta(before)  # kept with the card, not evaluated again
+    stored.settle()
+    before = _computed()
+    with Session(second) as s:
+        assert kept.kept_scorecards(s, ctx, "MF", YEAR, settings_) == mine
+        assert kept.kept_card(s, ctx, "MF", YEAR, settings_) == card
     assert not _delta(before)
 
 

@@ -237,9 +237,24 @@ def kept_card(s: Session, ctx: Context, org_code: str, year: int,
               settings: sc.ScoreSettings) -> dict[str, Any]:
     """`scorecards(…, leads=True)` of the subject `org_code`: its evaluation with the cases
     behind each indicator and its points still to win, kept (`kept_of`): a root's score page
-    and overview read it as kept until a write below it."""
-    return kept_of(s, ctx, org_code, year, settings, "leads", lambda: scorecards(
-        s, ctx, org_code, year, settings, leads=True, parts=kept_parts)[0])
+    and overview read it as kept until a write below it. Computed, it gives the subject's
+    plain scorecard and its points still to win too (`plain`, `_points`, as `kept_below`
+    takes them from its subjects'), kept and stored beside it: the score list, the subjects'
+    figures and the root's standing read them without evaluating the subject again."""
+    def compute() -> dict[str, Any]:
+        card = scorecards(s, ctx, org_code, year, settings, leads=True, parts=kept_parts)[0]
+        root = get_org(s, org_code)
+        found = _versions(s, [root.path])
+        shared = _shared(year, ctx, settings)
+        cache = _cache(s)
+        for what, figure in ((_CARD, plain(card)), (_POINTS, _points(card))):
+            with _LOCK:
+                cache[(what, root.path, found[root.path], *shared)] = (
+                    ctx.calendar, ctx.processes, figure)
+            _store(s, ctx, settings, year, what, [(root.path, found[root.path], figure)])
+        return card
+
+    return kept_of(s, ctx, org_code, year, settings, "leads", compute)
 
 
 def kept_scorecards(s: Session, ctx: Context, org_code: str, year: int,
@@ -315,8 +330,7 @@ def kept_below(s: Session, ctx: Context, org_code: str, year: int,
                 hit = cache.get(key(what, o))
                 if hit is not None and hit[0] is ctx.calendar and hit[1] is ctx.processes:
                     out[o.code] = hit[2]
-    if _load(s, ctx, settings, year, found, subjects, {_CARD: cards, _POINTS: points}, key):
-        _set_aside()
+    _load(s, ctx, settings, year, found, subjects, {_CARD: cards, _POINTS: points}, key)
     for child, group in groups:
         missing = [o for o in group if o.code not in cards or o.code not in points]
         fresh = _computed(s, ctx, child.code, group, missing, year, settings, True)
@@ -351,15 +365,18 @@ def _load(s: Session, ctx: Context, settings: sc.ScoreSettings, year: int,
     subject of `subjects` it does not hold (stored.py), kept in memory too; how many."""
     cache = _cache(s)
     n = 0
-    for what, out in outs.items():
-        got = _stored(s, ctx, settings, year, what, found,
-                      [o.path for o in subjects if o.code not in out])
-        with _LOCK:
-            for o in subjects:
-                if o.path in got:
-                    out[o.code] = got[o.path]
-                    cache[key(what, o)] = (ctx.calendar, ctx.processes, got[o.path])
-        n += len(got)
+    asked = {what: [o.path for o in subjects if o.code not in out] for what, out in outs.items()}
+    if not any(asked.values()):
+        return 0
+    with stored.collector_paused():
+        for what, out in outs.items():
+            got = _stored(s, ctx, settings, year, what, found, asked[what])
+            with _LOCK:
+                for o in subjects:
+                    if o.path in got:
+                        out[o.code] = got[o.path]
+                        cache[key(what, o)] = (ctx.calendar, ctx.processes, got[o.path])
+            n += len(got)
     return n
 
 
@@ -416,13 +433,15 @@ def _kept_each(s: Session, ctx: Context, root: Organisation, subjects: list[Any]
             if hit is not None and hit[0] is ctx.calendar and hit[1] is ctx.processes:
                 kept[o.code] = hit[2]
     missing = [o for o in subjects if o.code not in kept]
-    got = _stored(s, ctx, settings, year, what, found, [o.path for o in missing])
-    if got:
-        with _LOCK:
-            for o in missing:
-                if o.path in got:
-                    kept[o.code] = got[o.path]
-                    cache[keys[o.code]] = (ctx.calendar, ctx.processes, got[o.path])
+    got: dict[str, Any] = {}
+    if missing:
+        with stored.collector_paused():
+            got = _stored(s, ctx, settings, year, what, found, [o.path for o in missing])
+            with _LOCK:
+                for o in missing:
+                    if o.path in got:
+                        kept[o.code] = got[o.path]
+                        cache[keys[o.code]] = (ctx.calendar, ctx.processes, got[o.path])
         missing = [o for o in missing if o.code not in kept]
     fresh = _computed(s, ctx, root.code, subjects, missing, year, settings, leads)
     wanted = {o.code: o for o in missing}
@@ -436,7 +455,7 @@ def _kept_each(s: Session, ctx: Context, root: Organisation, subjects: list[Any]
                 made.append((o.path, found[o.path], kept[o.code]))
     _computing(what, len(made))
     _store(s, ctx, settings, year, what, made)
-    if fresh or got:
+    if fresh:
         _set_aside()
     return kept
 
