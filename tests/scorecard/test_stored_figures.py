@@ -248,3 +248,31 @@ def test_a_second_application_serves_the_root_s_pages_from_the_stored_figures(
             assert _page(second_pages[url].text) == _page(first[url].text), url
     finally:
         engine2.dispose()
+
+
+@needs("planning")
+def test_a_second_application_s_start_reads_the_roots_figures_instead_of_computing_them(
+        web: Web, tmp_path):
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    def started(engine) -> None:
+        app = create_app(web_settings(tmp_path, str(web.engine.url), warm=True), engine,
+                         CALENDAR, DEFINITION)
+        with TestClient(app):  # its lifespan's start: the warm-up, waited for
+            for thread in threading.enumerate():
+                if thread.name == "merzim-warm-scores":
+                    thread.join()
+        stored.settle()
+
+    before = _computed()
+    started(web.engine)
+    assert _delta(before).get("leads")  # the first computed the roots' figures
+    engine2 = make_engine(web.engine.url.render_as_string(hide_password=False))
+    try:
+        before, read = _computed(), stored.READ["rows"]
+        started(engine2)
+        assert not _delta(before) and stored.READ["rows"] > read  # the second read them
+    finally:
+        engine2.dispose()
