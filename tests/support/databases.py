@@ -498,19 +498,23 @@ def _reflected(engine, conn=None):
 
 
 LIST_VERSIONS = "list_version"  # the lists' versions: ids of the audit log's records
+# the subjects' figures kept for the installation: computed by a read and stored by the process
+# (workflow/scorecard/stored.py), a copy of what the records give, not a record
+KEPT_FIGURES = "kept_figure"
+DERIVED = (LIST_VERSIONS, KEPT_FIGURES)
 
 
 def dump_tables(engine) -> dict[str, list[tuple]]:
     """Every row of every table, for 'nothing changed' assertions (one connection), but the
     lists' versions (`list_version`: ids of audit records, which of two equal outcomes the
-    audit log names differently)."""
+    audit log names differently) and the figures a read keeps (`kept_figure`)."""
     from sqlalchemy import select
 
     out = {}
     with engine.connect() as conn:
         meta = _reflected(engine, conn)
         for name, table in sorted(meta.tables.items()):
-            if name == LIST_VERSIONS:
+            if name in DERIVED:
                 continue
             keys = list(table.primary_key.columns) or [c for c in table.c
                                                         if c.type.__class__.__name__ != "JSON"]

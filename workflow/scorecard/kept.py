@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from workflow.kept import figures
 from workflow.scorecard import rules as sc
+from workflow.scorecard import stored
 from workflow.scorecard.service import (
     OrgPart,
     read_parts,
@@ -55,6 +56,32 @@ _LEADS_OF_CARD = ("at_risk", "at_risk_points")
 
 _KEPT: dict[Any, TTLCache] = {}
 _LOCK = threading.Lock()
+# the subjects' figures this process computed, by figure (the others it read kept: in memory,
+# or stored for the installation by another process: stored.py)
+COMPUTED: dict[str, int] = {}
+
+
+def _computing(what: str, n: int = 1) -> None:
+    with _LOCK:
+        COMPUTED[what] = COMPUTED.get(what, 0) + n
+
+
+def _stored(s: Session, ctx: Context, settings: sc.ScoreSettings, year: int, what: str,
+            found: dict[str, tuple[int, ...]], paths: Sequence[str]) -> dict[str, Any]:
+    """The figures `what` of the subjects at `paths` stored for the installation at the
+    versions `found` with the same fingerprint (stored.py), by path."""
+    if not paths:
+        return {}
+    return stored.read(s, what, {p: found[p] for p in paths}, year, ctx.language,
+                       stored.fingerprint(ctx, settings))
+
+
+def _store(s: Session, ctx: Context, settings: sc.ScoreSettings, year: int, what: str,
+           rows: Sequence[tuple[str, tuple[int, ...], Any]]) -> None:
+    """The figures `what` of `rows` (path, versions, figure) stored for the installation, on
+    the writer's thread (stored.py `keep`): this request goes on at once."""
+    if rows:
+        stored.keep(s, what, rows, year, ctx.language, stored.fingerprint(ctx, settings))
 
 
 def _set_aside() -> None:
@@ -118,7 +145,13 @@ def kept_of(s: Session, ctx: Context, org_code: str, year: int, settings: sc.Sco
         hit = cache.get(key)
     if hit is not None and hit[0] is ctx.calendar and hit[1] is ctx.processes:
         return hit[2]
-    figure = compute()
+    got = _stored(s, ctx, settings, year, what, found, [root.path])
+    if root.path in got:
+        figure = got[root.path]
+    else:
+        _computing(what)
+        figure = compute()
+        _store(s, ctx, settings, year, what, [(root.path, found[root.path], figure)])
     with _LOCK:
         cache[key] = (ctx.calendar, ctx.processes, figure)
     _set_aside()
@@ -204,9 +237,24 @@ def kept_card(s: Session, ctx: Context, org_code: str, year: int,
               settings: sc.ScoreSettings) -> dict[str, Any]:
     """`scorecards(…, leads=True)` of the subject `org_code`: its evaluation with the cases
     behind each indicator and its points still to win, kept (`kept_of`): a root's score page
-    and overview read it as kept until a write below it."""
-    return kept_of(s, ctx, org_code, year, settings, "leads", lambda: scorecards(
-        s, ctx, org_code, year, settings, leads=True, parts=kept_parts)[0])
+    and overview read it as kept until a write below it. Computed, it gives the subject's
+    plain scorecard and its points still to win too (`plain`, `_points`, as `kept_below`
+    takes them from its subjects'), kept and stored beside it: the score list, the subjects'
+    figures and the root's standing read them without evaluating the subject again."""
+    def compute() -> dict[str, Any]:
+        card = scorecards(s, ctx, org_code, year, settings, leads=True, parts=kept_parts)[0]
+        root = get_org(s, org_code)
+        found = _versions(s, [root.path])
+        shared = _shared(year, ctx, settings)
+        cache = _cache(s)
+        for what, figure in ((_CARD, plain(card)), (_POINTS, _points(card))):
+            with _LOCK:
+                cache[(what, root.path, found[root.path], *shared)] = (
+                    ctx.calendar, ctx.processes, figure)
+            _store(s, ctx, settings, year, what, [(root.path, found[root.path], figure)])
+        return card
+
+    return kept_of(s, ctx, org_code, year, settings, "leads", compute)
 
 
 def kept_scorecards(s: Session, ctx: Context, org_code: str, year: int,
@@ -282,10 +330,12 @@ def kept_below(s: Session, ctx: Context, org_code: str, year: int,
                 hit = cache.get(key(what, o))
                 if hit is not None and hit[0] is ctx.calendar and hit[1] is ctx.processes:
                     out[o.code] = hit[2]
+    _load(s, ctx, settings, year, found, subjects, {_CARD: cards, _POINTS: points}, key)
     for child, group in groups:
         missing = [o for o in group if o.code not in cards or o.code not in points]
         fresh = _computed(s, ctx, child.code, group, missing, year, settings, True)
-        wanted = {o.code: o for o in group}
+        wanted = {o.code: o for o in missing}
+        made: dict[str, list[tuple[str, tuple[int, ...], Any]]] = {_CARD: [], _POINTS: []}
         with _LOCK:
             for result in fresh:
                 o = wanted.get(result["subject"])
@@ -294,6 +344,11 @@ def kept_below(s: Session, ctx: Context, org_code: str, year: int,
                 cards[o.code], points[o.code] = plain(result), _points(result)
                 cache[key(_CARD, o)] = (ctx.calendar, ctx.processes, cards[o.code])
                 cache[key(_POINTS, o)] = (ctx.calendar, ctx.processes, points[o.code])
+                made[_CARD].append((o.path, found[o.path], cards[o.code]))
+                made[_POINTS].append((o.path, found[o.path], points[o.code]))
+        for what, rows in made.items():
+            _computing(what, len(rows))
+            _store(s, ctx, settings, year, what, rows)
         if fresh:
             _set_aside()
     return ([{**cards[o.code], "depth": o.path.strip("/").count("/") - depth}
@@ -301,6 +356,28 @@ def kept_below(s: Session, ctx: Context, org_code: str, year: int,
              for depth in (child.path.strip("/").count("/"),)
              for o in group if o.code in cards],
             {o.code: points[o.code] for o in subjects if o.code in points})
+
+
+def _load(s: Session, ctx: Context, settings: sc.ScoreSettings, year: int,
+          found: dict[str, tuple[int, ...]], subjects: Sequence[Any],
+          outs: dict[str, dict[str, Any]], key: Callable[[str, Any], tuple[Any, ...]]) -> int:
+    """Into each `outs[what]`, by code, the figure `what` stored for the installation of each
+    subject of `subjects` it does not hold (stored.py), kept in memory too; how many."""
+    cache = _cache(s)
+    n = 0
+    asked = {what: [o.path for o in subjects if o.code not in out] for what, out in outs.items()}
+    if not any(asked.values()):
+        return 0
+    with stored.collector_paused():
+        for what, out in outs.items():
+            got = _stored(s, ctx, settings, year, what, found, asked[what])
+            with _LOCK:
+                for o in subjects:
+                    if o.path in got:
+                        out[o.code] = got[o.path]
+                        cache[key(what, o)] = (ctx.calendar, ctx.processes, got[o.path])
+            n += len(got)
+    return n
 
 
 def _computed(s: Session, ctx: Context, root_code: str, subjects: Sequence[Any],
@@ -356,13 +433,28 @@ def _kept_each(s: Session, ctx: Context, root: Organisation, subjects: list[Any]
             if hit is not None and hit[0] is ctx.calendar and hit[1] is ctx.processes:
                 kept[o.code] = hit[2]
     missing = [o for o in subjects if o.code not in kept]
+    got: dict[str, Any] = {}
+    if missing:
+        with stored.collector_paused():
+            got = _stored(s, ctx, settings, year, what, found, [o.path for o in missing])
+            with _LOCK:
+                for o in missing:
+                    if o.path in got:
+                        kept[o.code] = got[o.path]
+                        cache[keys[o.code]] = (ctx.calendar, ctx.processes, got[o.path])
+        missing = [o for o in missing if o.code not in kept]
     fresh = _computed(s, ctx, root.code, subjects, missing, year, settings, leads)
+    wanted = {o.code: o for o in missing}
+    made: list[tuple[str, tuple[int, ...], Any]] = []
     with _LOCK:
         for result in fresh:
-            code = result["subject"]
-            if code in keys:
-                kept[code] = keep(result)
-                cache[keys[code]] = (ctx.calendar, ctx.processes, kept[code])
+            o = wanted.get(result["subject"])
+            if o is not None:
+                kept[o.code] = keep(result)
+                cache[keys[o.code]] = (ctx.calendar, ctx.processes, kept[o.code])
+                made.append((o.path, found[o.path], kept[o.code]))
+    _computing(what, len(made))
+    _store(s, ctx, settings, year, what, made)
     if fresh:
         _set_aside()
     return kept

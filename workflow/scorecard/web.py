@@ -744,7 +744,10 @@ def warm_roots(app: Any) -> threading.Thread | None:
     warm_at_start is false, each root's figures (at most WARM_ROOTS roots that are subjects)
     are worked out on a thread of their own, in the background: its scorecard with its
     points still to win, those of every subject under it (`standing`'s) and its report forms'
-    lines, kept as its score page and overview read them in the server's language. Returns at
+    lines, kept as its score page and overview read them in the server's language: read from
+    the database where another process stored them for the same versions and settings
+    (stored.py; a second node, a restart: about a second at 5,000 subjects), computed and
+    stored else. Returns at
     once (the thread started; None when switched off or already started for the application:
     each client entering its lifespan starts it again); a request never waits for it (one
     asking first computes for itself); a failure is logged, never raised."""

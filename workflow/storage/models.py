@@ -81,7 +81,7 @@ _DEFINED_IN = {
     **dict.fromkeys(("CaseComment", "CommentMention"), "workflow.storage.models_comments"),
     **dict.fromkeys(("SavedView",), "workflow.storage.models_views"),
     **dict.fromkeys(("ImportMapping",), "workflow.storage.models_imports"),
-    **dict.fromkeys(("OpenStageCount",), "workflow.storage.models_counts"),
+    **dict.fromkeys(("OpenStageCount", "KeptFigure"), "workflow.storage.models_counts"),
     **dict.fromkeys(("PublicHit", "PublicCache"), "workflow.storage.models_public"),
     **dict.fromkeys(("Declarant", "DeclarationNotice"), "workflow.storage.models_declarations"),
     **dict.fromkeys(("ExternalAnalysis", "Subdivision", "Risk", "Recommendation", "PlanItem",
@@ -129,7 +129,7 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
         User,
     )
     from workflow.storage.models_comments import CaseComment, CommentMention
-    from workflow.storage.models_counts import OpenStageCount
+    from workflow.storage.models_counts import KeptFigure, OpenStageCount
     from workflow.storage.models_declarations import Declarant, DeclarationNotice
     from workflow.storage.models_files import FileBlob, FileChunk
     from workflow.storage.models_imports import ImportMapping
@@ -160,7 +160,7 @@ __all__ = [  # the constants, the helpers and every table model
     "ApiToken", "AuditRecord", "CalendarFeed", "Case", "CaseComment", "CaseLink",
     "CommentMention", "Declarant", "DeclarationNotice", "EmailChange", "EventRecord", "EvidenceFile",
     "ExternalAnalysis", "FileBlob", "FileChunk", "IdempotencyKey", "Invitation", "Lease", "MonitoringReport",
-    "ImportMapping", "ImportPending", "ListVersion", "NoticeRead",
+    "ImportMapping", "ImportPending", "KeptFigure", "ListVersion", "NoticeRead",
     "OpenStageCount", "Organisation", "OutboxMessage", "PlanItem", "Position", "ProcessDefinition",
     "Programme", "PublicCache", "PublicHit", "Recommendation", "ReminderHold",
     "ReminderPreference", "Risk", "SavedView", "Stage", "Subdivision", "TelegramLink", "User",

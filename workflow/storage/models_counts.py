@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Index
+from sqlalchemy import Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from workflow.storage.models import FACADE, identifier
@@ -29,3 +29,23 @@ class OpenStageCount(SQLModel, table=True):
     due_date: date = Field(primary_key=True)
     subject_path: str = Field(max_length=400, sa_type=identifier(400))
     n: int
+
+
+class KeptFigure(SQLModel, table=True):
+    """A subject's figure that costs seconds to compute (its scorecard, its points still to
+    win: workflow/scorecard/stored.py), kept for the installation: every process reads it
+    instead of computing it while its key matches: the versions of the subject's organisation
+    path it was computed at and the fingerprint of the day, the settings, the calendar, the
+    definitions and the code it was computed with. One row per subject, figure, year and
+    language, replaced when computed again (migration 0040)."""
+
+    __tablename__ = "kept_figure"
+    __module__ = FACADE
+    figure: str = Field(primary_key=True, max_length=40, sa_type=identifier(40))
+    subject_path: str = Field(primary_key=True, max_length=400, sa_type=identifier(400))
+    year: int = Field(primary_key=True)
+    language: str = Field(primary_key=True, max_length=8, sa_type=identifier(8))
+    versions: str = Field(max_length=400)
+    fingerprint: str = Field(max_length=64)
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    stored_at: float
