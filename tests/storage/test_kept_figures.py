@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, delete
 
 from tests.support.bulk_helpers import commit
 from tests.support.features import module_of
@@ -44,12 +44,14 @@ from workflow import services as svc
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.kept import counts, figures
 from workflow.services import demo, joining, saved_views
+from workflow.storage.models import KeptFigure
 
 MANAGERS_WITH_PARTS = ("kz", "dana")  # their overdue page is composed of parts (own_rows)
 SUBJECTS = ("KZ", "AK", "AK-EDU", "MF")  # the subjects whose evaluation and forms are read
 YEAR = TODAY.year
 forms = module_of("forms", "service")
 scorecard_kept = module_of("scorecard", "kept")
+scorecard_stored = module_of("scorecard", "stored")
 SETTINGS = module_of("scorecard", "rules").ScoreSettings()
 
 
@@ -68,7 +70,7 @@ def _lists(s: Session, ctx: svc.Context, people: tuple[str, ...] = PEOPLE) -> di
     return out
 
 
-def _forget_lists() -> None:
+def _forget_lists(s: Session | None = None) -> None:
     for kept in (views._LISTS, views._LAST_PARTS):
         for cache in kept.values():
             cache.clear()
@@ -86,7 +88,7 @@ def _bell(s: Session, ctx: svc.Context) -> dict:
     return out
 
 
-def _forget_bell() -> None:
+def _forget_bell(s: Session | None = None) -> None:
     _forget_lists()
     notices._ESCALATIONS.clear()
     for kept in (notices._NEAR, notices._OWN):
@@ -103,7 +105,7 @@ def _choices(s: Session, ctx: svc.Context) -> dict:
             for login, viewer in _viewers(s)}
 
 
-def _forget_choices() -> None:
+def _forget_choices(s: Session | None = None) -> None:
     for cache in views._ORG_CHOICES.values():
         cache.clear()
 
@@ -113,7 +115,7 @@ def _confirming(s: Session, ctx: svc.Context) -> dict:
     return joining.confirming_orgs(s, ctx)
 
 
-def _forget_confirming() -> None:
+def _forget_confirming(s: Session | None = None) -> None:
     for kept in joining._KEPT.values():
         kept.clear()
 
@@ -138,7 +140,7 @@ def _form_counts(s: Session, ctx: svc.Context) -> dict:
     return {code: forms.line_counts(s, ctx, code, YEAR) for code in SUBJECTS}
 
 
-def _forget_form_counts() -> None:
+def _forget_form_counts(s: Session | None = None) -> None:
     for cache in forms._KEPT.values():
         cache.clear()
 
@@ -150,12 +152,19 @@ def _evaluation(s: Session, ctx: svc.Context) -> list:
             scorecard_kept.kept_points(s, ctx, "KZ", YEAR, SETTINGS)]
 
 
-def _forget_evaluation() -> None:
+def _forget_evaluation(s: Session | None = None) -> None:
+    """What a process keeps of the evaluation, and what the installation keeps of it in the
+    database (workflow/scorecard/stored.py: every process reads it while its key matches)."""
     for cache in scorecard_kept._KEPT.values():
         cache.clear()
+    if s is not None:
+        scorecard_stored.settle()
+        s.exec(delete(KeptFigure))  # type: ignore[call-overload]
+        s.commit()
 
 
-# each declared figure: (read as a page reads it, forget what is kept of it); the recount is
+# each declared figure: (read as a page reads it, forget what is kept of it, in memory and in
+# the database); the recount is
 # the same read with nothing kept. The open stages' counts are kept in the database: their
 # recount is `differences` (none).
 WALKS: dict[str, tuple[Callable[[Session, svc.Context], Any], Callable[[], None]]] = {
@@ -166,7 +175,7 @@ WALKS: dict[str, tuple[Callable[[Session, svc.Context], Any], Callable[[], None]
     "escalations": (_escalations, _forget_bell),
     "organisation_choices": (_choices, _forget_choices),
     "confirming": (_confirming, _forget_confirming),
-    "open_stage_counts": (_open_stage_counts, lambda: None),
+    "open_stage_counts": (_open_stage_counts, lambda s=None: None),
     "views": (_views, _forget_lists),
     "form_counts": (_form_counts, _forget_form_counts),
     "evaluation": (_evaluation, _forget_evaluation),
@@ -242,7 +251,7 @@ def _walk(eng, names: list[str], seed: int, n: int) -> list[str]:
             for name in names:
                 read, forget = WALKS[name]
                 kept = read(s, ctx)
-                forget()
+                forget(s)
                 out[name] = (kept, read(s, ctx))
         return out
 
