@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
+from itertools import zip_longest
 from typing import Any
 
-from sqlalchemy import delete, event, func, insert
+from sqlalchemy import bindparam, delete, func, insert, union_all
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
@@ -74,9 +75,6 @@ def note(s: Session, touch: Touch) -> None:
     pending = s.info.get(PENDING)
     if pending is None or pending[0] is not root:
         pending = s.info[PENDING] = [root, (set(), set())]
-        if not s.info.get(PENDING + ".listening"):
-            s.info[PENDING + ".listening"] = True
-            event.listen(s, "before_commit", _before_commit)
     if found is None or pending[1] is None:
         pending[1] = None
     else:
@@ -84,13 +82,12 @@ def note(s: Session, touch: Touch) -> None:
         pending[1][1].update(found[1])
 
 
-def _before_commit(s: Session) -> None:
-    if s.in_nested_transaction():  # a savepoint released (a bulk item): not the commit
-        return
+def at_commit(s: Session) -> None:
+    """The rows noted by the transaction's writes counted again (kept/commit.py calls it when
+    the transaction commits, its last flush done)."""
     pending = s.info.pop(PENDING, None)
     if pending is None or pending[0] is not s.get_transaction():
         return
-    s.flush()  # (before_commit runs before the commit's own flush)
     if pending[1] is None:
         recount(s, None)
     else:
@@ -108,26 +105,38 @@ def _counted(where: Sequence[Any] = ()) -> Any:
             .group_by(col(Stage.subject_id), col(Case.process), col(Stage.due_date)))
 
 
+def _statements() -> tuple[Any, Any]:
+    """(DELETE, INSERT ... SELECT) of the rows of the organisations `:orgs` and of those of
+    the cases `:cases` (expanding lists), built once: the write's commit only binds its ids
+    (building them afresh cost a write more CPU than the database takes to run them)."""
+    table = table_of(models.OpenStageCount)
+    subjects = union_all(
+        select(Organisation.id).where(col(Organisation.id).in_(
+            bindparam("orgs", expanding=True))),
+        select(Case.subject_id).where(col(Case.id).in_(bindparam("cases", expanding=True))))
+    paths = select(Organisation.path).where(col(Organisation.id).in_(subjects.scalar_subquery()))
+    return (delete(table).where(table.c.subject_id.in_(subjects.scalar_subquery())),
+            insert(table).from_select(
+                _COLUMNS, _counted([col(Stage.subject_path).in_(paths.scalar_subquery())])))
+
+
 def recount(s: Session, orgs: set[int] | None, cases: Iterable[int] = ()) -> None:
     """Count the rows of the organisations `orgs` and of those of the cases `cases` (`orgs`
     None: of every one) again from the stage table, in the session's transaction: the stages
     found by their organisations' paths, which the stages' (path, status, due date, case)
-    index finds (an organisation's path never changes); two statements per 500."""
+    index finds (an organisation's path never changes); two statements per 500 organisations
+    and 500 cases, built once (`_statements`)."""
     table = table_of(models.OpenStageCount)
     conn = s.connection()
     if orgs is None:
         conn.execute(delete(table))
         conn.execute(insert(table).from_select(_COLUMNS, _counted()))
         return
-    parts = [select(Organisation.id).where(col(Organisation.id).in_(part))
-             for part in _chunks(orgs)]
-    parts += [select(Case.subject_id).where(col(Case.id).in_(part)) for part in _chunks(cases)]
-    for ids in parts:
-        subjects = ids.scalar_subquery()
-        paths = select(Organisation.path).where(col(Organisation.id).in_(subjects))
-        conn.execute(delete(table).where(table.c.subject_id.in_(subjects)))
-        conn.execute(insert(table).from_select(
-            _COLUMNS, _counted([col(Stage.subject_path).in_(paths.scalar_subquery())])))
+    remove, count = built(("kept.recount",), _statements)
+    for org_ids, case_ids in zip_longest(_chunks(orgs), _chunks(cases), fillvalue=[]):
+        ids = {"orgs": org_ids, "cases": case_ids}
+        conn.execute(remove, ids)
+        conn.execute(count, ids)
 
 
 def _chunks(ids: Iterable[int]) -> list[list[int]]:

@@ -45,7 +45,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, event, inspect, literal, text
+from sqlalchemy import String, bindparam, cast, inspect, literal, text
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
@@ -263,16 +263,13 @@ def move(s: Session, records: Sequence[tuple[str, str, Any, Any]], version: int)
     pending = s.info.get(PENDING)
     if pending is None or pending[0] is not root:
         pending = s.info[PENDING] = [root, set(), version]
-        if not s.info.get(PENDING + ".listening"):
-            s.info[PENDING + ".listening"] = True
-            event.listen(s, "before_commit", _before_commit)
     pending[1].update(scopes)
     pending[2] = max(pending[2], version)
 
 
-def _before_commit(s: Session) -> None:
-    if s.in_nested_transaction():  # a savepoint released (a bulk item): not the commit
-        return
+def at_commit(s: Session) -> None:
+    """The versions noted by the transaction's writes moved, in one statement (kept/commit.py
+    calls it when the transaction commits, after the counts)."""
     pending = s.info.pop(PENDING, None)
     if pending is not None and pending[0] is s.get_transaction() and pending[1]:
         s.connection().execute(_UPSERT, [{"scope": sc, "version": pending[2]}
