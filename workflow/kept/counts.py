@@ -37,6 +37,11 @@ _CHUNK = 500  # organisations recounted per statement
 _COLUMNS = ("subject_id", "process", "due_date", "subject_path", "n")
 
 
+# the organisations named by code (a write's records may name them so), built once
+_CODES = select(Organisation.id).where(col(Organisation.code).in_(
+    bindparam("codes", expanding=True)))
+
+
 def _subject_in_map(s: Session, case_id: int) -> int | None:
     """The organisation of the case `case_id` when the session holds its row (no statement)."""
     row = s.identity_map.get(identity_key(Case, case_id))
@@ -56,7 +61,7 @@ def touched(s: Session, touch: Touch) -> tuple[set[int], set[int]] | None:
         subject = _subject_in_map(s, case_id)
         (cases.add(case_id) if subject is None else orgs.add(subject))
     if touch.codes:
-        found = s.exec(select(Organisation.id).where(col(Organisation.code).in_(touch.codes))).all()
+        found = s.connection().execute(_CODES, {"codes": sorted(touch.codes)}).scalars().all()
         if len(found) != len(touch.codes):
             return None
         orgs.update(i for i in found if i is not None)
