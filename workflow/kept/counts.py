@@ -23,10 +23,11 @@ from datetime import date
 from itertools import zip_longest
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, union_all
+from sqlalchemy import Integer, String, delete, func, insert, union_all
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
+from workflow.kept.statements import Statement
 from workflow.kept.touch import Touch
 from workflow.storage import models
 from workflow.storage.models import OPEN, Case, Organisation, Stage, table_of
@@ -37,9 +38,9 @@ _CHUNK = 500  # organisations recounted per statement
 _COLUMNS = ("subject_id", "process", "due_date", "subject_path", "n")
 
 
-# the organisations named by code (a write's records may name them so), built once
-_CODES = select(Organisation.id).where(col(Organisation.code).in_(
-    bindparam("codes", expanding=True)))
+# the organisations named by code (a write's records may name them so)
+_CODES = Statement(lambda codes: select(Organisation.id).where(col(Organisation.code).in_(codes)),
+                   {"codes": String()})
 
 
 def _subject_in_map(s: Session, case_id: int) -> int | None:
@@ -61,7 +62,7 @@ def touched(s: Session, touch: Touch) -> tuple[set[int], set[int]] | None:
         subject = _subject_in_map(s, case_id)
         (cases.add(case_id) if subject is None else orgs.add(subject))
     if touch.codes:
-        found = s.connection().execute(_CODES, {"codes": sorted(touch.codes)}).scalars().all()
+        found = _CODES(s.connection(), codes=sorted(touch.codes)).scalars().all()
         if len(found) != len(touch.codes):
             return None
         orgs.update(i for i in found if i is not None)
@@ -110,19 +111,28 @@ def _counted(where: Sequence[Any] = ()) -> Any:
             .group_by(col(Stage.subject_id), col(Case.process), col(Stage.due_date)))
 
 
-def _statements() -> tuple[Any, Any]:
-    """(DELETE, INSERT ... SELECT) of the rows of the organisations `:orgs` and of those of
-    the cases `:cases` (expanding lists), built once: the write's commit only binds its ids
-    (building them afresh cost a write more CPU than the database takes to run them)."""
+def _subjects(orgs: Sequence[Any], cases: Sequence[Any]) -> Any:
+    """The organisations `orgs` and those of the cases `cases` (bound parameters)."""
+    return union_all(select(Organisation.id).where(col(Organisation.id).in_(orgs)),
+                     select(Case.subject_id).where(col(Case.id).in_(cases))).scalar_subquery()
+
+
+def _remove(orgs: Sequence[Any], cases: Sequence[Any]) -> Any:
     table = table_of(models.OpenStageCount)
-    subjects = union_all(
-        select(Organisation.id).where(col(Organisation.id).in_(
-            bindparam("orgs", expanding=True))),
-        select(Case.subject_id).where(col(Case.id).in_(bindparam("cases", expanding=True))))
-    paths = select(Organisation.path).where(col(Organisation.id).in_(subjects.scalar_subquery()))
-    return (delete(table).where(table.c.subject_id.in_(subjects.scalar_subquery())),
-            insert(table).from_select(
-                _COLUMNS, _counted([col(Stage.subject_path).in_(paths.scalar_subquery())])))
+    return delete(table).where(table.c.subject_id.in_(_subjects(orgs, cases)))
+
+
+def _count(orgs: Sequence[Any], cases: Sequence[Any]) -> Any:
+    paths = select(Organisation.path).where(col(Organisation.id).in_(_subjects(orgs, cases)))
+    return insert(table_of(models.OpenStageCount)).from_select(
+        _COLUMNS, _counted([col(Stage.subject_path).in_(paths.scalar_subquery())]))
+
+
+# the rows of some organisations and of those of some cases, removed and counted again: sent
+# as the driver's SQL (kept/statements.py), each a write commits
+_IDS = {"orgs": Integer(), "cases": Integer()}
+_REMOVE = Statement(_remove, _IDS)
+_COUNT = Statement(_count, _IDS)
 
 
 def recount(s: Session, orgs: set[int] | None, cases: Iterable[int] = ()) -> None:
@@ -130,18 +140,16 @@ def recount(s: Session, orgs: set[int] | None, cases: Iterable[int] = ()) -> Non
     None: of every one) again from the stage table, in the session's transaction: the stages
     found by their organisations' paths, which the stages' (path, status, due date, case)
     index finds (an organisation's path never changes); two statements per 500 organisations
-    and 500 cases, built once (`_statements`)."""
+    and 500 cases."""
     table = table_of(models.OpenStageCount)
     conn = s.connection()
     if orgs is None:
         conn.execute(delete(table))
         conn.execute(insert(table).from_select(_COLUMNS, _counted()))
         return
-    remove, count = built(("kept.recount",), _statements)
     for org_ids, case_ids in zip_longest(_chunks(orgs), _chunks(cases), fillvalue=[]):
-        ids = {"orgs": org_ids, "cases": case_ids}
-        conn.execute(remove, ids)
-        conn.execute(count, ids)
+        _REMOVE(conn, orgs=org_ids, cases=case_ids)
+        _COUNT(conn, orgs=org_ids, cases=case_ids)
 
 
 def _chunks(ids: Iterable[int]) -> list[list[int]]:

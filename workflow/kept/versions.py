@@ -45,12 +45,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, inspect, literal, text
+from sqlalchemy import Integer, String, bindparam, cast, inspect, literal, text
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from workflow.kept import counts, guard
+from workflow.kept.statements import Statement
 from workflow.kept.touch import Touch, touches
 from workflow.storage.models import (
     Case,
@@ -68,8 +69,6 @@ VIEWS = "views"
 # reach `escalate_levels` below him (1 unless configured otherwise)
 NEAR = 1
 PENDING = "merzim.list_versions_pending"  # [transaction, scopes, version] moved at its commit
-_UPSERT = text("INSERT INTO list_version (scope, version) VALUES (:scope, :version) "
-               "ON CONFLICT (scope) DO UPDATE SET version = excluded.version")
 
 
 USER, UNASSIGNED, NEAR_OF, OWN = "user:", "unassigned:", "near:", "own:"  # scopes' prefixes
@@ -138,25 +137,33 @@ def _loaded(s: Session, model: Any, key: int, *attributes: str) -> tuple | None:
     return tuple(state[a] for a in attributes)
 
 
-# The statements a write's scopes are read with, built once (an alias of a table built afresh
-# cost a write about a millisecond of CPU) and sent on the session's connection (the write's
-# rows are flushed by its append; the ORM's handling of a statement costs a third more): the
-# cases' organisations' paths and the persons responsible, the people named by login, the
-# organisations named by id or code, the programmes' organisations.
+# The statements a write's scopes are read and moved with, sent as the driver's SQL
+# (kept/statements.py: an alias of a table built afresh cost a write about a millisecond of
+# CPU, SQLAlchemy's handling of a compiled statement more than the database takes to run it)
+# on the session's connection (the write's rows are flushed by its append): the cases'
+# organisations' paths and the persons responsible, the people named by login, the
+# organisations named by id or code, the programmes' organisations; the versions moved, one
+# row a scope in one statement, in the scopes' order (two writers lock them in one order).
 _OBJECT = aliased(Organisation)
-_CASES = (select_columns(Case.id, Case.subject_id, Organisation.path, Case.responsible_id,
-                         _OBJECT.path)
-          .join(Organisation, col(Organisation.id) == Case.subject_id)
-          .outerjoin(_OBJECT, col(_OBJECT.id) == Case.object_id)
-          .where(col(Case.id).in_(bindparam("ids", expanding=True))))
-_USERS = select(User.id).where(col(User.login).in_(bindparam("logins", expanding=True)))
-_ORG_PATHS = select(Organisation.path).where(col(Organisation.id).in_(
-    bindparam("ids", expanding=True)))
-_CODE_PATHS = select(Organisation.path).where(col(Organisation.code).in_(
-    bindparam("codes", expanding=True)))
-_PROGRAMME_PATHS = (select(Organisation.path)
-                    .join(Programme, col(Programme.subject_id) == Organisation.id)
-                    .where(col(Programme.id).in_(bindparam("ids", expanding=True))))
+_IDS, _NAMES = {"ids": Integer()}, {"logins": String(), "codes": String(), "scopes": String()}
+_CASES = Statement(lambda ids: select_columns(Case.id, Case.subject_id, Organisation.path,
+                                              Case.responsible_id, _OBJECT.path)
+                   .join(Organisation, col(Organisation.id) == Case.subject_id)
+                   .outerjoin(_OBJECT, col(_OBJECT.id) == Case.object_id)
+                   .where(col(Case.id).in_(ids)), _IDS)
+_USERS = Statement(lambda logins: select(User.id).where(col(User.login).in_(logins)), _NAMES)
+_ORG_PATHS = Statement(lambda ids: select(Organisation.path).where(col(Organisation.id).in_(ids)),
+                       _IDS)
+_CODE_PATHS = Statement(lambda codes: select(Organisation.path)
+                        .where(col(Organisation.code).in_(codes)), _NAMES)
+_PROGRAMME_PATHS = Statement(lambda ids: select(Organisation.path)
+                             .join(Programme, col(Programme.subject_id) == Organisation.id)
+                             .where(col(Programme.id).in_(ids)), _IDS)
+_UPSERT = Statement(lambda scopes, version: text(
+    "INSERT INTO list_version (scope, version) VALUES "
+    + ", ".join(f"(:{scope.key}, :{version[0].key})" for scope in scopes)
+    + " ON CONFLICT (scope) DO UPDATE SET version = excluded.version"),
+    {**_NAMES, "version": Integer()})
 
 
 def _cases(s: Session, ids: set[int]
@@ -176,7 +183,7 @@ def _cases(s: Session, ids: set[int]
         else:
             found[i] = (case[0], org[0], case[1], target[0])
     if missing:
-        rows = s.connection().execute(_CASES, {"ids": missing}).all()
+        rows = _CASES(s.connection(), ids=sorted(missing)).all()
         if len(rows) != len(missing):
             return None
         found.update({i: (subject, p, r, o) for i, subject, p, r, o in rows})
@@ -208,8 +215,8 @@ def _case_scopes(s: Session, touch: Touch, scopes: set[str], paths: set[str]) ->
         if mark.staged:
             scopes.update(sc for p in (subject, target) if p for sc in _near(p))
     if touch.logins:
-        scopes.update(user_scope(u) for u in s.connection().execute(
-            _USERS, {"logins": sorted(touch.logins)}).scalars() if u is not None)
+        scopes.update(user_scope(u) for u in _USERS(
+            s.connection(), logins=sorted(touch.logins)).scalars() if u is not None)
     return True
 
 
@@ -218,9 +225,9 @@ def _org_paths(s: Session, touch: Touch) -> list[str] | None:
     found."""
     found: list[str] = []
     if touch.orgs:
-        found += s.connection().execute(_ORG_PATHS, {"ids": sorted(touch.orgs)}).scalars()
+        found += _ORG_PATHS(s.connection(), ids=sorted(touch.orgs)).scalars()
     if touch.codes:
-        found += s.connection().execute(_CODE_PATHS, {"codes": sorted(touch.codes)}).scalars()
+        found += _CODE_PATHS(s.connection(), codes=sorted(touch.codes)).scalars()
     return found if len(found) == len(touch.orgs) + len(touch.codes) else None
 
 
@@ -248,8 +255,7 @@ def scopes_of_touch(s: Session, touch: Touch) -> set[str]:
     if touch.views:  # a saved view: in no list, in the menus' lists of views
         scopes.add(VIEWS)
     if touch.programmes:
-        programmes = s.connection().execute(
-            _PROGRAMME_PATHS, {"ids": sorted(touch.programmes)}).scalars().all()
+        programmes = _PROGRAMME_PATHS(s.connection(), ids=sorted(touch.programmes)).scalars().all()
         if len(programmes) != len(touch.programmes):
             return {EVERYTHING}
         paths.update(programmes)
@@ -285,8 +291,7 @@ def at_commit(s: Session) -> None:
     calls it when the transaction commits, after the counts)."""
     pending = s.info.pop(PENDING, None)
     if pending is not None and pending[0] is s.get_transaction() and pending[1]:
-        s.connection().execute(_UPSERT, [{"scope": sc, "version": pending[2]}
-                                         for sc in sorted(pending[1])])
+        _UPSERT(s.connection(), scopes=sorted(pending[1]), version=[pending[2]])
 
 
 # `read`'s statement, built once (a kept list asks it at every request)
