@@ -90,9 +90,9 @@ def _after_flush(s: OrmSession, _context: Any) -> None:
             rows.append(("deleted", obj, None))
     for obj in s.dirty:
         if isinstance(obj, _WATCHED):
-            changed = _changed(obj)
-            if changed:  # (a row set to the values it had is not written)
-                rows.append(("changed", obj, changed))
+            columns = _changed(obj)
+            if columns:  # (a row set to the values it had is not written)
+                rows.append(("changed", obj, columns))
     if not rows:
         return
     tx = _innermost(s)

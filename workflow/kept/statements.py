@@ -19,7 +19,8 @@ from typing import Any
 from cachetools import LRUCache
 from sqlalchemy import Connection, CursorResult, bindparam
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.expression import BindParameter, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import BindParameter, ClauseElement
 
 SHAPES_KEPT = 256  # (dialect, lengths of the lists) a statement keeps compiled
 
@@ -30,7 +31,7 @@ class Statement:
     dialect and the lists' lengths once, then sent with the values as the driver takes them
     (positional or by name, processed as the compiled form says)."""
 
-    def __init__(self, build: Callable[..., Executable], types: dict[str, Any] | None = None
+    def __init__(self, build: Callable[..., ClauseElement], types: dict[str, Any] | None = None
                  ) -> None:
         self._build = build
         self._types = types or {}
@@ -38,7 +39,8 @@ class Statement:
                                               dict[str, Any]]] = LRUCache(SHAPES_KEPT)
         self._lock = threading.Lock()
 
-    def __call__(self, conn: Connection, **lists: Sequence[Any]) -> CursorResult[Any]:
+    def __call__(self, conn: Connection, **lists: Sequence[Any]
+                 ) -> CursorResult[*tuple[Any, ...]]:
         dialect = conn.dialect
         shape = (type(dialect), dialect.paramstyle, dialect.server_version_info,
                  *((name, len(values)) for name, values in lists.items()))
@@ -67,6 +69,8 @@ class Statement:
                    for i in range(n)] for name, n in lengths.items()}
         ours = {b.key for bs in binds.values() for b in bs}
         compiled = self._build(**binds).compile(dialect=dialect)
+        if not isinstance(compiled, SQLCompiler):
+            raise TypeError(f"not a statement: {compiled!r}")
         state = compiled.construct_expanded_state({k: None for k in ours})
         fixed = {k: v for k, v in state.parameters.items() if k not in ours}
         processors = {k: p for k, p in (state.processors or {}).items() if p is not None}

@@ -46,6 +46,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, cast, inspect, literal, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
@@ -59,6 +60,7 @@ from workflow.storage.models import (
     Organisation,
     Programme,
     User,
+    table_of,
 )
 from workflow.storage.queries import select_columns
 
@@ -145,7 +147,8 @@ def _loaded(s: Session, model: Any, key: int, *attributes: str) -> tuple | None:
 # organisations named by id or code, the programmes' organisations; the versions moved, one
 # row a scope in one statement, in the scopes' order (two writers lock them in one order).
 _OBJECT = aliased(Organisation)
-_IDS, _NAMES = {"ids": Integer()}, {"logins": String(), "codes": String(), "scopes": String()}
+_IDS = {"ids": Integer()}
+_NAMES = {"logins": String(), "codes": String(), "scopes": String(), "version": Integer()}
 _CASES = Statement(lambda ids: select_columns(Case.id, Case.subject_id, Organisation.path,
                                               Case.responsible_id, _OBJECT.path)
                    .join(Organisation, col(Organisation.id) == Case.subject_id)
@@ -162,8 +165,7 @@ _PROGRAMME_PATHS = Statement(lambda ids: select(Organisation.path)
 _UPSERT = Statement(lambda scopes, version: text(
     "INSERT INTO list_version (scope, version) VALUES "
     + ", ".join(f"(:{scope.key}, :{version[0].key})" for scope in scopes)
-    + " ON CONFLICT (scope) DO UPDATE SET version = excluded.version"),
-    {**_NAMES, "version": Integer()})
+    + " ON CONFLICT (scope) DO UPDATE SET version = excluded.version"), _NAMES)
 
 
 def _cases(s: Session, ids: set[int]
@@ -286,12 +288,28 @@ def move(s: Session, records: Sequence[tuple[str, str, Any, Any]], version: int)
     pending[2] = max(pending[2], version)
 
 
-def at_commit(s: Session) -> None:
-    """The versions noted by the transaction's writes moved, in one statement (kept/commit.py
-    calls it when the transaction commits, after the counts)."""
+def taken(s: Session) -> tuple[list[str], int] | None:
+    """(the scopes the transaction's writes noted, in order, and the version they move to),
+    forgotten here; None: none (kept/commit.py moves them when the transaction commits)."""
     pending = s.info.pop(PENDING, None)
     if pending is not None and pending[0] is s.get_transaction() and pending[1]:
-        _UPSERT(s.connection(), scopes=sorted(pending[1]), version=[pending[2]])
+        return sorted(pending[1]), pending[2]
+    return None
+
+
+def write(s: Session, scopes: list[str], version: int) -> None:
+    """Set the versions of `scopes` to `version`, in one statement."""
+    _UPSERT(s.connection(), scopes=scopes, version=[version])
+
+
+def moved(scopes: Sequence[Any], version: Sequence[Any]) -> Any:
+    """PostgreSQL: `_UPSERT` as a statement kept/commit.py sends in the counts' (a
+    data-modifying WITH)."""
+    table = table_of(ListVersion)
+    upsert = postgresql.insert(table).values([{"scope": sc, "version": version[0]}
+                                              for sc in scopes])
+    return upsert.on_conflict_do_update(index_elements=[table.c.scope],
+                                        set_={"version": upsert.excluded.version})
 
 
 # `read`'s statement, built once (a kept list asks it at every request)
