@@ -97,13 +97,19 @@ def _after_flush(s: OrmSession, _context: Any) -> None:
         return
     tx = _innermost(s)
     written = s.info.setdefault(WRITTEN, [])
-    for how, obj, changed in rows:
+    for how, obj, changed in rows:  # (what each is told only if it is refused: `_what`)
         if isinstance(obj, Stage):
-            written.append((tx, "stage", obj.case_id, obj.subject_id,
-                            f"stage {obj.key!r} of case {obj.case_id} ({how})"))
+            written.append((tx, "stage", obj.case_id, obj.subject_id, (obj.key, how)))
         else:
             written.append((tx, "who" if changed is not None and changed <= WHO else "case",
-                            obj.id, obj.subject_id, f"case {obj.id} ({how})"))
+                            obj.id, obj.subject_id, (None, how)))
+
+
+def _what(kind: str, case_id: int | None, row: tuple[str | None, str]) -> str:
+    """What a written row is, as `Unaudited` tells it."""
+    key, how = row
+    return (f"stage {key!r} of case {case_id} ({how})" if kind == "stage"
+            else f"case {case_id} ({how})")
 
 
 def _changed(obj: Any) -> set[str]:
@@ -171,14 +177,14 @@ def uncovered(s: OrmSession, found: Cover, written: Iterable[tuple]) -> list[str
         orgs.update(i for i in s.execute(select(Organisation.id).where(
             col(Organisation.code).in_(found.codes))).scalars() if i is not None)
     out = []
-    for _tx, kind, case_id, subject_id, what in written:
+    for _tx, kind, case_id, subject_id, row in written:
         if kind == "stage" and case_id is None:  # a programme's: any record of the write
             if not found.appended:
-                out.append(what)
+                out.append(_what(kind, case_id, row))
         elif kind == "who" and case_id in found.named:  # who answers: any record of it
             continue
         elif case_id not in found.cases and subject_id not in orgs:
-            out.append(what)
+            out.append(_what(kind, case_id, row))
     return out
 
 
