@@ -19,9 +19,10 @@ guard, kept/guard.py, which listens to every flush). What that costs a write:
    first on PYTHONPATH (as bench/web/writer.py runs it):
    * `kept`: this code, its kept figures as installed;
    * `bare`: this code without them: the audit's keeper a no-op
-     (`audit.keep_with(lambda s, records, version: None)`) and the guard's session listeners
-     removed (kept/guard.py `_after_flush`, `_after_soft_rollback`, `_after_transaction_end`,
-     `_before_commit` on `sqlalchemy.orm.Session`);
+     (`audit.keep_with(lambda s, records, version: None)`) and the kept figures' session
+     listeners removed (kept/guard.py `_after_flush`, `_after_soft_rollback`,
+     `_after_transaction_end` and the commit's, kept/commit.py `_before_commit` -- before it,
+     kept/guard.py's own -- on `sqlalchemy.orm.Session`);
    * `previous kept` / `previous bare`: the previous head (`--previous`, by default the commit
      before the kept figures moved to workflow/kept/: it kept them in workflow/storage/, moved
      by `versions.move`, guarded by storage/audited.py), from a git worktree in --workdir; bare:
@@ -92,10 +93,16 @@ def _without_kept() -> None:
         from workflow.storage import versions
 
         versions.move = lambda s, records, version: None  # type: ignore[assignment]
-    for name, fn in (("after_flush", guard._after_flush),
-                     ("after_soft_rollback", guard._after_soft_rollback),
-                     ("after_transaction_end", guard._after_transaction_end),
-                     ("before_commit", guard._before_commit)):
+    listeners = [("after_flush", guard._after_flush),
+                 ("after_soft_rollback", guard._after_soft_rollback),
+                 ("after_transaction_end", guard._after_transaction_end)]
+    try:  # the commit's one listener (kept/commit.py), where there is one
+        from workflow.kept import commit  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # the guard's own (before kept/commit.py)
+        listeners.append(("before_commit", guard._before_commit))  # type: ignore[attr-defined]
+    else:
+        listeners.append(("before_commit", commit._before_commit))
+    for name, fn in listeners:
         if event.contains(OrmSession, name, fn):
             event.remove(OrmSession, name, fn)
 

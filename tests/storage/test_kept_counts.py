@@ -201,3 +201,53 @@ def test_the_migration_fills_the_counts_of_a_database_it_upgrades(db):
         s.execute(text(fill.FILL))
         s.commit()
     assert_exact(db)
+
+
+def test_a_writes_commit_adds_changes_and_removes_its_organisations_rows(db):
+    """A write's commit makes its organisations' rows equal a recount -- a day's row added,
+    its count moved up and down, the row gone when its last stage goes -- and moves the
+    versions of its scopes with them: on PostgreSQL in one statement (kept/commit.py), on
+    SQLite in three (the rows removed, counted, the versions moved)."""
+    from sqlalchemy import event
+
+    commit(db, world)
+    sent: list[str] = []
+
+    def kept_statement(_conn, _cursor, statement, *_args) -> None:
+        if "open_stage_count" in statement or "list_version" in statement:
+            sent.append(statement)
+
+    def write(do) -> None:
+        with open_session(db) as s:
+            got = do(s, ctx_of())
+            sent.clear()
+            event.listen(db, "before_cursor_execute", kept_statement)
+            try:
+                s.commit()
+            finally:
+                event.remove(db, "before_cursor_execute", kept_statement)
+            assert len(sent) == (1 if db.dialect.name == "postgresql" else 3), sent
+            return got
+
+    def opened(s, ctx):
+        return svc.open_case(s, ctx, COI, "AK-HEALTH", person="P",
+                             dates={"notified": TODAY - timedelta(days=30)}).id
+
+    def rows() -> list[tuple]:
+        with open_session(db) as s:
+            org = svc.get_org(s, "AK-HEALTH")
+            return sorted(s.execute(select(OpenStageCount.due_date, OpenStageCount.n).where(
+                OpenStageCount.subject_id == org.id)).all())
+
+    first = write(opened)
+    once = rows()
+    assert once and all(n == 1 for _, n in once)
+    assert_exact(db)
+    second = write(opened)  # the same days: each row's count moves to 2
+    assert rows() == [(day, 2) for day, _ in once]
+    assert_exact(db)
+    write(lambda s, ctx: svc.withdraw_case(s, ctx, second, "opened twice"))
+    assert rows() == once
+    write(lambda s, ctx: svc.withdraw_case(s, ctx, first, "opened by mistake"))
+    assert rows() == []  # the last stages gone: their rows too
+    assert_exact(db)

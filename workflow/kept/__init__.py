@@ -9,6 +9,8 @@ One room, between the services and the storage:
   touch;
 * `guard`: a transaction that writes a stage or a case without an audit record covering it is
   refused at its commit;
+* `commit`: what a write's commit does for them, in one listener: the guard's check, the
+  counts counted again, the versions moved;
 * `figures`: each kept figure declared once, with the scopes of a reader it reads and its
   recount.
 
@@ -17,9 +19,9 @@ before then is refused rather than left unkept."""
 
 from __future__ import annotations
 
-from workflow.kept import counts, figures, guard, touch, versions
+from workflow.kept import commit, counts, figures, guard, touch, versions
 from workflow.storage import audit
 
 audit.keep_with(versions.move)
 
-__all__ = ["counts", "figures", "guard", "touch", "versions"]
+__all__ = ["commit", "counts", "figures", "guard", "touch", "versions"]

@@ -20,20 +20,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
+from itertools import zip_longest
 from typing import Any
 
-from sqlalchemy import delete, event, func, insert
+from sqlalchemy import Integer, String, delete, exists, func, insert, or_, union_all
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
+from workflow.kept.statements import Statement
 from workflow.kept.touch import Touch
 from workflow.storage import models
 from workflow.storage.models import OPEN, Case, Organisation, Stage, table_of
 from workflow.storage.queries import built, select_columns, standing
 
 PENDING = "merzim.kept_pending"  # [transaction, (organisation ids, case ids) or None: every one]
-_CHUNK = 500  # organisations recounted per statement
+CHUNK = 500  # organisations (and cases) recounted per statement
 _COLUMNS = ("subject_id", "process", "due_date", "subject_path", "n")
+
+
+# the organisations named by code (a write's records may name them so)
+_CODES = Statement(lambda codes: select(Organisation.id).where(col(Organisation.code).in_(codes)),
+                   {"codes": String()})
 
 
 def _subject_in_map(s: Session, case_id: int) -> int | None:
@@ -55,7 +63,7 @@ def touched(s: Session, touch: Touch) -> tuple[set[int], set[int]] | None:
         subject = _subject_in_map(s, case_id)
         (cases.add(case_id) if subject is None else orgs.add(subject))
     if touch.codes:
-        found = s.exec(select(Organisation.id).where(col(Organisation.code).in_(touch.codes))).all()
+        found = _CODES(s.connection(), codes=sorted(touch.codes)).scalars().all()
         if len(found) != len(touch.codes):
             return None
         orgs.update(i for i in found if i is not None)
@@ -74,9 +82,6 @@ def note(s: Session, touch: Touch) -> None:
     pending = s.info.get(PENDING)
     if pending is None or pending[0] is not root:
         pending = s.info[PENDING] = [root, (set(), set())]
-        if not s.info.get(PENDING + ".listening"):
-            s.info[PENDING + ".listening"] = True
-            event.listen(s, "before_commit", _before_commit)
     if found is None or pending[1] is None:
         pending[1] = None
     else:
@@ -84,17 +89,14 @@ def note(s: Session, touch: Touch) -> None:
         pending[1][1].update(found[1])
 
 
-def _before_commit(s: Session) -> None:
-    if s.in_nested_transaction():  # a savepoint released (a bulk item): not the commit
-        return
+def taken(s: Session) -> tuple[bool, tuple[set[int], set[int]] | None]:
+    """(whether the transaction's writes noted rows to count again, and which: the
+    organisations and the cases whose organisations they are, None: every one), forgotten
+    here (kept/commit.py counts them when the transaction commits, its last flush done)."""
     pending = s.info.pop(PENDING, None)
     if pending is None or pending[0] is not s.get_transaction():
-        return
-    s.flush()  # (before_commit runs before the commit's own flush)
-    if pending[1] is None:
-        recount(s, None)
-    else:
-        recount(s, *pending[1])
+        return False, None
+    return True, pending[1]
 
 
 def _counted(where: Sequence[Any] = ()) -> Any:
@@ -108,31 +110,73 @@ def _counted(where: Sequence[Any] = ()) -> Any:
             .group_by(col(Stage.subject_id), col(Case.process), col(Stage.due_date)))
 
 
+def _subjects(orgs: Sequence[Any], cases: Sequence[Any]) -> Any:
+    """The organisations `orgs` and those of the cases `cases` (bound parameters)."""
+    return union_all(select(Organisation.id).where(col(Organisation.id).in_(orgs)),
+                     select(Case.subject_id).where(col(Case.id).in_(cases))).scalar_subquery()
+
+
+def _remove(orgs: Sequence[Any], cases: Sequence[Any]) -> Any:
+    table = table_of(models.OpenStageCount)
+    return delete(table).where(table.c.subject_id.in_(_subjects(orgs, cases)))
+
+
+def _count(orgs: Sequence[Any], cases: Sequence[Any]) -> Any:
+    paths = select(Organisation.path).where(col(Organisation.id).in_(_subjects(orgs, cases)))
+    return insert(table_of(models.OpenStageCount)).from_select(
+        _COLUMNS, _counted([col(Stage.subject_path).in_(paths.scalar_subquery())]))
+
+
+def refreshed(orgs: Sequence[Any], cases: Sequence[Any]) -> Any:
+    """PostgreSQL: the rows of the organisations `orgs` and of those of the cases `cases` made
+    equal to a recount in one statement (kept/commit.py sends it with the versions moved): the
+    rows counted inserted, or updated where they differ, those no longer counted deleted (a
+    data-modifying WITH; the two touch different rows, so their order does not matter)."""
+    table = table_of(models.OpenStageCount)
+    paths = select(Organisation.path).where(col(Organisation.id).in_(_subjects(orgs, cases)))
+    counted = _counted([col(Stage.subject_path).in_(paths.scalar_subquery())]).cte("counted")
+    stale = delete(table).where(
+        table.c.subject_id.in_(_subjects(orgs, cases)),
+        ~exists().where(counted.c.subject_id == table.c.subject_id,
+                        counted.c.process == table.c.process,
+                        counted.c.due_date == table.c.due_date))
+    upsert = postgresql.insert(table).from_select(_COLUMNS, select_columns(*counted.c))
+    given = upsert.excluded
+    return upsert.on_conflict_do_update(
+        index_elements=[table.c.subject_id, table.c.process, table.c.due_date],
+        set_={"n": given.n, "subject_path": given.subject_path},
+        where=or_(table.c.n != given.n, table.c.subject_path != given.subject_path),
+    ).add_cte(stale.cte("stale"))
+
+
+# the rows of some organisations and of those of some cases, removed and counted again: sent
+# as the driver's SQL (kept/statements.py), each a write commits
+IDS = {"orgs": Integer(), "cases": Integer()}
+_REMOVE = Statement(_remove, IDS)
+_COUNT = Statement(_count, IDS)
+
+
 def recount(s: Session, orgs: set[int] | None, cases: Iterable[int] = ()) -> None:
     """Count the rows of the organisations `orgs` and of those of the cases `cases` (`orgs`
     None: of every one) again from the stage table, in the session's transaction: the stages
     found by their organisations' paths, which the stages' (path, status, due date, case)
-    index finds (an organisation's path never changes); two statements per 500."""
+    index finds (an organisation's path never changes); two statements per `CHUNK` organisations
+    and `CHUNK` cases."""
     table = table_of(models.OpenStageCount)
     conn = s.connection()
     if orgs is None:
         conn.execute(delete(table))
         conn.execute(insert(table).from_select(_COLUMNS, _counted()))
         return
-    parts = [select(Organisation.id).where(col(Organisation.id).in_(part))
-             for part in _chunks(orgs)]
-    parts += [select(Case.subject_id).where(col(Case.id).in_(part)) for part in _chunks(cases)]
-    for ids in parts:
-        subjects = ids.scalar_subquery()
-        paths = select(Organisation.path).where(col(Organisation.id).in_(subjects))
-        conn.execute(delete(table).where(table.c.subject_id.in_(subjects)))
-        conn.execute(insert(table).from_select(
-            _COLUMNS, _counted([col(Stage.subject_path).in_(paths.scalar_subquery())])))
+    no_ids: list[int] = []
+    for org_ids, case_ids in zip_longest(_chunks(orgs), _chunks(cases), fillvalue=no_ids):
+        _REMOVE(conn, orgs=org_ids, cases=case_ids)
+        _COUNT(conn, orgs=org_ids, cases=case_ids)
 
 
 def _chunks(ids: Iterable[int]) -> list[list[int]]:
     ordered = sorted(ids)
-    return [ordered[i:i + _CHUNK] for i in range(0, len(ordered), _CHUNK)]
+    return [ordered[i:i + CHUNK] for i in range(0, len(ordered), CHUNK)]
 
 
 def differences(s: Session) -> list[tuple]:

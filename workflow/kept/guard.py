@@ -23,7 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import PassiveFlag
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
@@ -35,6 +36,7 @@ COVER = "merzim.audited_cover"  # [root transaction, Cover]
 # a case's columns whose change no kept count reads (who answers for it: a hand-over's record,
 # which changes no stage, names it)
 WHO = frozenset(("responsible_id",))
+_WATCHED = (Stage, Case)  # the rows whose writes need a record
 
 
 class Unaudited(RuntimeError):
@@ -79,33 +81,48 @@ def _innermost(s: OrmSession) -> Any:
 def _after_flush(s: OrmSession, _context: Any) -> None:
     """The stages and cases this flush wrote (the session's lists still as before the flush,
     the rows' ids given)."""
-    rows: list[tuple[str, Any]] = []
-    for obj in (*s.new, *s.deleted):
-        if isinstance(obj, (Stage, Case)):
-            rows.append(("new" if obj in s.new else "deleted", obj))
+    rows: list[tuple[str, Any, set[str] | None]] = []
+    for obj in s.new:
+        if isinstance(obj, _WATCHED):
+            rows.append(("new", obj, None))
+    for obj in s.deleted:
+        if isinstance(obj, _WATCHED):
+            rows.append(("deleted", obj, None))
     for obj in s.dirty:
-        if isinstance(obj, (Stage, Case)) and s.is_modified(obj, include_collections=False):
-            rows.append(("changed", obj))
-    who = {id(obj) for how, obj in rows if how == "changed" and isinstance(obj, Case)
-           and _changed(obj) <= WHO}
+        if isinstance(obj, _WATCHED):
+            columns = _changed(obj)
+            if columns:  # (a row set to the values it had is not written)
+                rows.append(("changed", obj, columns))
     if not rows:
         return
     tx = _innermost(s)
     written = s.info.setdefault(WRITTEN, [])
-    for how, obj in rows:
+    for how, obj, changed in rows:  # (what each is told only if it is refused: `_what`)
         if isinstance(obj, Stage):
-            written.append((tx, "stage", obj.case_id, obj.subject_id,
-                            f"stage {obj.key!r} of case {obj.case_id} ({how})"))
+            written.append((tx, "stage", obj.case_id, obj.subject_id, (obj.key, how)))
         else:
-            written.append((tx, "who" if id(obj) in who else "case", obj.id, obj.subject_id,
-                            f"case {obj.id} ({how})"))
+            written.append((tx, "who" if changed is not None and changed <= WHO else "case",
+                            obj.id, obj.subject_id, (None, how)))
+
+
+def _what(kind: str, case_id: int | None, row: tuple[str | None, str]) -> str:
+    """What a written row is, as `Unaudited` tells it."""
+    key, how = row
+    return (f"stage {key!r} of case {case_id} ({how})" if kind == "stage"
+            else f"case {case_id} ({how})")
 
 
 def _changed(obj: Any) -> set[str]:
-    """The columns of a row this flush changes."""
-    from sqlalchemy import inspect
-
-    return {a.key for a in inspect(obj).attrs if a.history.has_changes()}
+    """The columns of a row this flush changes: of those it holds an earlier value of (what
+    `Session.is_modified` reads, without asking every other column; the models of
+    `_WATCHED` have no relationship or collection)."""
+    state = inspect(obj)
+    if not state.modified:
+        return set()
+    attributes, values = state.manager, state.dict
+    return {key for key in state.committed_state
+            if attributes[key].impl.get_history(state, values,
+                                                passive=PassiveFlag.NO_CHANGE).has_changes()}
 
 
 def _descends(tx: Any, ancestor: Any) -> bool:
@@ -131,12 +148,15 @@ def _after_transaction_end(s: OrmSession, transaction: Any) -> None:
             s.info.pop(COVER, None)
 
 
-def _before_commit(s: OrmSession) -> None:
-    if s.in_nested_transaction():  # a savepoint released (a bulk item): not the commit
+def check(s: OrmSession) -> None:
+    """Refuse the commit (`Unaudited`) of a transaction that wrote a stage or a case no
+    record of it names (kept/commit.py calls it when the transaction commits, its last flush
+    done)."""
+    written = s.info.get(WRITTEN)
+    if not written:
         return
-    s.flush()  # (before_commit runs before the commit's own flush)
     root = s.get_transaction()
-    written = [w for w in s.info.get(WRITTEN) or () if _descends(w[0], root)]
+    written = [w for w in written if _descends(w[0], root)]
     if not written:
         return
     kept = s.info.get(COVER)
@@ -157,24 +177,24 @@ def uncovered(s: OrmSession, found: Cover, written: Iterable[tuple]) -> list[str
         orgs.update(i for i in s.execute(select(Organisation.id).where(
             col(Organisation.code).in_(found.codes))).scalars() if i is not None)
     out = []
-    for _tx, kind, case_id, subject_id, what in written:
+    for _tx, kind, case_id, subject_id, row in written:
         if kind == "stage" and case_id is None:  # a programme's: any record of the write
             if not found.appended:
-                out.append(what)
+                out.append(_what(kind, case_id, row))
         elif kind == "who" and case_id in found.named:  # who answers: any record of it
             continue
         elif case_id not in found.cases and subject_id not in orgs:
-            out.append(what)
+            out.append(_what(kind, case_id, row))
     return out
 
 
 def install() -> None:
-    """Listen to every session's flushes and commits (once)."""
+    """Listen to every session's flushes and transactions (once); the commit's check is
+    called by kept/commit.py."""
     if not event.contains(OrmSession, "after_flush", _after_flush):
         event.listen(OrmSession, "after_flush", _after_flush)
         event.listen(OrmSession, "after_soft_rollback", _after_soft_rollback)
         event.listen(OrmSession, "after_transaction_end", _after_transaction_end)
-        event.listen(OrmSession, "before_commit", _before_commit)
 
 
 install()

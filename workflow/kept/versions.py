@@ -45,12 +45,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, event, inspect, literal, text
+from sqlalchemy import Integer, String, bindparam, cast, inspect, literal, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from workflow.kept import counts, guard
+from workflow.kept.statements import Statement
 from workflow.kept.touch import Touch, touches
 from workflow.storage.models import (
     Case,
@@ -58,6 +60,7 @@ from workflow.storage.models import (
     Organisation,
     Programme,
     User,
+    table_of,
 )
 from workflow.storage.queries import select_columns
 
@@ -68,8 +71,6 @@ VIEWS = "views"
 # reach `escalate_levels` below him (1 unless configured otherwise)
 NEAR = 1
 PENDING = "merzim.list_versions_pending"  # [transaction, scopes, version] moved at its commit
-_UPSERT = text("INSERT INTO list_version (scope, version) VALUES (:scope, :version) "
-               "ON CONFLICT (scope) DO UPDATE SET version = excluded.version")
 
 
 USER, UNASSIGNED, NEAR_OF, OWN = "user:", "unassigned:", "near:", "own:"  # scopes' prefixes
@@ -138,6 +139,35 @@ def _loaded(s: Session, model: Any, key: int, *attributes: str) -> tuple | None:
     return tuple(state[a] for a in attributes)
 
 
+# The statements a write's scopes are read and moved with, sent as the driver's SQL
+# (kept/statements.py: an alias of a table built afresh cost a write about a millisecond of
+# CPU, SQLAlchemy's handling of a compiled statement more than the database takes to run it)
+# on the session's connection (the write's rows are flushed by its append): the cases'
+# organisations' paths and the persons responsible, the people named by login, the
+# organisations named by id or code, the programmes' organisations; the versions moved, one
+# row a scope in one statement, in the scopes' order (two writers lock them in one order).
+_OBJECT = aliased(Organisation)
+_IDS = {"ids": Integer()}
+_NAMES = {"logins": String(), "codes": String(), "scopes": String(), "version": Integer()}
+_CASES = Statement(lambda ids: select_columns(Case.id, Case.subject_id, Organisation.path,
+                                              Case.responsible_id, _OBJECT.path)
+                   .join(Organisation, col(Organisation.id) == Case.subject_id)
+                   .outerjoin(_OBJECT, col(_OBJECT.id) == Case.object_id)
+                   .where(col(Case.id).in_(ids)), _IDS)
+_USERS = Statement(lambda logins: select(User.id).where(col(User.login).in_(logins)), _NAMES)
+_ORG_PATHS = Statement(lambda ids: select(Organisation.path).where(col(Organisation.id).in_(ids)),
+                       _IDS)
+_CODE_PATHS = Statement(lambda codes: select(Organisation.path)
+                        .where(col(Organisation.code).in_(codes)), _NAMES)
+_PROGRAMME_PATHS = Statement(lambda ids: select(Organisation.path)
+                             .join(Programme, col(Programme.subject_id) == Organisation.id)
+                             .where(col(Programme.id).in_(ids)), _IDS)
+_UPSERT = Statement(lambda scopes, version: text(
+    "INSERT INTO list_version (scope, version) VALUES "
+    + ", ".join(f"(:{scope.key}, :{version[0].key})" for scope in scopes)
+    + " ON CONFLICT (scope) DO UPDATE SET version = excluded.version"), _NAMES)
+
+
 def _cases(s: Session, ids: set[int]
            ) -> dict[int, tuple[int, str, int | None, str | None]] | None:
     """(subject's id, subject's path, responsible person, object's path or None) of each case,
@@ -155,12 +185,7 @@ def _cases(s: Session, ids: set[int]
         else:
             found[i] = (case[0], org[0], case[1], target[0])
     if missing:
-        of = aliased(Organisation)
-        rows = s.execute(select_columns(Case.id, Case.subject_id, Organisation.path,
-                                        Case.responsible_id, of.path)
-                         .join(Organisation, col(Organisation.id) == Case.subject_id)
-                         .outerjoin(of, col(of.id) == Case.object_id)
-                         .where(col(Case.id).in_(missing))).all()
+        rows = _CASES(s.connection(), ids=sorted(missing)).all()
         if len(rows) != len(missing):
             return None
         found.update({i: (subject, p, r, o) for i, subject, p, r, o in rows})
@@ -192,8 +217,8 @@ def _case_scopes(s: Session, touch: Touch, scopes: set[str], paths: set[str]) ->
         if mark.staged:
             scopes.update(sc for p in (subject, target) if p for sc in _near(p))
     if touch.logins:
-        scopes.update(user_scope(u) for u in s.exec(
-            select(User.id).where(col(User.login).in_(touch.logins))).all() if u is not None)
+        scopes.update(user_scope(u) for u in _USERS(
+            s.connection(), logins=sorted(touch.logins)).scalars() if u is not None)
     return True
 
 
@@ -202,11 +227,9 @@ def _org_paths(s: Session, touch: Touch) -> list[str] | None:
     found."""
     found: list[str] = []
     if touch.orgs:
-        found += s.exec(select(Organisation.path)
-                        .where(col(Organisation.id).in_(touch.orgs))).all()
+        found += _ORG_PATHS(s.connection(), ids=sorted(touch.orgs)).scalars()
     if touch.codes:
-        found += s.exec(select(Organisation.path)
-                        .where(col(Organisation.code).in_(touch.codes))).all()
+        found += _CODE_PATHS(s.connection(), codes=sorted(touch.codes)).scalars()
     return found if len(found) == len(touch.orgs) + len(touch.codes) else None
 
 
@@ -234,9 +257,7 @@ def scopes_of_touch(s: Session, touch: Touch) -> set[str]:
     if touch.views:  # a saved view: in no list, in the menus' lists of views
         scopes.add(VIEWS)
     if touch.programmes:
-        programmes = s.exec(select(Organisation.path)
-                            .join(Programme, col(Programme.subject_id) == Organisation.id)
-                            .where(col(Programme.id).in_(touch.programmes))).all()
+        programmes = _PROGRAMME_PATHS(s.connection(), ids=sorted(touch.programmes)).scalars().all()
         if len(programmes) != len(touch.programmes):
             return {EVERYTHING}
         paths.update(programmes)
@@ -263,20 +284,32 @@ def move(s: Session, records: Sequence[tuple[str, str, Any, Any]], version: int)
     pending = s.info.get(PENDING)
     if pending is None or pending[0] is not root:
         pending = s.info[PENDING] = [root, set(), version]
-        if not s.info.get(PENDING + ".listening"):
-            s.info[PENDING + ".listening"] = True
-            event.listen(s, "before_commit", _before_commit)
     pending[1].update(scopes)
     pending[2] = max(pending[2], version)
 
 
-def _before_commit(s: Session) -> None:
-    if s.in_nested_transaction():  # a savepoint released (a bulk item): not the commit
-        return
+def taken(s: Session) -> tuple[list[str], int] | None:
+    """(the scopes the transaction's writes noted, in order, and the version they move to),
+    forgotten here; None: none (kept/commit.py moves them when the transaction commits)."""
     pending = s.info.pop(PENDING, None)
     if pending is not None and pending[0] is s.get_transaction() and pending[1]:
-        s.connection().execute(_UPSERT, [{"scope": sc, "version": pending[2]}
-                                         for sc in sorted(pending[1])])
+        return sorted(pending[1]), pending[2]
+    return None
+
+
+def write(s: Session, scopes: list[str], version: int) -> None:
+    """Set the versions of `scopes` to `version`, in one statement."""
+    _UPSERT(s.connection(), scopes=scopes, version=[version])
+
+
+def moved(scopes: Sequence[Any], version: Sequence[Any]) -> Any:
+    """PostgreSQL: `_UPSERT` as a statement kept/commit.py sends in the counts' (a
+    data-modifying WITH)."""
+    table = table_of(ListVersion)
+    upsert = postgresql.insert(table).values([{"scope": sc, "version": version[0]}
+                                              for sc in scopes])
+    return upsert.on_conflict_do_update(index_elements=[table.c.scope],
+                                        set_={"version": upsert.excluded.version})
 
 
 # `read`'s statement, built once (a kept list asks it at every request)

@@ -90,8 +90,10 @@ def _innermost(session: Session):
 def serialise(session: Session) -> None:
     """Take the lock that serialises appends (held until the transaction ends)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
-                        {"k": LOCK_ID})  # per schema: tenants and test schemas do not queue
+        # per schema: tenants and test schemas do not queue; on the session's connection (a
+        # lock, not an ORM statement: what the session keeps of the write's rows stays kept)
+        session.connection().execute(
+            text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"), {"k": LOCK_ID})
     else:
         begin_write(session)
 
