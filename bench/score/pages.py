@@ -10,7 +10,7 @@ features installed), called in this process through Starlette's test client, so 
 measured (`time.process_time`: the process's threads, user + system) is the server's work
 for the request: routing, the session, the queries' Python side, the page drawn. The
 database's own CPU is not in it. A manager of the root `RK` is added once (a password, set
-again only when it does not match: a password set moves every figure kept; an API token).
+again only when it does not match; an API token).
 Each address is asked once cold (the figures kept across requests not yet computed:
 the first request after a start or after a write in the root's subtree that changes every
 subject's figures) and then `--repeats` times (kept); the median is printed, with the floor
@@ -94,8 +94,8 @@ def started(app: Any) -> float:
 
 
 def manager(app: Any) -> str:
-    """The root's manager added if missing, her password set if it does not match (a password
-    set is a write that moves every figure kept), an API token of hers made: the token."""
+    """The root's manager added if missing, her password set if it does not match, an API
+    token of hers made: the token."""
     from workflow import services as svc
     from workflow.services import accounts as auth
     from workflow.storage.db import session

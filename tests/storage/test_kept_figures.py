@@ -306,3 +306,22 @@ def test_the_services_install_the_kept_figures_whichever_is_asked_first():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_password_set_moves_her_own_figures_alone(db):
+    """A password set (her sessions, tokens and feeds ended with it) is a person's own doing:
+    it moves what she reads of herself, never a subject's evaluation or anyone's lists (every
+    figure kept in every process and in the database would otherwise go stale at once)."""
+    from workflow.services import accounts
+
+    commit(db, world)
+    with Session(db) as s:
+        dana = svc.get_user(s, "dana")
+        dana_id = dana.id
+        subjects = figures.each(s, "evaluation", [svc.get_org(s, c).path for c in SUBJECTS])
+        hers = figures.versions_of(s, "views", user=dana.id)
+        accounts.set_password(s, dana, "a long enough password 1", "test")
+        s.commit()
+    with Session(db) as s:
+        assert figures.each(s, "evaluation", list(subjects)) == subjects
+        assert figures.versions_of(s, "views", user=dana_id) != hers

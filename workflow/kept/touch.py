@@ -11,7 +11,8 @@ What each record is about:
   it is one of `NAMES_ONLY` (a comment: only the people it concerns see it change); an analysis
   is listed by no narrower scope than every list's;
 * an organisation (by id or code): itself;
-* a person's own doing (`OWN_ACTIONS`: signing in, her read marks, mutes, snoozes, tokens):
+* a person's own doing (`OWN_ACTIONS`: signing in, her password, her sessions and tokens ended,
+  her read marks, mutes, snoozes, tokens):
   her alone; anything else about an account (its role, organisation, activity) every list;
 * a programme: its organisation's lists (its stages are of no case);
 * a saved view: the menus' lists of views;
@@ -51,7 +52,7 @@ OWN_ACTIONS = frozenset((
     "feed.create", "feed.revoke", "notices.read", "reminder.preferences", "reminder.mute",
     "reminder.snooze", "reminder.release", "user.telegram_link", "user.telegram_bound",
     "user.telegram_unlinked", "user.password", "user.password_reset", "user.invite_accepted",
-    "user.email_change", "user.email_changed"))
+    "user.email_change", "user.email_changed", "user.revoke"))
 # the payload's entries naming people (by login) a write about a case concerns besides the
 # person responsible for it
 PEOPLE = ("from", "to", "mentions")
