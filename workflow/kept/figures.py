@@ -101,7 +101,8 @@ FIGURES: dict[str, Figure] = {f.name: f for f in (
     Figure("escalations", "the base of a manager's escalations: who joined when",
            _organisations, "workflow.notices.service:centre"),
     Figure("evaluation", "a subject's evaluation (scorecard) and its parts, by its subtree",
-           _subtree_alone, "workflow.scorecard.service:scorecards"),
+           _subtree_alone, "workflow.scorecard.service:scorecards",
+           where="memory; its scorecards and points for the installation in table kept_figure"),
     Figure("form_counts", "an organisation's counts of the report forms' appendices",
            _subtree_alone, "workflow.forms.service:org_counts"),
     Figure("open_stage_counts", "the open stages per organisation, process and due day "
