@@ -12,7 +12,8 @@ code against the previous head and the strict floor in the same run.
    stages), an event recorded on every third (the stage writes void it and record it
    again); R's manager (manager.r) with a web password.
 2. `merzim serve --no-worker` of this code and of the previous head (`--previous`: a checkout,
-   `--previous`, a checkout of it; its modules first on the path) over the same file, and the floor
+   `--previous`, a checkout of it; its modules first on the path), each over its own copy of
+   the same data (the previous head's at the schema it knows: `own_copy`), and the floor
    (bench/web/floor.py); each waited for until its start-up work is done (`run.settle`).
 3. The strict way (bench/strict.py `paired`: each leg back to back over a keep-alive client of
    its own, `--ratio-rounds` rounds of `--ratio-duration` s, the order reversed every other
@@ -101,6 +102,35 @@ def build(path: Path) -> dict[str, Any]:
             "cases": cases[::3][:60]}
 
 
+def own_copy(path: Path, previous: Path) -> str:
+    """The previous head's own copy of the dataset (`path`), at the schema that head knows: a
+    head refuses a database a newer merzim upgraded, so the copy is taken back down with this
+    code's migrations to the previous head's newest (its `HEAD_REVISION`). The same data; the
+    two codes never write to each other's file. Its URL."""
+    import re
+    import sqlite3
+
+    from alembic import command
+
+    from workflow.storage.db import alembic_config
+
+    copy = path.with_name(path.stem + ".previous.db")
+    for leftover in (copy, copy.with_name(copy.name + ".audit-head")):
+        leftover.unlink(missing_ok=True)
+    with sqlite3.connect(path) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    checkpoint = path.with_name(path.name + ".audit-head")
+    if checkpoint.exists():
+        copy.with_name(copy.name + ".audit-head").write_bytes(checkpoint.read_bytes())
+    known = re.search(r'HEAD_REVISION = "(\w+)"', (previous / "workflow/storage/db.py").read_text(
+        encoding="utf-8"))
+    eng = make_engine(f"sqlite:///{copy}")
+    if known is not None:
+        command.downgrade(alembic_config(eng), known.group(1))
+    eng.dispose()
+    return f"sqlite:///{copy}"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--workdir", type=Path, default=Path("/tmp/merzim-bench-region"))
@@ -125,8 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     web.log(f"R: {info['departments']} departments, {info['overdue']} overdue stages")
     url = f"sqlite:///{path}"
     codes: dict[str, Path | None] = {"this": None}
+    urls = {"this": url}
     if not a.no_previous:
         codes["previous"] = a.previous.resolve()
+        urls["previous"] = own_copy(path, codes["previous"])
     servers: dict[str, web.Server] = {}
     writers: list[Any] = []
     out: dict[str, Any] = {"machine": platform.node(), "dataset": info | {"password": None},
@@ -134,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                                k: str(v or ROOT) for k, v in codes.items()}}
     try:
         for name, code in codes.items():
-            servers[name] = web.start_server(url, a.workdir, code)
+            servers[name] = web.start_server(urls[name], a.workdir, code)
         servers["floor"] = web.start_server(url, a.workdir, floor=True)
         legs = [strict.Leg("floor", servers["floor"].base, "/floor",
                            servers["floor"].cpu_seconds, label=web.FLOOR)]
@@ -143,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
             srv = servers[name]
             cookies[name] = {"merzim_lang": "en",
                              "merzim_session": web.log_in(srv.base, MANAGER, info["password"])}
-            staged, proc = web.subtree_writer(url, info["cases"], code)
+            staged, proc = web.subtree_writer(urls[name], info["cases"], code)
             writers.append(proc)
             legs += [strict.Leg(name, srv.base, "/overdue", srv.cpu_seconds,
                                 cookies=cookies[name], label="kept"),
@@ -151,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
                                 srv.cpu_seconds, cookies=cookies[name], before=staged,
                                 label="right after a stage write in R")]
             if name == "this":
-                commented, proc = web.subtree_writer(url, info["cases"], code, comments=True)
+                commented, proc = web.subtree_writer(urls[name], info["cases"], code,
+                                                     comments=True)
                 writers.append(proc)
                 legs.append(strict.Leg(f"{name} after a comment", srv.base, "/overdue",
                                        srv.cpu_seconds, cookies=cookies[name],
@@ -167,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, x in out["strict"].items():
             web.log(f"{name}: {x['cpu_ms_per_request']:.2f} ms CPU/request, "
                     f"{x['over_floor']:.1f}× the floor")
-        out["writes"] = under_writes(a, url, codes, servers, cookies, info, writers)
+        out["writes"] = under_writes(a, urls, codes, servers, cookies, info, writers)
     finally:
         for w in writers:
             w.kill()
@@ -181,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def under_writes(a: argparse.Namespace, url: str, codes: dict[str, Path | None],
+def under_writes(a: argparse.Namespace, urls: dict[str, str], codes: dict[str, Path | None],
                  servers: dict[str, web.Server], cookies: dict[str, dict[str, str]],
                  info: dict[str, Any], writers: list[Any]) -> dict[str, Any]:
     """Each code's page paced at `--page-rate` with no writes, then under `--rate` stage
@@ -194,7 +227,7 @@ def under_writes(a: argparse.Namespace, url: str, codes: dict[str, Path | None],
             srv = [servers[name]]
             r = web.paced(srv, "/overdue", cookies[name], a.page_rate, a.writes_duration)
             cpu[name]["none"].append(r["cpu_ms_per_request"])
-            writer = web.start_writer(url, a.rate, info["cases"], codes[name])
+            writer = web.start_writer(urls[name], a.rate, info["cases"], codes[name])
             writers.append(writer)
             started = time.perf_counter()
             r = web.paced(srv, "/overdue", cookies[name], a.page_rate, a.writes_duration)
