@@ -259,3 +259,46 @@ def test_after_entries_in_random_organisations_the_kept_root_figures_are_fresh(e
             changed += [o.code for o in orgs if after[o.id].entries is not parts[o.id].entries]
             parts = after
     assert changed and card["at_risk"], changed  # entries written, points still to win listed
+
+
+def _cold(s: Session, ctx, settings) -> tuple:
+    """The root's card and the subtree's cards evaluated with the evaluation's own memos
+    (`_open_stages`, `_worth_memo`, `_same_entries`, `_same_analyses`) emptied first: what
+    each figure is when nothing of an earlier evaluation is served."""
+    for memo in (scoring._OPEN_STAGES, scoring._WORTHS, scoring._SAME, scoring._SAME_ANALYSES):
+        with scoring._OPEN_LOCK:
+            memo.clear()
+    return (scoring.scorecards(s, ctx, "RK", YEAR, settings, leads=True)[0],
+            scoring.scorecards(s, ctx, "RK", YEAR, settings, subtree=True))
+
+
+def test_the_evaluations_memos_serve_no_figure_of_facts_written_since(engine, calendar):
+    """Random writes through the services (records, voids, withdrawals, restores, entries,
+    an import) with the evaluation's memos warm from the evaluation before each: the root's
+    card and the subtree's cards, kept and fresh, equal those evaluated with the memos
+    emptied, so no memo hands back a figure of the facts as they were before a write."""
+    ctx = _ctx(calendar)
+    world = _world(engine, ctx)
+    settings = ScoreSettings()
+    rng = random.Random(SEED + 2)
+    with Session(engine) as s:  # every memo warm
+        kept.kept_card(s, ctx, "RK", YEAR, settings)
+        kept.kept_scorecards(s, ctx, "RK", YEAR, settings, subtree=True)
+        scoring.scorecards(s, ctx, "RK", YEAR, settings, leads=True)
+    done = []
+    changed = 0
+    before = None
+    for n in range(2 * len(KINDS)):
+        done.append(_write(engine, ctx, world, rng, n))
+        with Session(engine) as s:
+            warm = (kept.kept_card(s, ctx, "RK", YEAR, settings),
+                    kept.kept_scorecards(s, ctx, "RK", YEAR, settings, subtree=True))
+            fresh = (scoring.scorecards(s, ctx, "RK", YEAR, settings, leads=True)[0],
+                     scoring.scorecards(s, ctx, "RK", YEAR, settings, subtree=True))
+            cold = _cold(s, ctx, settings)
+        assert warm == cold, done
+        assert fresh == cold, done
+        changed += before is not None and cold != before
+        before = cold
+    assert set(done) >= set(KINDS), done
+    assert changed >= len(KINDS), (changed, done)  # writes that moved the figures
