@@ -24,7 +24,6 @@ from itertools import zip_longest
 from typing import Any
 
 from sqlalchemy import Integer, String, delete, exists, func, insert, or_, union_all
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
@@ -132,6 +131,8 @@ def refreshed(orgs: Sequence[Any], cases: Sequence[Any]) -> Any:
     equal to a recount in one statement (kept/commit.py sends it with the versions moved): the
     rows counted inserted, or updated where they differ, those no longer counted deleted (a
     data-modifying WITH; the two touch different rows, so their order does not matter)."""
+    from sqlalchemy.dialects import postgresql  # built on PostgreSQL alone
+
     table = table_of(models.OpenStageCount)
     paths = select(Organisation.path).where(col(Organisation.id).in_(_subjects(orgs, cases)))
     counted = _counted([col(Stage.subject_path).in_(paths.scalar_subquery())]).cte("counted")

@@ -46,7 +46,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, cast, inspect, literal, text
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
@@ -305,6 +304,8 @@ def write(s: Session, scopes: list[str], version: int) -> None:
 def moved(scopes: Sequence[Any], version: Sequence[Any]) -> Any:
     """PostgreSQL: `_UPSERT` as a statement kept/commit.py sends in the counts' (a
     data-modifying WITH)."""
+    from sqlalchemy.dialects import postgresql  # built on PostgreSQL alone
+
     table = table_of(ListVersion)
     upsert = postgresql.insert(table).values([{"scope": sc, "version": version[0]}
                                               for sc in scopes])
