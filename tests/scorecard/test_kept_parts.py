@@ -21,6 +21,7 @@ from workflow.scorecard import kept
 from workflow.scorecard import service as scoring
 from workflow.scorecard.rules import ScoreSettings
 from workflow.services import demo, obligations
+from workflow.storage.db import begin_write
 from workflow.storage.db import session as open_session
 
 TODAY = date(2026, 11, 23)
@@ -101,6 +102,10 @@ def _write(engine, ctx, world: dict, rng: random.Random, n: int) -> str:
     kind = KINDS[n % len(KINDS)]
     dept = rng.choice(world["depts"])
     with open_session(engine) as s:
+        # the write lock first, as a request's write takes it (services/idempotency.py): on
+        # SQLite a transaction that read before another writer (the stored figures' thread)
+        # committed could not write after it
+        begin_write(s)
         try:
             with s.begin_nested():
                 if kind == "record":  # the next step of an analysis's story
