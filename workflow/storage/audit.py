@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from workflow.storage import checkpoint
@@ -81,21 +82,89 @@ def _keep(session: Session, records: Sequence[tuple[str, str, Any, Any]], versio
     _KEEPER[0](session, records, version)
 
 
-def _innermost(session: Session):
+def _innermost(session: OrmSession):
     """The transaction (or savepoint) the session writes in now: a tail noted in another one
     (a savepoint since rolled back or released) is read again."""
     return session.get_nested_transaction() or session.get_transaction()
 
 
-def serialise(session: Session) -> None:
-    """Take the lock that serialises appends (held until the transaction ends)."""
+def serialise(session: OrmSession) -> None:
+    """Take the lock that serialises appends (held until the transaction ends; on PostgreSQL
+    taken once a transaction: a savepoint rolled back since gives it up, and it is taken
+    again)."""
     if session.get_bind().dialect.name == "postgresql":
+        held = session.info.get(_LOCKED)
+        inner = _innermost(session)
+        if held is not None and held.is_active and _descends(inner, held):
+            return
         # per schema: tenants and test schemas do not queue; on the session's connection (a
         # lock, not an ORM statement: what the session keeps of the write's rows stays kept)
         session.connection().execute(
             text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"), {"k": LOCK_ID})
+        session.info[_LOCKED] = inner
     else:
         begin_write(session)
+
+
+def _descends(tx: Any, ancestor: Any) -> bool:
+    while tx is not None:
+        if tx is ancestor:
+            return True
+        tx = tx.parent
+    return False
+
+
+# The tables written by transactions that never append (a session's or a token's use, a
+# request's key taken first of all, the public page's counters and cache, the workers' state
+# and leases, the kept figures' own rows, the file store's rows in its own transactions): a
+# flush of these alone does not take the appends' lock.
+UNCHAINED = frozenset(("web_session", "api_token", "idempotency_key", "public_hit",
+                       "public_cache", "worker_state", "lease", "kept_figure", "file_blob",
+                       "file_chunk"))
+_CHAINED: dict[type, bool] = {}  # a model class: whether its table is not of UNCHAINED
+
+
+def _chained(cls: type) -> bool:
+    known = _CHAINED.get(cls)
+    if known is None:
+        table = getattr(cls, "__table__", None)
+        known = _CHAINED[cls] = table is None or table.name not in UNCHAINED
+    return known
+
+
+def _before_flush(session: OrmSession, _context: Any, _instances: Any) -> None:
+    """PostgreSQL: a flush that writes a row of the chain's writes takes the appends' lock
+    first, when its transaction does not hold it yet. A write that changed a row and only then
+    waited for the lock, held by another writer waiting for that row, was a deadlock (two
+    writers of one case's stages; a re-planning); taken before the first write, the lock
+    orders them (`_before_statement`: an update or a delete the session sends; writes on the
+    connection itself call `serialise` first: the re-planning, the imports). SQLite has one
+    writer: nothing to do."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for group in (session.new, session.deleted, session.dirty):
+        for obj in group:
+            if _chained(type(obj)):
+                serialise(session)
+                return
+
+
+def _before_statement(state: Any) -> None:
+    """PostgreSQL: an UPDATE, DELETE or INSERT the session sends (not a flush) on a table of
+    the chain's writes takes the appends' lock first, as a flush does."""
+    if state.is_select or not (state.is_update or state.is_delete or state.is_insert):
+        return
+    session = state.session
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) not in UNCHAINED:
+        serialise(session)
+
+
+if not event.contains(OrmSession, "before_flush", _before_flush):
+    event.listen(OrmSession, "before_flush", _before_flush)
+    event.listen(OrmSession, "do_orm_execute", _before_statement)
 
 
 def _tail(session: Session) -> str:
@@ -160,6 +229,7 @@ _COLUMNS = ("at", "actor", "action", "entity", "entity_id", "payload", "prev_has
 _HEAD = "merzim.audit_head"
 _TAIL = "merzim.audit_tail"  # (transaction, hash of the last record it appended)
 _READ = "merzim.audit_read"  # (transaction, id, hash) of the last record as the lock found it
+_LOCKED = "merzim.audit_locked"  # the transaction (or savepoint) that took the appends' lock
 
 
 def _note_head(session: Session, rec: AuditRecord) -> None:
