@@ -8,6 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -109,7 +110,7 @@ def driver_connection(conn: Connection) -> DBAPIConnection:
     return dbapi
 
 
-def begin_write(s: Session) -> None:
+def begin_write(s: OrmSession) -> None:
     """On SQLite, take the database's write lock now (BEGIN IMMEDIATE), before reading what the
     transaction's writes depend on; a transaction that has already written holds it. Other
     backends lock rows or use advisory locks instead: nothing to do."""
