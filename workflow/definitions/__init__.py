@@ -100,11 +100,28 @@ class Registry:
     loaded: Mapping[str, Loaded]
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     _versions: dict[tuple[str, int], Definition] = field(default_factory=dict)
+    _digest: str | None = field(default=None, init=False, compare=False, repr=False)
 
     @classmethod
     def of(cls, *definitions: Definition) -> Registry:
         """A registry of definitions built in memory (their text is not kept)."""
         return cls({d.key: Loaded(d, "", Path(f"{d.key}.toml")) for d in definitions})
+
+    def digest(self) -> str:
+        """The SHA-256 of the definitions by key with the texts they were parsed from (a
+        registry built in memory has none: its definitions as written) and the settings'
+        interpretations: what figures computed with these definitions are keyed by (the
+        evaluation's memos, the subjects' stored figures), never the registry's identity.
+        Worked out once (a lazy registry's files are read, not parsed)."""
+        if self._digest is None:
+            index = getattr(self.loaded, "_index", None)
+            parts = []
+            for key in sorted(self.loaded):
+                text = index[key][1] if index is not None else self.loaded[key].text
+                parts.append(f"{key}\0{text or repr(self.loaded[key].definition)}")
+            parts.append(json.dumps(self.overrides, sort_keys=True, default=repr))
+            self._digest = hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+        return self._digest
 
     def get(self, key: str) -> Definition:
         if key not in self.loaded:

@@ -995,8 +995,8 @@ def _worth_memo(ctx: Context, settings: sc.ScoreSettings, facts: sc.SubjectFacts
     evaluation in, for the same subject, tree (each organisation's code, kind, parent and
     headcount), day, settings and definitions."""
     tree = tuple((o.code, o.kind, o.parent, o.headcount) for o in facts.tree)
-    key = (facts.subject, facts.subject_kind, facts.year, facts.today, id(settings),
-           id(ctx.registry), id(catalogue()), tree)
+    key = (facts.subject, facts.subject_kind, facts.year, facts.today, settings,
+           ctx.registry.digest(), tree)
     with _OPEN_LOCK:
         memo = _WORTHS.get(key)
         if memo is None:
@@ -1021,7 +1021,7 @@ def _same_entries(ctx: Context, settings: sc.ScoreSettings, facts: sc.SubjectFac
     # the entries by a digest of their ids (a root's 180,000: not kept in the key), checked
     # one by one on a hit
     key = (facts.subject, facts.subject_kind, facts.year, facts.today, ctx.language,
-           id(settings), id(ctx.registry), id(catalogue()), tree, len(here),
+           settings, ctx.registry.digest(), tree, len(here),
            hash(tuple(map(id, here))))
     with _OPEN_LOCK:
         hit = _SAME.get(key)
@@ -1047,8 +1047,8 @@ def _same_analyses(ctx: Context, settings: sc.ScoreSettings, facts: sc.SubjectFa
     analysis and risk objects and otherwise equal facts (its tree, schedule, external
     analysis, cartogram updates), the same day, settings and definitions. The facts are held
     with the figure, so their objects' ids are no other's while kept."""
-    key = (facts.subject, facts.subject_kind, facts.year, facts.today, id(settings),
-           id(ctx.registry), facts.schedule_approved, facts.external,
+    key = (facts.subject, facts.subject_kind, facts.year, facts.today, settings,
+           ctx.registry.digest(), facts.schedule_approved, facts.external,
            facts.cartogram_recorded, facts.cartogram_parts, len(facts.analyses),
            hash(tuple(map(id, facts.analyses))), len(facts.risks),
            hash(tuple(map(id, facts.risks))))

@@ -130,19 +130,6 @@ def _calendar(calendar: Any) -> str:
     return ",".join(d.isoformat() for d in days)
 
 
-def _definitions(processes: Any) -> str:
-    """The definitions by key with the texts they were parsed from (a registry built in
-    memory has none: its definitions as written) and the settings' interpretations."""
-    loaded = processes.loaded
-    index = getattr(loaded, "_index", None)  # a lazy registry: each file's text, unparsed
-    parts = []
-    for key in sorted(loaded):
-        text = index[key][1] if index is not None else loaded[key].text
-        parts.append(f"{key}\0{text or repr(loaded[key].definition)}")
-    parts.append(json.dumps(processes.overrides, sort_keys=True, default=repr))
-    return "\0".join(parts)
-
-
 def fingerprint(ctx: Any, settings: Any) -> str:
     """The digest of what a subject's figures are computed with besides its records: the
     day, the context's settings an evaluation reads, the score settings, the calendar, the
@@ -155,7 +142,7 @@ def fingerprint(ctx: Any, settings: Any) -> str:
             or hit[2] is not ctx.processes:
         digest = hashlib.sha256()
         for part in (_code(), repr(settings), _calendar(ctx.calendar),
-                     _definitions(ctx.processes)):
+                     ctx.processes.digest()):
             digest.update(part.encode("utf-8") + b"\0")
         hit = (settings, ctx.calendar, ctx.processes, digest.hexdigest())
         with _BASES_LOCK:
