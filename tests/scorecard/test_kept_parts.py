@@ -307,3 +307,25 @@ def test_the_evaluations_memos_serve_no_figure_of_facts_written_since(engine, ca
         before = cold
     assert set(done) >= set(KINDS), done
     assert changed >= len(KINDS), (changed, done)  # writes that moved the figures
+
+
+def test_the_evaluations_memos_know_settings_and_definitions_by_value(engine, calendar):
+    """The memos are keyed by what the figures are computed with, by value: settings built
+    anew equal to the first serve the same figures; other settings, or a registry with other
+    definitions, evaluate afresh what their cold evaluation gives (no figure of the earlier
+    settings or definitions served because an object's id came round again)."""
+    ctx = _ctx(calendar)
+    _world(engine, ctx)
+    with Session(engine) as s:
+        first = scoring.scorecards(s, ctx, "RK", YEAR, ScoreSettings(), subtree=True)
+        again = scoring.scorecards(s, ctx, "RK", YEAR, ScoreSettings(), subtree=True)
+        assert again == first
+        linear = ScoreSettings(steps="linear", missing_document="all",
+                               risk_points_cumulative=False)
+        warm = scoring.scorecards(s, ctx, "RK", YEAR, linear, subtree=True)
+        assert warm == _cold(s, ctx, linear)[1]
+        assert warm != first  # the settings change this world's points
+        other = svc.Context(calendar, load_registry(), ctx.today, actor="test", language="en")
+        assert other.registry is not ctx.registry
+        assert other.registry.digest() == ctx.registry.digest()
+        assert scoring.scorecards(s, other, "RK", YEAR, ScoreSettings(), subtree=True) == first
