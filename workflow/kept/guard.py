@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from workflow.kept.touch import Touch
+from workflow.storage.audit import descends
 from workflow.storage.models import Case, Organisation, Stage
 
 WRITTEN = "merzim.audited_written"  # [(transaction, kind, case id, subject id, what)]
@@ -125,19 +126,11 @@ def _changed(obj: Any) -> set[str]:
                                                 passive=PassiveFlag.NO_CHANGE).has_changes()}
 
 
-def _descends(tx: Any, ancestor: Any) -> bool:
-    while tx is not None:
-        if tx is ancestor:
-            return True
-        tx = tx.parent
-    return False
-
-
 def _after_soft_rollback(s: OrmSession, previous: Any) -> None:
     """A transaction or savepoint rolled back: what it wrote is not written."""
     written = s.info.get(WRITTEN)
     if written:
-        s.info[WRITTEN] = [w for w in written if not _descends(w[0], previous)]
+        s.info[WRITTEN] = [w for w in written if not descends(w[0], previous)]
 
 
 def _after_transaction_end(s: OrmSession, transaction: Any) -> None:
@@ -156,7 +149,7 @@ def check(s: OrmSession) -> None:
     if not written:
         return
     root = s.get_transaction()
-    written = [w for w in written if _descends(w[0], root)]
+    written = [w for w in written if descends(w[0], root)]
     if not written:
         return
     kept = s.info.get(COVER)

@@ -95,7 +95,7 @@ def serialise(session: OrmSession) -> None:
     if session.get_bind().dialect.name == "postgresql":
         held = session.info.get(_LOCKED)
         inner = _innermost(session)
-        if held is not None and held.is_active and _descends(inner, held):
+        if held is not None and held.is_active and descends(inner, held):
             return
         # per schema: tenants and test schemas do not queue; on the session's connection (a
         # lock, not an ORM statement: what the session keeps of the write's rows stays kept)
@@ -106,7 +106,8 @@ def serialise(session: OrmSession) -> None:
         begin_write(session)
 
 
-def _descends(tx: Any, ancestor: Any) -> bool:
+def descends(tx: Any, ancestor: Any) -> bool:
+    """Whether the transaction (or savepoint) `tx` is `ancestor` or one begun within it."""
     while tx is not None:
         if tx is ancestor:
             return True
