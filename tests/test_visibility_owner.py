@@ -64,7 +64,7 @@ NOT_VISIBILITY: dict[tuple[str, str], str] = {
         "a query of the active officers of a subtree, for a name typed (whom it returns)",
     ("workflow/storage/queries/accounts.py", "administrators_over"):
         "a query of the active administrators over an organisation (whom it returns)",
-    ("workflow/storage/queries/accounts.py", "codes_with_officers"):
+    ("workflow/storage/queries/accounts.py", "_officered"):
         "a query of the organisations that have an active officer (whom it returns)",
     ("workflow/storage/queries/cases.py", "first_officer"):
         "a query of an organisation's first active officer (whom it returns)",

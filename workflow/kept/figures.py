@@ -98,6 +98,9 @@ FIGURES: dict[str, Figure] = {f.name: f for f in (
            "workflow.services.organisations:org_rows"),
     Figure("confirming", "the organisations confirming their year so far (B-25)",
            _organisations, "workflow.storage.queries:confirming_orgs"),
+    Figure("officers", "the organisations with an active officer (a list's unassigned row "
+           "whose organisation has none says so instead of offering to assign)",
+           _organisations, "workflow.storage.queries.accounts:all_codes_with_officers"),
     Figure("escalations", "the base of a manager's escalations: who joined when",
            _organisations, "workflow.notices.service:centre"),
     Figure("evaluation", "a subject's evaluation (scorecard) and its parts, by its subtree",

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
 
 from workflow.core.errors import RuleViolation
+from workflow.kept import figures
 from workflow.services.context import Context
 from workflow.storage.models import Organisation, User
 from workflow.storage.queries.accounts import (
     administrators_over,
+    all_codes_with_officers,
     codes_with_officers,
     last_invitation_at,
     people_rows,
@@ -137,6 +140,37 @@ def staffless(s: Session, case_ids: Any) -> list[str]:
 def without_officer(s: Session, codes: Any) -> frozenset[str]:
     """Those of the organisations `codes` with no active officer: a case of theirs can be
     handed to nobody (`case_plan.assign_responsible` takes only an active officer of the
-    case's organisation) until one is added."""
+    case's organisation) until one is added. Every list page of unassigned rows asks: the
+    organisations with an officer are kept (`officered`)."""
     wanted = set(codes)
-    return frozenset(wanted - codes_with_officers(s, sorted(wanted)))
+    if not wanted:
+        return frozenset()
+    return frozenset(wanted - officered(s, wanted))
+
+
+# the codes of the organisations with an active officer, per database, by the versions of
+# what they are made of (kept/figures.py `officers`: every account's write and the
+# organisations' move them)
+_OFFICERED: weakref.WeakKeyDictionary[Any, tuple[tuple[int, ...], frozenset[str]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def officered(s: Session, codes: Any = None) -> frozenset[str] | set[str]:
+    """The codes of the organisations with an active officer (of `codes`, or all): kept
+    across requests until an account or an organisation is written (a transaction that has
+    written reads its own, those of `codes` alone)."""
+    version = figures.versions_of(s, "officers")
+    if version is None:
+        return codes_with_officers(s, sorted(codes)) if codes is not None else \
+            all_codes_with_officers(s)
+    bind = s.get_bind()
+    found = _OFFICERED.get(bind)
+    if found is None or found[0] != version:
+        found = (version, frozenset(all_codes_with_officers(s)))
+        _OFFICERED[bind] = found  # (an item set is atomic)
+    return found[1]
+
+
+def forget_officered() -> None:
+    """Drop what is kept of who has an officer (the tests' recount)."""
+    _OFFICERED.clear()

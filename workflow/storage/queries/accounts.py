@@ -256,10 +256,18 @@ def codes_with_officers(s: Session, codes: Sequence[str]) -> set[str]:
     """Those of the organisations `codes` that have an active officer (one query)."""
     if not codes:
         return set()
-    return set(s.exec(select(col(Organisation.code)).distinct()
-                      .join(User, col(User.organisation_id) == Organisation.id)
-                      .where(col(Organisation.code).in_(sorted(set(codes))),
-                             User.role == OFFICER, col(User.active))))
+    return set(s.exec(_officered().where(col(Organisation.code).in_(sorted(set(codes))))))
+
+
+def all_codes_with_officers(s: Session) -> set[str]:
+    """The codes of every organisation that has an active officer (one query)."""
+    return set(s.exec(_officered()))
+
+
+def _officered() -> Any:
+    return (select(col(Organisation.code)).distinct()
+            .join(User, col(User.organisation_id) == Organisation.id)
+            .where(User.role == OFFICER, col(User.active)))
 
 
 def active_users_over(s: Session, org: Organisation, limit: int) -> list[User]:
