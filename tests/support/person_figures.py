@@ -110,7 +110,8 @@ def recounted(eng, today: date = TODAY, people: tuple[str, ...] = PEOPLE,
             user = svc.get_user(s, login)
             viewer = viewer_for(s, user)
             unassigned = views.unassigned_of(viewer)
-            out[login] = (notices.unread_count(s, ctx, user, BEFORE, kept=False),
+            # (the centre's own count of what it lists: the bell's figure, counted its way)
+            out[login] = (notices.centre(s, ctx, user, BEFORE, kept=False).unread_count,
                           svc.count_my_overdue(s, ctx, user.id, unassigned,
                                                viewer.org.code, views.only_path(viewer)),
                           escalated(s, ctx, user, kept=False))

@@ -592,6 +592,19 @@ class OrgChoices(list):
         self._keys: list[tuple[str, tuple[str, ...]]] | None = None
         self.by_path = {r.path: r for r in rows}
         self._children: dict[str, list[Any]] | None = None
+        self._names: dict[str, dict[str, str]] = {}
+
+    def name(self, row: Any, language: str) -> str:
+        """The name of one of these organisations in `language` (`svc.org_name`), worked out
+        once per language (a region's summary names its 99 departments on every page after
+        a write in it)."""
+        names = self._names.get(language)
+        if names is None:
+            names = self._names[language] = {}  # (a dict's item set is atomic)
+        found = names.get(row.path)
+        if found is None:
+            found = names[row.path] = svc.org_name(row, language)
+        return found
 
     def children(self, path: str) -> list[Any]:
         """The direct subordinates of the organisation at `path`, in the order of their paths
@@ -701,7 +714,8 @@ def child_counts(counts: dict[str, int], scope: Organisation, orgs: list[Any],
     the at-a-glance table: a ministry sees its committees, a committee its departments; from
     the counts by organisation path (SQL's GROUP BY: one entry per organisation at most),
     most rows first."""
-    by_path = orgs.by_path if isinstance(orgs, OrgChoices) else {o.path: o for o in orgs}
+    choices = orgs if isinstance(orgs, OrgChoices) else None
+    by_path = choices.by_path if choices is not None else {o.path: o for o in orgs}
     totals: dict[str, int] = {}
     own = scope.path  # (read once: an ORM attribute, and a national list has ~1,500 paths)
     start = len(own)
@@ -713,8 +727,9 @@ def child_counts(counts: dict[str, int], scope: Organisation, orgs: list[Any],
     for p, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])):
         o = by_path.get(p)
         if o is not None:
-            out.append({"code": o.code, "name": svc.org_name(o, language), "count": n,
-                        "own": p == own})
+            name = choices.name(o, language) if choices is not None \
+                else svc.org_name(o, language)
+            out.append({"code": o.code, "name": name, "count": n, "own": p == own})
     return out
 
 

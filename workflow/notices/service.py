@@ -638,11 +638,17 @@ def _escalated(ctx: Context, policy: ReminderSettings, org_path: str, case_id: i
 
 def _listed(got: _Read, today: date) -> list[Item]:
     """The items in the centre's order, without those of a muted case or a snoozed stage."""
+    return rules.ordered(_shown(got, today))
+
+
+def _shown(got: _Read, today: date) -> list[Item]:
+    """The items found, without those of a muted case or a snoozed stage (in no order)."""
+    if not got.holds:
+        return got.found
     muted = {case for case, stage, _until in got.holds if stage is None}
     snoozed = {(case, stage) for case, stage, until in got.holds
                if stage is not None and until is not None and until > today}
-    return rules.ordered([i for i in got.found
-                          if i.case not in muted and (i.case, i.stage) not in snoozed])
+    return [i for i in got.found if i.case not in muted and (i.case, i.stage) not in snoozed]
 
 
 def items(s: Session, ctx: Context, user: User, before: tuple[int, ...],
@@ -675,8 +681,15 @@ def centre(s: Session, ctx: Context, user: User, before: tuple[int, ...],
 
 def unread_count(s: Session, ctx: Context, user: User, before: tuple[int, ...],
                  policy: ReminderSettings | None = None, kept: bool = True) -> int:
-    """The bell's figure: her items not read (`centre`; `kept` False: its recount)."""
-    return centre(s, ctx, user, before, policy, kept).unread_count
+    """The bell's figure: the items her centre lists that she has not read (`centre`'s
+    `unread_count`; `kept` False: read whole). Put in the centre's order only when there are
+    more than it lists (which of them it lists is then the order's to say): a count needs no
+    order."""
+    got = _read(s, ctx, user, before, policy or ReminderSettings(before=before), kept)
+    shown = _shown(got, ctx.today)
+    if len(shown) > rules.MAX_ITEMS:
+        shown = rules.ordered(shown)
+    return len({i.key for i in shown if i.key not in got.read})
 
 
 def mark_read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
