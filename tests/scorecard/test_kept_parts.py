@@ -222,7 +222,8 @@ def test_a_write_in_a_district_reads_again_its_part_and_its_ancestors_alone(engi
 def test_after_entries_in_random_organisations_the_kept_root_figures_are_fresh(engine, calendar):
     """Register entries opened (and a record voided) in random organisations: the root's kept
     scorecard with its points still to win, and the figures and points still to win of every
-    subject below it (`kept_below`: each subject evaluated once for both), equal a fresh
+    subject below it (`kept_below`: each subject evaluated once for its standing, points and
+    scorecard), equal a fresh
     evaluation after each; an entry keeps the analyses' objects of the part read again."""
     ctx = _ctx(calendar)
     world = _world(engine, ctx)
@@ -254,9 +255,13 @@ def test_after_entries_in_random_organisations_the_kept_root_figures_are_fresh(e
             assert card == scoring.scorecards(s, ctx, "RK", YEAR, settings, leads=True)[0], n
             fresh = [r for child in below for r in scoring.scorecards(
                 s, ctx, child, YEAR, settings, subtree=True, leads=True)]
-            assert cards == [kept.plain(r) for r in fresh], n
-            assert cards == [r for child in below for r in scoring.scorecards(
-                s, ctx, child, YEAR, settings, subtree=True)], n
+            assert cards == [{**kept.standing_of(r), "depth": r["depth"]} for r in fresh], n
+            # the scorecards evaluated with them kept too: the subtrees' lists read them
+            assert [r for child in below for r in kept.kept_scorecards(
+                s, ctx, child, YEAR, settings, subtree=True)] == [
+                r for child in below for r in scoring.scorecards(
+                    s, ctx, child, YEAR, settings, subtree=True)] == [
+                kept.plain(r) for r in fresh], n
             assert points == {r["subject"]: r["at_risk_points"] or 0 for r in fresh}, n
             after = kept.kept_parts(s, ctx, YEAR, orgs, root)
             # the parts read again keep their analyses' objects (none of them changed)

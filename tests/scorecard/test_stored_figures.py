@@ -32,7 +32,8 @@ from workflow.storage.db import make_engine
 from workflow.storage.models import KeptFigure
 
 YEAR = 2025
-STORED = ("leads", kept._CARD, kept._POINTS)  # the figures stored (the others: in memory)
+STORED = ("leads", kept._CARD, kept._POINTS, kept._STANDING)  # the figures stored (the others:
+# in memory)
 
 
 def _computed() -> dict[str, int]:
@@ -72,15 +73,16 @@ def test_a_second_node_reads_what_the_first_computed_and_a_write_has_it_computed
     stored.settle()
     with Session(engine) as s:
         rows = s.exec(select(func.count()).select_from(KeptFigure)).one()
-    # the cards, the root's with its leads, the points still to win of those below and its own
-    assert rows == subjects + 1 + len(first[2][1]) + 1
+    # the cards, the root's with its leads, the points still to win and the standing of those
+    # below and its own
+    assert rows == subjects + 1 + 2 * (len(first[2][1]) + 1)
 
     before = _computed()
     read = stored.READ["rows"]
     with Session(second) as s:
         again = _all(s, ctx, settings_)
     assert again == first and not _delta(before)  # read, not computed
-    assert stored.READ["rows"] - read == rows - 1  # all but the root's points (none asks)
+    assert stored.READ["rows"] - read == rows - 2  # all but the root's points and standing
     # a card's projects list the very indicators of the card, as computed
     card = again[1]
     assert all(any(i is j for j in card["indicators"])

@@ -47,9 +47,13 @@ KEPT_SECONDS = 24 * 3600  # an unused figure is dropped after a day
 FEW = 12
 _CHUNK = 1000  # the versions read per statement
 
-# what a subject's kept figures are kept as: its scorecard (`kept_scorecards`) and its points
-# still to win (`kept_points`)
-_CARD, _POINTS = "scorecard", "points still to win, each"
+# what a subject's kept figures are kept as: its scorecard (`kept_scorecards`), its points
+# still to win (`kept_points`) and its standing among others (`kept_below`: what a root's
+# standing reads of each subject below it, `standing_of`)
+_CARD, _POINTS, _STANDING = "scorecard", "points still to win, each", "standing, each"
+# what a subject's standing is of its scorecard (web.py `standing`: `totals`, the lowest)
+_STANDING_KEYS = ("subject", "subject_name", "total", "awards", "deductions",
+                  "provisional_until")
 # what an evaluation with its points still to win adds to each indicator and to the scorecard
 _LEADS_OF_INDICATOR = ("cases", "coverage")
 _LEADS_OF_CARD = ("at_risk", "at_risk_points")
@@ -126,7 +130,7 @@ def _cache(s: Session) -> TTLCache:
 def _shared(year: int, ctx: Context, settings: sc.ScoreSettings) -> tuple[Any, ...]:
     """What every kept figure's key holds beside its subject's path and versions."""
     return (year, ctx.today, ctx.language,
-            getattr(ctx, "own_off", None), id(settings), id(ctx.calendar), id(ctx.processes))
+            getattr(ctx, "own_off", None), settings, id(ctx.calendar), id(ctx.processes))
 
 
 def kept_of(s: Session, ctx: Context, org_code: str, year: int, settings: sc.ScoreSettings,
@@ -247,7 +251,8 @@ def kept_card(s: Session, ctx: Context, org_code: str, year: int,
         found = _versions(s, [root.path])
         shared = _shared(year, ctx, settings)
         cache = _cache(s)
-        for what, figure in ((_CARD, plain(card)), (_POINTS, _points(card))):
+        for what, figure in ((_CARD, plain(card)), (_POINTS, _points(card)),
+                             (_STANDING, standing_of(card))):
             with _LOCK:
                 cache[(what, root.path, found[root.path], *shared)] = (
                     ctx.calendar, ctx.processes, figure)
@@ -287,19 +292,25 @@ def kept_points(s: Session, ctx: Context, org_code: str, year: int,
                       _POINTS, True, _points)
 
 
+def standing_of(card: dict[str, Any]) -> dict[str, Any]:
+    """What a root's standing reads of a subject's scorecard (`_STANDING_KEYS`)."""
+    return {k: card.get(k) for k in _STANDING_KEYS}
+
+
 def kept_below(s: Session, ctx: Context, org_code: str, year: int,
                settings: sc.ScoreSettings, below: Sequence[str]
                ) -> tuple[list[dict[str, Any]], dict[str, float]]:
-    """The figures of every subject under each subject of `below` (those next below the
-    subject `org_code`), in tree order (`kept_scorecards(…, subtree=True)` of each), and
-    each one's points still to win (`kept_points`'): each subject evaluated once, with its
-    points still to win, for both (its plain figures are its evaluation's less what the
-    points add), kept for its version; the versions read once for them all. After a write
-    below one subject only it and its ancestors are worked out again (one by one), each
-    subtree mostly not kept in bulk. A transaction that has written and not committed
-    computes for itself."""
+    """The standing (`standing_of` its scorecard) of every subject under each subject of
+    `below` (those next below the subject `org_code`), in tree order, and each one's points
+    still to win (`kept_points`'): each subject evaluated once, with its points still to win,
+    for both (its plain figures, kept too, are its evaluation's less what the points add),
+    kept for its version; the versions read once for them all. A subject whose standing is
+    not kept but whose scorecard is has it taken from the scorecard. After a write below one
+    subject only it and its ancestors are worked out again (one by one), each subtree mostly
+    not kept in bulk. A transaction that has written and not committed computes for
+    itself."""
     if audit.wrote(s):
-        results = [r for child in below
+        results = [{**standing_of(r), "depth": r["depth"]} for child in below
                    for r in scorecards(s, ctx, child, year, settings, subtree=True)]
         return results, {code: points for child in below
                          for code, points in kept_points(s, ctx, child, year, settings).items()}
@@ -322,40 +333,60 @@ def kept_below(s: Session, ctx: Context, org_code: str, year: int,
     def key(what: str, o: Any) -> tuple[Any, ...]:
         return (what, o.path, found[o.path], *shared)
 
-    cards: dict[str, Any] = {}
+    standings: dict[str, Any] = {}
     points: dict[str, Any] = {}
-    with _LOCK:
-        for o in subjects:
-            for what, out in ((_CARD, cards), (_POINTS, points)):
-                hit = cache.get(key(what, o))
-                if hit is not None and hit[0] is ctx.calendar and hit[1] is ctx.processes:
-                    out[o.code] = hit[2]
-    _load(s, ctx, settings, year, found, subjects, {_CARD: cards, _POINTS: points}, key)
+    _held(cache, ctx, subjects, {_STANDING: standings, _POINTS: points}, key)
+    _load(s, ctx, settings, year, found, subjects, {_STANDING: standings, _POINTS: points},
+          key)
+    unstood = [o for o in subjects if o.code not in standings]
+    if unstood:  # their scorecards kept (in memory, or stored): their standing from them
+        cards: dict[str, Any] = {}
+        _held(cache, ctx, unstood, {_CARD: cards}, key)
+        _load(s, ctx, settings, year, found, unstood, {_CARD: cards}, key)
+        with _LOCK:
+            for o in unstood:
+                if o.code in cards:
+                    standings[o.code] = standing_of(cards[o.code])
+                    cache[key(_STANDING, o)] = (ctx.calendar, ctx.processes, standings[o.code])
     for child, group in groups:
-        missing = [o for o in group if o.code not in cards or o.code not in points]
+        missing = [o for o in group if o.code not in standings or o.code not in points]
         fresh = _computed(s, ctx, child.code, group, missing, year, settings, True)
         wanted = {o.code: o for o in missing}
-        made: dict[str, list[tuple[str, tuple[int, ...], Any]]] = {_CARD: [], _POINTS: []}
+        made: dict[str, list[tuple[str, tuple[int, ...], Any]]] = {
+            _CARD: [], _POINTS: [], _STANDING: []}
         with _LOCK:
             for result in fresh:
                 o = wanted.get(result["subject"])
                 if o is None:
                     continue
-                cards[o.code], points[o.code] = plain(result), _points(result)
-                cache[key(_CARD, o)] = (ctx.calendar, ctx.processes, cards[o.code])
-                cache[key(_POINTS, o)] = (ctx.calendar, ctx.processes, points[o.code])
-                made[_CARD].append((o.path, found[o.path], cards[o.code]))
-                made[_POINTS].append((o.path, found[o.path], points[o.code]))
+                for what, figure in ((_CARD, plain(result)), (_POINTS, _points(result)),
+                                     (_STANDING, standing_of(result))):
+                    cache[key(what, o)] = (ctx.calendar, ctx.processes, figure)
+                    made[what].append((o.path, found[o.path], figure))
+                standings[o.code], points[o.code] = made[_STANDING][-1][2], _points(result)
         for what, rows in made.items():
             _computing(what, len(rows))
             _store(s, ctx, settings, year, what, rows)
         if fresh:
             _set_aside()
-    return ([{**cards[o.code], "depth": o.path.strip("/").count("/") - depth}
+    return ([{**standings[o.code], "depth": o.path.strip("/").count("/") - depth}
              for child, group in groups
              for depth in (child.path.strip("/").count("/"),)
-             for o in group if o.code in cards],
+             for o in group if o.code in standings],
             {o.code: points[o.code] for o in subjects if o.code in points})
+
+
+def _held(cache: TTLCache, ctx: Context, subjects: Sequence[Any],
+          outs: dict[str, dict[str, Any]], key: Callable[[str, Any], tuple[Any, ...]]) -> None:
+    """Into each `outs[what]`, by code, the figure `what` of each subject of `subjects` this
+    process keeps (for the same calendar and definitions, not others that came to live at
+    the address)."""
+    with _LOCK:
+        for o in subjects:
+            for what, out in outs.items():
+                hit = cache.get(key(what, o))
+                if hit is not None and hit[0] is ctx.calendar and hit[1] is ctx.processes:
+                    out[o.code] = hit[2]
 
 
 def _load(s: Session, ctx: Context, settings: sc.ScoreSettings, year: int,

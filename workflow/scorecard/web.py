@@ -775,6 +775,7 @@ def _warm(app: Any) -> None:
                 kept_card(s, ctx, org.code, year, settings)
                 kept_below(s, ctx, org.code, year, settings,
                            [c.code for c in _subject_children(s, org, settings)])
+                kept_scorecards(s, ctx, org.code, year, settings, subtree=True)  # (the list)
                 if report_forms is not None:
                     def lines(code: str = org.code, year: int = year) -> dict[int, int]:
                         return report_forms.lines(s, ctx, code, year)
