@@ -45,7 +45,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, cast, inspect, literal, text
+from sqlalchemy import ARRAY, Integer, String, any_, bindparam, cast, inspect, literal, text
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
@@ -318,9 +318,16 @@ _READ = (select(ListVersion.scope, ListVersion.version)
          .where(col(ListVersion.scope).in_(bindparam("scopes", expanding=True))))
 
 
+# PostgreSQL's: the scopes as one array (an IN list's thousands of values, a root's paths, are
+# each handled by SQLAlchemy at every execution)
+_READ_ANY = (select(ListVersion.scope, ListVersion.version)
+             .where(col(ListVersion.scope) == any_(bindparam("scopes", type_=ARRAY(String)))))
+
+
 def read(s: Session, scopes: Sequence[str]) -> dict[str, int]:
     """The versions of `scopes` (0: never written), in one statement on the primary key."""
-    found = dict(s.exec(_READ, params={"scopes": list(scopes)}).all())
+    statement = _READ_ANY if s.get_bind().dialect.name == "postgresql" else _READ
+    found = dict(s.exec(statement, params={"scopes": list(scopes)}).all())
     return {sc: found.get(sc, 0) for sc in scopes}
 
 

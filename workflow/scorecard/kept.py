@@ -16,10 +16,11 @@ builds new dictionaries) and never change them."""
 from __future__ import annotations
 
 import gc
+import itertools
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from cachetools import TTLCache
 from sqlmodel import Session
@@ -35,7 +36,7 @@ from workflow.scorecard.service import (
     subtree_orgs,
 )
 from workflow.services.context import Context
-from workflow.services.lookup import get_org
+from workflow.services.lookup import get_org, org_path
 from workflow.storage import audit
 from workflow.storage.models import Organisation
 from workflow.storage.queries import in_subtree
@@ -127,10 +128,29 @@ def _cache(s: Session) -> TTLCache:
         return cache
 
 
+class _Below(NamedTuple):
+    code: str
+    path: str
+
+
+# the settings the kept figures were computed with, each by a number of its own: a key holds
+# the number (hashed as an int; the settings, by value, are hashed once per request)
+_SETTINGS: dict[sc.ScoreSettings, int] = {}
+
+
 def _shared(year: int, ctx: Context, settings: sc.ScoreSettings) -> tuple[Any, ...]:
     """What every kept figure's key holds beside its subject's path and versions."""
+    with _LOCK:
+        number = _SETTINGS.get(settings)
+        if number is None:
+            if len(_SETTINGS) >= 64:  # (bounded: figures of settings forgotten are missed)
+                _SETTINGS.clear()
+            number = _SETTINGS[settings] = next(_NUMBERS)
     return (year, ctx.today, ctx.language,
-            getattr(ctx, "own_off", None), settings, id(ctx.calendar), id(ctx.processes))
+            getattr(ctx, "own_off", None), number, id(ctx.calendar), id(ctx.processes))
+
+
+_NUMBERS = itertools.count(1)
 
 
 def kept_of(s: Session, ctx: Context, org_code: str, year: int, settings: sc.ScoreSettings,
@@ -316,7 +336,8 @@ def kept_below(s: Session, ctx: Context, org_code: str, year: int,
                          for code, points in kept_points(s, ctx, child, year, settings).items()}
     root = get_org(s, org_code)
     every = _subjects(s, root, settings)
-    groups: list[tuple[Organisation, list[Any]]] = [(get_org(s, c), []) for c in below]
+    # (each subject next below by its code and path: the paths kept per database, no query)
+    groups: list[tuple[Any, list[Any]]] = [(_Below(c, org_path(s, c)), []) for c in below]
     by_path = {child.path: group for child, group in groups}
     for o in every:  # the group of the subject next below whose subtree it is in
         steps = o.path.strip("/").split("/")

@@ -106,6 +106,20 @@ class ScoreSettings:
                 pairs[kind] = pairs[like]
         object.__setattr__(self, "subdivisions", tuple(pairs.items()))
 
+    def __hash__(self) -> int:
+        """By value, worked out once (the kept figures' and the evaluation's memos are keyed by
+        the settings: a root's page looks up 10,000 keys)."""
+        known = self.__dict__.get("_hash")
+        if known is None:
+            known = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            object.__setattr__(self, "_hash", known)
+        return known
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Its fields (a copy in another process works its hash out again: strings hash
+        differently there)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
     @classmethod
     def from_config(cls, raw: dict[str, Any] | None, folder: object = None) -> ScoreSettings:
         """config.toml's table read and checked (`folder`, the config file's: no path here)."""

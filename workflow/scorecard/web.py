@@ -138,6 +138,31 @@ def _opens(pc: PageContext):
     return opens
 
 
+# the cases behind an indicator of a kept scorecard counted by organisation, with their
+# procedures (`_by_org`), for the same list of cases (held with its answer: its id is no
+# other's while kept); a root's indicators list 160,000 cases, its readers see them by
+# organisation: a page asks who may open each organisation, not each case
+_BY_ORG: dict[int, tuple[list[Any], tuple[dict[Any, int], dict[Any, set[str]]]]] = {}
+_BY_ORG_KEPT = 64
+
+
+def _by_org(cases: list[dict[str, Any]]) -> tuple[dict[Any, int], dict[Any, set[str]]]:
+    """How many of `cases` each organisation has, and their procedures (by `org`)."""
+    hit = _BY_ORG.get(id(cases))
+    if hit is not None and hit[0] is cases:
+        return hit[1]
+    counts: dict[Any, int] = {}
+    processes: dict[Any, set[str]] = {}
+    for c in cases:
+        org = c.get("org")
+        counts[org] = counts.get(org, 0) + 1
+        processes.setdefault(org, set()).add(c["process"])
+    if len(_BY_ORG) >= _BY_ORG_KEPT:
+        _BY_ORG.clear()
+    _BY_ORG[id(cases)] = (cases, (counts, processes))  # (a dict's item set is atomic)
+    return counts, processes
+
+
 def _leads(pc: PageContext, card: dict[str, Any], year: int) -> None:
     """Each indicator's links to what is behind it (the first LINKS cases the reader may
     open, then the list of them all; the coverage page's rows for the shares over the
@@ -149,15 +174,24 @@ def _leads(pc: PageContext, card: dict[str, Any], year: int) -> None:
     opens = _opens(pc)
     for ind in card["indicators"]:
         titles[ind["key"]] = f"{ind['number']} {ind['title']}"
-        cases = [c for c in ind.get("cases") or [] if opens(c.get("org"))]
-        ind["links"] = [_case_link(pc, c) for c in cases[:LINKS]]
-        processes = {c["process"] for c in cases}
+        behind = ind.get("cases") or []
+        first = []  # the first LINKS cases the reader may open, in their order
+        for c in behind:
+            if opens(c.get("org")):
+                first.append(c)
+                if len(first) > LINKS:
+                    break
+        ind["links"] = [_case_link(pc, c) for c in first[:LINKS]]
         ind["more"] = None
-        if len(cases) > LINKS:
+        if len(first) > LINKS:  # how many she may open and of which procedures, by org
+            counts, processes_of = _by_org(behind)
+            shown = [org for org in counts if opens(org)]
+            processes = set().union(*(processes_of[org] for org in shown))
             only = next(iter(processes)) if len(processes) == 1 else ""
             ind["more"] = {"href": f"/cases?org={subject}" + (f"&process={quote(only)}"
                                                                 if only else ""),
-                           "text": pc.t.n("score.lead.all", len(cases))}
+                           "text": pc.t.n("score.lead.all",
+                                          sum(counts[org] for org in shown))}
         ind["coverage_href"] = coverage if ind.get("coverage") else None
     risks: list[dict[str, Any]] = []
     card["risks_not_listed"] = 0
