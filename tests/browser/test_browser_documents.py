@@ -12,7 +12,6 @@ with MERZIM_TEST_SCREENSHOTS=1.
 
 from __future__ import annotations
 
-import docx
 import pytest
 
 from tests.support import browser_helpers as tb
@@ -27,25 +26,15 @@ ORG = "MF-KGD-ALM"
 server = tb.demo_served("browser-documents", OFFICER)
 
 
-def _text(path) -> str:
-    d = docx.Document(str(path))
-    return "\n".join([p.text for p in d.paragraphs]
-                     + [c.text for t in d.tables for r in t.rows for c in r.cells])
-
-
 def test_the_officer_drafts_the_documents_from_the_case_page(server, tmp_path) -> None:
     with tb.signed_in_on_case(server, OFFICER, ORG, "documents-failure") as (pg, case_url):
-        tb.open_documents(pg, "order")
-        tb.screenshot(pg, "documents-page", full_page=False)
-        tb.axe_check(pg)
-        order = tb.downloaded(pg, "[data-testid=document-docx-kk]", tmp_path)
+        order = tb.drafted(pg, "order", "kk", tmp_path, shot="documents-page")
         assert order.name.startswith("Ішкі_талдау_жүргізу_туралы_бұйрық_MF-KGD-ALM_")
-        text = _text(order)
+        text = tb.docx_text(order)
         # the signer recorded as "Head of apparatus": that role in Kazakh
         assert "БҰЙРЫҚ" in text and "Aigerim" in text and "Аппарат басшысы" in text
 
         pg.goto(case_url)
-        tb.open_documents(pg, "action_plan")
-        plan = tb.downloaded(pg, "[data-testid=document-docx-ru]", tmp_path)
+        plan = tb.drafted(pg, "action_plan", "ru", tmp_path)
         assert plan.name.startswith("План_мероприятий_MF-KGD-ALM_")
-        assert "Приказ об автоматическом выборе деклараций" in _text(plan)
+        assert "Приказ об автоматическом выборе деклараций" in tb.docx_text(plan)

@@ -18,7 +18,6 @@ import json
 import re
 from datetime import date
 
-import docx
 import pytest
 
 from tests.support import browser_helpers as tb
@@ -32,11 +31,6 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 server = tb.demo_served("browser-papers", OFFICER)
-
-
-def _text(path) -> str:
-    d = docx.Document(str(path))
-    return " ".join(" ".join(p.text for p in d.paragraphs).split())
 
 
 def _written(iso: str) -> str:
@@ -53,12 +47,9 @@ def test_the_officer_drafts_the_reminder_and_records_its_signed_scan(server, tmp
         status = json.loads(tb.merzim_process(server.workdir, "status", case, "--json").stdout)
         assert status["process"] == "declaration_reminder" and status["subject"] == ORG
         deadline = _written(status["dates"]["declaration_deadline"]["date"])
-        tb.open_documents(pg, "reminder")
-        tb.screenshot(pg, "papers-page", full_page=False)
-        tb.axe_check(pg)
-        paper = tb.downloaded(pg, "[data-testid=document-docx-ru]", tmp_path)
+        paper = tb.drafted(pg, "reminder", "ru", tmp_path, shot="papers-page")
         assert paper.name.startswith("Письменное_напоминание_работникам_")
-        text = _text(paper)
+        text = tb.docx_text(paper)
         assert "ПИСЬМЕННОЕ УВЕДОМЛЕНИЕ РАБОТНИКОВ" in text
         assert f"срок представления деклараций истекает {deadline}" in text
         assert "№ ____" in text  # its own date and number: blanks until recorded
@@ -81,4 +72,4 @@ def test_the_officer_drafts_the_reminder_and_records_its_signed_scan(server, tmp
             pg.locator("[data-testid=document-docx-ru]").click()
         again = tmp_path / ("again-" + got.value.suggested_filename)
         got.value.save_as(again)
-        assert _written(tb.TODAY) in _text(again)  # its own date: the day recorded
+        assert _written(tb.TODAY) in tb.docx_text(again)  # its own date: the day recorded

@@ -160,102 +160,56 @@ def test_the_examples_documented_in_config_toml_are_all_accepted():
 # -- wrong entries are refused, naming the entry ----------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("section", "message"),
-    [
-        pytest.param(
-            {"transfers": [{"day_off": "2027-13-01", "worked": "2027-01-10", "reference": "r"}]},
-            "calendar.transfers[0].day_off: '2027-13-01' is not a date",
-            id="unparseable-date",
-        ),
-        pytest.param(
-            {"days_off": [{"date": "8 March", "reference": "r"}]},
-            "calendar.days_off[0].date: '8 March' is not a date",
-            id="unparseable-day-off",
-        ),
-        pytest.param(
-            {"working_days": [{"date": "2027-01-11", "reference": "r"}]},
-            "calendar.working_days[0]: 2027-01-11 is already a working day",
-            id="working-day-already-working",
-        ),
-        pytest.param(
-            {"transfers": [{"day_off": "2025-01-10", "worked": "2025-01-05", "reference": "r"}]},
-            "calendar.transfers[0]: worked day 2025-01-05 is already a working day",
-            id="transfer-worked-day-already-worked-by-decree",
-        ),
-        pytest.param(
-            {"transfers": [{"day_off": "2027-01-12", "worked": "2027-01-13", "reference": "r"}]},
-            "calendar.transfers[0]: 2027-01-12 and 2027-01-13 are both weekdays",
-            id="transfer-between-two-ordinary-weekdays",
-        ),
-        pytest.param(
-            {"transfers": [{"day_off": "2027-01-08", "worked": "2027-01-08", "reference": "r"}]},
-            "calendar.transfers[0]: day_off and worked are the same day",
-            id="transfer-to-itself",
-        ),
-        pytest.param(
-            {"transfers": [{"day_off": "2025-03-10", "worked": "2025-03-15", "reference": "r"}]},
-            "calendar.transfers[0]: day_off 2025-03-10 is already a day off",
-            id="transfer-day-off-already-off",
-        ),
-        pytest.param(
-            {"days_off": [{"date": "2025-03-10", "reference": "r"}]},
-            "calendar.days_off[0]: 2025-03-10 is already a day off",
-            id="day-off-already-off",
-        ),
-        pytest.param(
-            {"days_off": [{"date": "2025-03-15", "reference": "r"}]},
-            "calendar.days_off[0]: 2025-03-15 is already a day off",
-            id="day-off-on-a-saturday",
-        ),
-        pytest.param(
-            {"transfers": [{"day_off": "2027-01-08", "worked": "2027-01-10"}]},
-            "calendar.transfers[0]: give the 'reference'",
-            id="transfer-without-reference",
-        ),
-        pytest.param(
-            {"days_off": [{"date": "2026-03-16", "reference": " "}]},
-            "calendar.days_off[0]: give the 'reference'",
-            id="day-off-with-blank-reference",
-        ),
-        pytest.param(
-            {"working_days": [{"date": "2027-01-09"}]},
-            "calendar.working_days[0]: give the 'reference'",
-            id="working-day-without-reference",
-        ),
-        pytest.param(
-            {"kurban_ait": [{"date": "2027-05-16"}]},
-            "calendar.kurban_ait[0]: give the 'reference'",
-            id="kurban-ait-without-reference",
-        ),
-        pytest.param(
-            {"kurban_ait": [{"year": 2027, "date": "2026-05-27", "reference": "r"}]},
-            "calendar.kurban_ait[0]: date 2026-05-27 is not in year 2027",
-            id="kurban-ait-in-the-wrong-year",
-        ),
-        pytest.param(
-            {"transfer": [{"day_off": "2027-01-08", "worked": "2027-01-10", "reference": "r"}]},
-            "calendar.transfer: unknown setting",
-            id="unknown-key",
-        ),
-        pytest.param(
-            {"days_off": {"date": "2026-03-16", "reference": "r"}},
-            "calendar.days_off: must be a list of tables",
-            id="table-instead-of-list",
-        ),
-        pytest.param(
-            {"working_days": [{"date": "2035-01-06", "reference": "r"}]},
-            "calendar.working_days[0]: 2035-01-06 is outside the calendar's years 2002-2030",
-            id="outside-the-data",
-        ),
-        pytest.param(
-            {"days_off": [{"date": "2026-03-16", "reference": "r"},
-                          {"date": "2026-03-16x", "reference": "r"}]},
-            "calendar.days_off[1].date",
-            id="second-entry-named-by-index",
-        ),
-    ],
-)
+def entry(kind: str, reference: str | None = "r", **fields) -> dict:
+    """A [calendar] table of one entry of `kind` with `fields` and its `reference` (None: none)."""
+    return {kind: [{**fields, **({} if reference is None else {"reference": reference})}]}
+
+
+@pytest.mark.parametrize(("section", "message"), [
+    pytest.param(entry("transfers", day_off="2027-13-01", worked="2027-01-10"),
+                 "calendar.transfers[0].day_off: '2027-13-01' is not a date", id="unparseable-date"),
+    pytest.param(entry("days_off", date="8 March"),
+                 "calendar.days_off[0].date: '8 March' is not a date", id="unparseable-day-off"),
+    pytest.param(entry("working_days", date="2027-01-11"),
+                 "calendar.working_days[0]: 2027-01-11 is already a working day",
+                 id="working-day-already-working"),
+    pytest.param(entry("transfers", day_off="2025-01-10", worked="2025-01-05"),
+                 "calendar.transfers[0]: worked day 2025-01-05 is already a working day",
+                 id="transfer-worked-day-already-worked-by-decree"),
+    pytest.param(entry("transfers", day_off="2027-01-12", worked="2027-01-13"),
+                 "calendar.transfers[0]: 2027-01-12 and 2027-01-13 are both weekdays",
+                 id="transfer-between-two-ordinary-weekdays"),
+    pytest.param(entry("transfers", day_off="2027-01-08", worked="2027-01-08"),
+                 "calendar.transfers[0]: day_off and worked are the same day", id="transfer-to-itself"),
+    pytest.param(entry("transfers", day_off="2025-03-10", worked="2025-03-15"),
+                 "calendar.transfers[0]: day_off 2025-03-10 is already a day off",
+                 id="transfer-day-off-already-off"),
+    pytest.param(entry("days_off", date="2025-03-10"),
+                 "calendar.days_off[0]: 2025-03-10 is already a day off", id="day-off-already-off"),
+    pytest.param(entry("days_off", date="2025-03-15"),
+                 "calendar.days_off[0]: 2025-03-15 is already a day off", id="day-off-on-a-saturday"),
+    pytest.param(entry("transfers", None, day_off="2027-01-08", worked="2027-01-10"),
+                 "calendar.transfers[0]: give the 'reference'", id="transfer-without-reference"),
+    pytest.param(entry("days_off", " ", date="2026-03-16"),
+                 "calendar.days_off[0]: give the 'reference'", id="day-off-with-blank-reference"),
+    pytest.param(entry("working_days", None, date="2027-01-09"),
+                 "calendar.working_days[0]: give the 'reference'", id="working-day-without-reference"),
+    pytest.param(entry("kurban_ait", None, date="2027-05-16"),
+                 "calendar.kurban_ait[0]: give the 'reference'", id="kurban-ait-without-reference"),
+    pytest.param(entry("kurban_ait", year=2027, date="2026-05-27"),
+                 "calendar.kurban_ait[0]: date 2026-05-27 is not in year 2027",
+                 id="kurban-ait-in-the-wrong-year"),
+    pytest.param(entry("transfer", day_off="2027-01-08", worked="2027-01-10"),
+                 "calendar.transfer: unknown setting", id="unknown-key"),
+    pytest.param({"days_off": {"date": "2026-03-16", "reference": "r"}},
+                 "calendar.days_off: must be a list of tables", id="table-instead-of-list"),
+    pytest.param(entry("working_days", date="2035-01-06"),
+                 "calendar.working_days[0]: 2035-01-06 is outside the calendar's years 2002-2030",
+                 id="outside-the-data"),
+    pytest.param({"days_off": [{"date": "2026-03-16", "reference": "r"},
+                               {"date": "2026-03-16x", "reference": "r"}]},
+                 "calendar.days_off[1].date", id="second-entry-named-by-index"),
+])
 def test_a_wrong_override_is_refused_naming_the_entry(section, message):
     with pytest.raises(CalendarDataError) as refused:
         KazakhstanCalendar(overrides=section)

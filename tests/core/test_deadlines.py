@@ -264,13 +264,16 @@ def due_of(defn: Definition, cal, start: date) -> dict[str, date]:
     return dates(plan_stages(defn, cal, Facts({"start": start})))
 
 
+def with_stages(anchors: str = "", **dues: str) -> Definition:
+    """The probe process with a stage of each key, due as its value says (the inside of `due`)."""
+    return build(probe("".join(stage(key, due) for key, due in dues.items()), anchors=anchors))
+
+
 def test_calendar_days_landing_on_nauryz_roll_to_the_next_working_day(cal):
-    defn = build(probe(
-        stage("gift_handover", 'anchor = "start", offset = 7, unit = "calendar_days"')
-        + stage("gift_handover_back",
-                'anchor = "start", offset = 7, unit = "calendar_days", roll = "preceding"')
-        + stage("gift_handover_exact",
-                'anchor = "start", offset = 7, unit = "calendar_days", roll = "none"')))
+    defn = with_stages(
+        gift_handover='anchor = "start", offset = 7, unit = "calendar_days"',
+        gift_handover_back='anchor = "start", offset = 7, unit = "calendar_days", roll = "preceding"',
+        gift_handover_exact='anchor = "start", offset = 7, unit = "calendar_days", roll = "none"')
     # 16 March 2026 + 7 days = Monday 23 March (Nauryz); 24 and 25 March are off too.
     assert due_of(defn, cal, date(2026, 3, 16)) == {
         "gift_handover": date(2026, 3, 26),
@@ -287,18 +290,16 @@ def test_roll_of_the_interpretations_applies_to_stages_without_their_own(cal):
 
 
 def test_weeks_landing_on_defenders_day_roll_to_friday(cal):
-    defn = build(probe(
-        stage("transfer", 'anchor = "start", offset = 3, unit = "weeks"')
-        + stage("review", 'anchor = "start", offset = 2, unit = "weeks"')))
+    defn = with_stages(transfer='anchor = "start", offset = 3, unit = "weeks"',
+                       review='anchor = "start", offset = 2, unit = "weeks"')
     # Thursday 16 April 2026 + 3 weeks = Thursday 7 May (Defender of the Fatherland Day)
     assert due_of(defn, cal, date(2026, 4, 16)) == {"transfer": date(2026, 5, 8),
                                                      "review": date(2026, 4, 30)}
 
 
 def test_a_month_after_31_january_is_the_end_of_february(cal):
-    defn = build(probe(
-        stage("closure", 'anchor = "start", offset = 1, unit = "months", roll = "none"')
-        + stage("closure_working", 'anchor = "start", offset = 1, unit = "months"')))
+    defn = with_stages(closure='anchor = "start", offset = 1, unit = "months", roll = "none"',
+                       closure_working='anchor = "start", offset = 1, unit = "months"')
     # 2026: 28 February is a Saturday; rolled it becomes Monday 2 March.
     assert due_of(defn, cal, date(2026, 1, 31)) == {"closure": date(2026, 2, 28),
                                                      "closure_working": date(2026, 3, 2)}
@@ -310,20 +311,18 @@ def test_a_month_after_31_january_is_the_end_of_february(cal):
 
 
 def test_six_months_after_31_august_is_the_last_of_february(cal):
-    defn = build(probe(stage("account_closed",
-                             'anchor = "start", offset = 6, unit = "months", roll = "none"')))
+    defn = with_stages(
+        account_closed='anchor = "start", offset = 6, unit = "months", roll = "none"')
     assert due_of(defn, cal, date(2025, 8, 31)) == {"account_closed": date(2026, 2, 28)}
 
 
 def test_direction_before_counts_back_and_rolls_as_configured(cal):
-    defn = build(probe(
-        stage("notice", 'anchor = "start", offset = 10, unit = "calendar_days", '
-                        'direction = "before"')
-        + stage("notice_early", 'anchor = "start", offset = 10, unit = "calendar_days", '
-                                'direction = "before", roll = "preceding"')
-        + stage("month_before", 'anchor = "start", offset = 1, unit = "months", '
-                                'direction = "before"')
-        + stage("wd_before", 'anchor = "start", offset = 3, direction = "before"')))
+    defn = with_stages(
+        notice='anchor = "start", offset = 10, unit = "calendar_days", direction = "before"',
+        notice_early='anchor = "start", offset = 10, unit = "calendar_days", '
+                     'direction = "before", roll = "preceding"',
+        month_before='anchor = "start", offset = 1, unit = "months", direction = "before"',
+        wd_before='anchor = "start", offset = 3, direction = "before"')
     # 2 April 2026 - 10 days = Monday 23 March (Nauryz)
     assert due_of(defn, cal, date(2026, 4, 2)) == {
         "notice": date(2026, 3, 26),
@@ -336,9 +335,9 @@ def test_direction_before_counts_back_and_rolls_as_configured(cal):
 
 
 def test_calendar_date_deadline_on_a_sunday_rolls_to_monday(cal):
-    defn = build(probe(
-        stage("quarter_report", 'anchor = "q1_report", offset = 0, unit = "calendar_days"'),
-        anchors='[dates.q1_report]\nmonth_day = "04-05"\nyear_of = "start"\n'))
+    defn = with_stages(
+        quarter_report='anchor = "q1_report", offset = 0, unit = "calendar_days"',
+        anchors='[dates.q1_report]\nmonth_day = "04-05"\nyear_of = "start"\n')
     # "by the 5th of the month after the quarter": Sunday 5 April 2026 -> Monday 6 April (I-1)
     assert due_of(defn, cal, date(2026, 1, 15)) == {"quarter_report": date(2026, 4, 6)}
     # 5 April 2025 is a Saturday -> Monday 7 April 2025
@@ -346,9 +345,8 @@ def test_calendar_date_deadline_on_a_sunday_rolls_to_monday(cal):
 
 
 def test_combine_earliest_counts_from_the_earlier_anchor(cal):
-    defn = build(probe(
-        stage("first", 'anchor = ["start", "other"], combine = "earliest", offset = 2'),
-        anchors='[dates.other]\ngiven = "optional"\n'))
+    defn = with_stages(first='anchor = ["start", "other"], combine = "earliest", offset = 2',
+                       anchors='[dates.other]\ngiven = "optional"\n')
     facts = Facts({"start": date(2026, 3, 20), "other": date(2026, 3, 18)})
     # 18 March 2026 + 2 working days = 20 March
     assert dates(plan_stages(defn, cal, facts)) == {"first": date(2026, 3, 20)}

@@ -350,25 +350,33 @@ def test_gift_paying_for_a_service_is_the_alternative_completion():
     assert stages["hand_over"].done_on == date(2026, 1, 6)
 
 
-# -- money credited without the person's knowledge (002:L159) -------------------------------
+# -- a stage due from one given date ----------------------------------------------------------
 
 
-def test_unknowing_funds_two_weeks_over_the_may_holidays():
-    # Mon 27 Apr 2026 + 2 weeks = Mon 11 May, the day off for Victory Day (Sat 9 May) ⇒ Tue 12
-    assert dues(plan("unknowing_funds", {"discovered": date(2026, 4, 27)})) == {
-        "transfer_to_budget": date(2026, 5, 12)}
-
-
-# -- trust management (002:L116) ------------------------------------------------------------
-
-
-def test_trust_management_thirty_calendar_days():
-    # Tue 2 Dec 2025 + 30 days = Thu 1 Jan 2026 (New Year; 2 Jan off, 3-4 weekend) ⇒ Mon 5 Jan
-    assert dues(plan("trust_management", {"appointed": date(2025, 12, 2)})) == {
-        "trust_agreement": date(2026, 1, 5)}
+@pytest.mark.parametrize(("key", "given", "stage", "due"), [
+    # money credited without the person's knowledge (002:L159): Mon 27 Apr 2026 + 2 weeks =
+    # Mon 11 May, the day off for Victory Day (Sat 9 May) ⇒ Tue 12
+    pytest.param("unknowing_funds", {"discovered": date(2026, 4, 27)},
+                 "transfer_to_budget", date(2026, 5, 12), id="unknowing-funds-may-holidays"),
+    # trust management (002:L116): Tue 2 Dec 2025 + 30 days = Thu 1 Jan 2026 (New Year; 2 Jan
+    # off, 3-4 weekend) ⇒ Mon 5 Jan
+    pytest.param("trust_management", {"appointed": date(2025, 12, 2)},
+                 "trust_agreement", date(2026, 1, 5), id="trust-management-new-year"),
     # Mon 2 Feb 2026 + 30 days = Wed 4 Mar 2026, a working day
-    assert dues(plan("trust_management", {"appointed": date(2026, 2, 2)})) == {
-        "trust_agreement": date(2026, 3, 4)}
+    pytest.param("trust_management", {"appointed": date(2026, 2, 2)},
+                 "trust_agreement", date(2026, 3, 4), id="trust-management-working-day"),
+    # a change of the declaration rules (002:L179): 30 WD after Thu 1 Jan 2026 (not counted):
+    # 2 Jan off; 5, 6, (7 off) 8, 9 Jan = 4; 12-16 = 9; 19-23 = 14; 26-30 = 19; 2-6 Feb = 24;
+    # 9-13 Feb = 29; Mon 16 Feb = 30
+    pytest.param("declaration_law_change", {"entry_into_force": date(2026, 1, 1)},
+                 "staff_notice", date(2026, 2, 16), id="declaration-law-change-30-wd"),
+    # contract concentration, the report (002:L308-309, P-4): Thu 5 Mar 2026 + 3 days = Sun
+    # 8 Mar (Women's Day) ⇒ Mon 9 Mar off ⇒ Tue 10 Mar
+    pytest.param("contract_concentration", {"completed": date(2026, 3, 5)},
+                 "report_to_head", date(2026, 3, 10), id="contract-concentration-report"),
+])
+def test_a_stage_due_from_one_given_date(key, given, stage, due):
+    assert dues(plan(key, given)) == {stage: due}
 
 
 # -- foreign bank account (002:L219-225) ----------------------------------------------------
@@ -429,25 +437,6 @@ def test_whistleblower_without_a_report_date_has_no_protection_window():
     values = Planner(defn("whistleblower_protection"), CAL,
                      Facts({"application_received": date(2026, 11, 20)})).dates()
     assert "protected_until" not in values
-
-
-# -- a change of the declaration rules (002:L179) -------------------------------------------
-
-
-def test_declaration_law_change_thirty_working_days():
-    # 30 WD after Thu 1 Jan 2026 (not counted): 2 Jan off; 5, 6, (7 off) 8, 9 Jan = 4;
-    # 12-16 = 9; 19-23 = 14; 26-30 = 19; 2-6 Feb = 24; 9-13 Feb = 29; Mon 16 Feb = 30
-    assert dues(plan("declaration_law_change", {"entry_into_force": date(2026, 1, 1)})) == {
-        "staff_notice": date(2026, 2, 16)}
-
-
-# -- contract concentration: the report (002:L308-309, P-4) ---------------------------------
-
-
-def test_contract_concentration_report_three_calendar_days():
-    # P-4: Thu 5 Mar 2026 + 3 days = Sun 8 Mar (Women's Day) ⇒ Mon 9 Mar off ⇒ Tue 10 Mar
-    assert dues(plan("contract_concentration", {"completed": date(2026, 3, 5)})) == {
-        "report_to_head": date(2026, 3, 10)}
 
 
 # -- recurring obligations: one due date per period -----------------------------------------

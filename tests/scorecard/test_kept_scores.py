@@ -26,8 +26,7 @@ def _figures(cards) -> list[tuple]:
 
 def test_kept_figures_are_the_evaluation_s_and_a_write_recomputes_its_subject_alone(
         merzim_db, engine, make_ctx):
-    ctx = make_ctx(TODAY)
-    record_ministry(engine, ctx)
+    ctx = record_ministry(engine, make_ctx(TODAY))["ctx"]
     settings = ScoreSettings()
     with Session(engine) as s:
         first = kept.kept_scorecards(s, ctx, "MF", YEAR, settings, subtree=True)
@@ -64,8 +63,7 @@ def test_kept_figures_are_the_evaluation_s_and_a_write_recomputes_its_subject_al
 
 
 def test_a_transaction_that_has_written_computes_for_itself(engine, make_ctx):
-    ctx = make_ctx(date(2026, 3, 2))
-    record_ministry(engine, ctx)
+    ctx = record_ministry(engine, make_ctx(date(2026, 3, 2)))["ctx"]
     settings = ScoreSettings()
     from workflow import services as svc
 
@@ -85,8 +83,7 @@ def test_a_subjects_points_still_to_win_are_kept_until_a_write_below_it(engine, 
     """The root's scorecard with its points still to win (what its score page and overview
     show) is the fresh evaluation's, read as kept while nothing is written below it, and
     the fresh evaluation's again after a write there."""
-    ctx = make_ctx(TODAY)
-    record_ministry(engine, ctx)
+    ctx = record_ministry(engine, make_ctx(TODAY))["ctx"]
     settings = ScoreSettings()
     with Session(engine) as s:
         first = kept.kept_card(s, ctx, "MF", YEAR, settings)
@@ -106,8 +103,7 @@ def test_each_subject_s_points_still_to_win_kept_and_a_write_works_out_its_own_a
     """Each subject's points still to win in a subtree (what a root's lists of the subjects
     most at risk read) are its own scorecard's, fresh; a write in the committee works out
     again the committee, the ministry and the department analysed, the others read as kept."""
-    ctx = make_ctx(TODAY)
-    record_ministry(engine, ctx)
+    ctx = record_ministry(engine, make_ctx(TODAY))["ctx"]
     settings = ScoreSettings()
 
     def fresh(s) -> dict[str, float]:

@@ -60,8 +60,7 @@ def _all(s, ctx, settings_):
 
 def test_a_second_node_reads_what_the_first_computed_and_a_write_has_it_computed_again(
         engine, second, make_ctx):
-    ctx = make_ctx(TODAY)
-    record_ministry(engine, ctx)
+    ctx = record_ministry(engine, make_ctx(TODAY))["ctx"]
     settings_ = ScoreSettings()
     before = _computed()
     with Session(engine) as s:
@@ -111,8 +110,7 @@ def test_a_second_node_reads_what_the_first_computed_and_a_write_has_it_computed
 
 def test_a_subject_s_card_with_its_leads_gives_its_plain_card_and_points_kept_and_stored(
         engine, second, make_ctx):
-    ctx = make_ctx(TODAY)
-    record_ministry(engine, ctx)
+    ctx = record_ministry(engine, make_ctx(TODAY))["ctx"]
     settings_ = ScoreSettings()
     with Session(engine) as s:
         card = kept.kept_card(s, ctx, "MF", YEAR, settings_)
@@ -130,8 +128,7 @@ def test_a_subject_s_card_with_its_leads_gives_its_plain_card_and_points_kept_an
 
 def test_figures_stored_with_other_settings_or_on_another_day_are_not_read(
         engine, second, make_ctx):
-    ctx = make_ctx(TODAY)
-    record_ministry(engine, ctx)
+    ctx = record_ministry(engine, make_ctx(TODAY))["ctx"]
     with Session(engine) as s:
         mine = kept.kept_scorecards(s, ctx, "MF", YEAR, ScoreSettings(), subtree=True)
     stored.settle()
@@ -155,8 +152,7 @@ def test_figures_stored_with_other_settings_or_on_another_day_are_not_read(
 
 
 def test_a_stored_row_whose_fingerprint_differs_is_not_read(engine, second, make_ctx):
-    ctx = make_ctx(TODAY)
-    record_ministry(engine, ctx)
+    ctx = record_ministry(engine, make_ctx(TODAY))["ctx"]
     with Session(engine) as s:
         mine = kept.kept_scorecards(s, ctx, "MF", YEAR, ScoreSettings())
     stored.settle()

@@ -328,6 +328,26 @@ def open_documents(pg, stage: str) -> None:
     pg.wait_for_url(re.compile(rf"/documents/{stage}$"))
 
 
+def drafted(pg, stage: str, language: str, folder: Path, *, shot: str = "") -> Path:
+    """From a case page, the .docx of `stage`'s document in `language` (kk, ru), saved in
+    `folder`: its documents page opened, with `shot` pictured (`screenshot`) and checked by
+    axe-core first."""
+    open_documents(pg, stage)
+    if shot:
+        screenshot(pg, shot, full_page=False)
+        axe_check(pg)
+    return downloaded(pg, f"[data-testid=document-docx-{language}]", folder)
+
+
+def docx_text(path: Path) -> str:
+    """The text of a .docx: its paragraphs, then its tables' cells."""
+    import docx
+
+    d = docx.Document(str(path))
+    return "\n".join([p.text for p in d.paragraphs]
+                     + [c.text for t in d.tables for r in t.rows for c in r.cells])
+
+
 def downloaded(pg, selector: str, folder: Path) -> Path:
     """Clicks `selector` on the page and saves the file it downloads in `folder`, under the
     name the server suggests; its path."""

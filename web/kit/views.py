@@ -16,6 +16,7 @@ from sqlmodel import Session
 from web.kit.access import Viewer, visible_org
 from workflow import services as svc
 from workflow.core.errors import MerzimError, UsageError
+from workflow.kept.reading import of_database
 from workflow.services import visibility
 from workflow.services.lists import count_overdue_by_path, own_scope, read_list_versions
 from workflow.services.views import CaseRow, CaseView, OverdueRow, StageRow
@@ -322,11 +323,7 @@ def _last_parts(s: Session, ctx: svc.Context, parts: Sequence[tuple[tuple[Any, .
                 ) -> tuple[LRUCache, tuple[Any, ...]]:
     """The memo of `kept_parts`'s last answers for the session's database and the key of
     `parts`' there."""
-    bind = s.get_bind()
-    with _LISTS_LOCK:
-        memo = _LAST_PARTS.get(bind)
-        if memo is None:
-            memo = _LAST_PARTS[bind] = LRUCache(LAST_PARTS_ENTRIES)
+    memo = of_database(s, _LAST_PARTS, _LISTS_LOCK, lambda: LRUCache(LAST_PARTS_ENTRIES))
     return memo, (ctx.today, id(ctx.calendar), id(ctx.processes), ctx.language, ctx.own_off,
                   tuple(parts))
 
@@ -351,12 +348,8 @@ def _full(ctx: svc.Context, version: tuple[int, ...], key: tuple[Any, ...], path
 
 def _cache(s: Session) -> TTLCache:
     """The answers kept for the session's database (engine)."""
-    bind = s.get_bind()
-    with _LISTS_LOCK:
-        cache = _LISTS.get(bind)
-        if cache is None:
-            cache = _LISTS[bind] = TTLCache(LIST_CACHE_ENTRIES, LIST_CACHE_SECONDS)
-    return cache
+    return of_database(s, _LISTS, _LISTS_LOCK,
+                       lambda: TTLCache(LIST_CACHE_ENTRIES, LIST_CACHE_SECONDS))
 
 
 def _found(ctx: svc.Context, slot: tuple[TTLCache, tuple[Any, ...]]) -> tuple[bool, Any]:

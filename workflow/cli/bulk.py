@@ -26,13 +26,13 @@ from workflow.cli.common import (
     parse_int,
     print_table,
     say,
+    svc,
     unit_of_work,
     write_file,
 )
 from workflow.cli.options import Evidence, Json, Number, Org, Process, SignedBy, Url, option, required
 from workflow.core.errors import UsageError
 
-svc = lazy("workflow.services")
 bulk = lazy("workflow.services.bulk_actions")
 
 bulk_app = typer.Typer(help="Work in bulk: record one event on several cases or stages, hand "

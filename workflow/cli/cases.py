@@ -23,13 +23,13 @@ from workflow.cli.common import (
     registry,
     say,
     shown_day,
+    svc,
     unit_of_work,
     write_file,
 )
 from workflow.cli.options import CaseId, Json, Org, Position, Responsible, option, required
 from workflow.core.errors import NotFound, UsageError
 
-svc = lazy("workflow.services")
 obl = lazy("workflow.services.obligations")
 joining = lazy("workflow.services.joining")
 words = lazy("workflow.i18n.describe")

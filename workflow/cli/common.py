@@ -321,6 +321,9 @@ class lazy:  # noqa: N801 - reads like a module
             return getattr(importlib.import_module(self._name), attr)
 
 
+svc = lazy("workflow.services")  # the services every command reads and writes through
+
+
 def today_in_zone() -> date:
     """Today in the configured time zone (MERZIM_TODAY pins it for training and tests)."""
     pinned = os.environ.get("MERZIM_TODAY")

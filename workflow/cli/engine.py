@@ -17,7 +17,6 @@ from workflow.cli.common import (
     context,
     emit_json,
     engine,
-    lazy,
     pairs,
     parse_date,
     parse_int,
@@ -26,6 +25,7 @@ from workflow.cli.common import (
     registry,
     say,
     shown_day,
+    svc,
     unit_of_work,
 )
 from workflow.cli.options import (
@@ -51,7 +51,6 @@ from workflow.core.names import name_in
 if TYPE_CHECKING:
     from workflow.services.views import CaseView
 
-svc = lazy("workflow.services")
 
 org_app = typer.Typer(help="Organisations (a tree).", no_args_is_help=True)
 user_app = typer.Typer(help="Users: officers, managers, admins.", no_args_is_help=True)

@@ -18,6 +18,7 @@ from workflow.cli.common import (
     engine,
     lazy,
     parse_date,
+    svc,
     today_in_zone,
     unit_of_work,
 )
@@ -27,7 +28,6 @@ from workflow.definitions.features import providing
 
 ob = lazy("workflow.reminders.outbox")
 rem = lazy("workflow.reminders.planner")
-svc = lazy("workflow.services")
 
 reminders_app = typer.Typer(help="Reminders: what would be sent.", no_args_is_help=True)
 outbox_app = typer.Typer(help="Messages waiting, sent or failed.", invoke_without_command=True)

@@ -7,10 +7,9 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from workflow.cli.common import STATE, context, emit_json, lazy, unit_of_work
+from workflow.cli.common import STATE, context, emit_json, lazy, svc, unit_of_work
 from workflow.cli.options import Json, required
 
-svc = lazy("workflow.services")
 saved_views = lazy("workflow.services.saved_views")
 
 view_app = typer.Typer(help="Saved views: a list with its filters kept under a name.",

@@ -17,6 +17,7 @@ from workflow.cli.common import (
     lazy,
     parse_date,
     say,
+    svc,
     unit_of_work,
     write_file,
     year_or_this,
@@ -24,7 +25,6 @@ from workflow.cli.common import (
 from workflow.cli.options import Json, SubjectOrg, option
 from workflow.core.errors import UsageError
 
-svc = lazy("workflow.services")
 service = lazy("workflow.declarations.service")
 
 app = typer.Typer(help="The personnel service's declarations list: the staff obliged to declare "

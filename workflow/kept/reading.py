@@ -4,12 +4,16 @@ transaction: the one place every kept figure asks."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, MutableMapping, Sequence
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
 from workflow.kept import versions
 from workflow.storage import audit
+
+C = TypeVar("C")
 
 
 def scoped_versions(s: Session, scopes: Sequence[str]) -> tuple[int, ...] | None:
@@ -50,3 +54,15 @@ def known_versions(s: Session, found: dict[str, int]) -> None:
         memo = s.info[audit.VERSION] = (tx, {})
     known: dict[str, int] = memo[1]
     known.update(found)
+
+
+def of_database(s: Session, caches: MutableMapping[Any, C], lock: threading.Lock,
+                make: Callable[[], C]) -> C:
+    """The cache in `caches` of the session's database (its engine), made by `make()` on first
+    use; under `lock`, which guards `caches`."""
+    bind = s.get_bind()
+    with lock:
+        cache = caches.get(bind)
+        if cache is None:
+            cache = caches[bind] = make()
+        return cache

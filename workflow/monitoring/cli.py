@@ -25,7 +25,6 @@ from workflow.cli.options import AnalysisId, Json, Number, option, required
 from workflow.core.errors import UsageError
 
 ms = lazy("workflow.monitoring.service")
-svc = lazy("workflow.services")
 
 
 risk_app = typer.Typer(help="Corruption risks identified by an analysis.", no_args_is_help=True)

@@ -10,12 +10,11 @@ from typing import Any
 
 import typer
 
-from workflow.cli.common import STATE, context, emit_json, lazy, parse_date, unit_of_work
+from workflow.cli.common import STATE, context, emit_json, lazy, parse_date, svc, unit_of_work
 from workflow.cli.options import Json, option
 from workflow.core.errors import NotFound, UsageError
 from workflow.notices import rules
 
-svc = lazy("workflow.services")
 notices = lazy("workflow.notices.service")
 
 preferences_app = typer.Typer(help="A user's reminder preferences: channels, days before a due "

@@ -16,6 +16,7 @@ from workflow.cli.common import (
     parse_date,
     parse_int,
     read_table,
+    svc,
     unit_of_work,
 )
 from workflow.cli.options import (
@@ -31,7 +32,6 @@ from workflow.cli.options import (
 )
 from workflow.cli.rendering import render_view, view_json, warning_text
 
-svc = lazy("workflow.services")
 service = lazy("workflow.planning.service")
 bulk = lazy("workflow.planning.bulk")
 

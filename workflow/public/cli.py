@@ -6,10 +6,9 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from workflow.cli.common import STATE, context, emit_json, lazy, unit_of_work
+from workflow.cli.common import STATE, context, emit_json, lazy, svc, unit_of_work
 from workflow.cli.options import Json
 
-svc = lazy("workflow.services")
 pub = lazy("workflow.public.service")
 
 

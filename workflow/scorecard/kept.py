@@ -26,6 +26,7 @@ from cachetools import TTLCache
 from sqlmodel import Session
 
 from workflow.kept import figures
+from workflow.kept.reading import of_database
 from workflow.scorecard import rules as sc
 from workflow.scorecard import stored
 from workflow.scorecard.service import (
@@ -120,12 +121,7 @@ def _versions(s: Session, paths: Sequence[str]) -> dict[str, tuple[int, ...]]:
 
 
 def _cache(s: Session) -> TTLCache:
-    bind = s.get_bind()
-    with _LOCK:
-        cache = _KEPT.get(bind)
-        if cache is None:
-            cache = _KEPT[bind] = TTLCache(KEPT_SUBJECTS, KEPT_SECONDS)
-        return cache
+    return of_database(s, _KEPT, _LOCK, lambda: TTLCache(KEPT_SUBJECTS, KEPT_SECONDS))
 
 
 class _Below(NamedTuple):
