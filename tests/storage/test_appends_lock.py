@@ -16,10 +16,9 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import SQLModel
 
-from tests.storage.test_kept_counts import Writer as CountsWriter
-from tests.storage.test_kept_figures import FigureWriter
 from tests.support.bulk_helpers import commit
-from tests.support.person_figures import world
+from tests.support.person_figures import FigureWriter, world
+from workflow import services as svc
 from workflow.storage import audit
 
 _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.I)
@@ -30,8 +29,8 @@ _HELD = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted 
 class EveryWriter(FigureWriter):
     """The kept figures' writes with the counts' own: the re-planning, stages not done."""
 
-    replan = CountsWriter.replan
-    not_done = CountsWriter.not_done
+    def replan(self, s, ctx):
+        svc.replan_all(s, ctx)
 
     def actions(self):
         return [*super().actions(), self.replan, self.not_done]

@@ -20,9 +20,9 @@ from web.kit import views
 from web.kit.access import viewer_for
 from web.kit.deps import PageContext
 from workflow import services as svc
-from workflow.core.errors import MerzimError
+from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.definitions import load_registry
-from workflow.services import comments
+from workflow.services import comments, demo, joining, saved_views
 from workflow.storage.models import OPEN, Case, Stage
 
 # the bell is the notification centre's: without that feature the module is skipped
@@ -172,3 +172,71 @@ class Writer(RandomWrites):
     def actions(self):
         return [*super().actions(), self.hand_over, *[self.comment] * 3, *[self.read] * 2,
                 self.hold]
+
+
+class FigureWriter(Writer):
+    """The person's figures' writes, an organisation added now and then with an overdue case
+    of its own (the organisations' scope: the filter's choices, a manager's subordinates whose
+    escalations his bell reads), and an organisation joining merzim on a recent day (who
+    confirms her year so far)."""
+
+    def add_org(self, s, ctx):
+        n = self.rng.randrange(10**6)
+        org = svc.add_org(s, ctx, f"AK-N{n}", f"New {n}", "department",
+                          self.rng.choice(("AK", "KZ", "MF")))
+        svc.open_case(s, ctx, COI, org.code, person="Late",
+                      dates={"notified": TODAY - timedelta(days=40)})
+
+    def join(self, s, ctx):
+        org = svc.get_org(s, self.rng.choice(("AK-HEALTH", "MF", "MF-KGD", "AK-EDU-SCH")))
+        joining.join(s, ctx, org, TODAY - timedelta(days=self.rng.randrange(0, 20)),
+                     date(TODAY.year, 1, 1))
+
+    def entry(self, s, ctx):
+        """A register entry of the demo's opened in one of the organisations with its records,
+        as an officer records it (what the forms' lines and projects No. 2-4 count)."""
+        item = self.rng.choice([i for i in demo.DEMO.get("entry", [])
+                                if i["process"] in ctx.registry.loaded])
+        dates = {k: demo._when(ctx, v) for k, v in item.get("dates", {}).items()}
+        fields = {k: str(v) for k, v in item.get("fields", {}).items()}
+        try:
+            case = svc.open_checked(s, ctx, item["process"], self.rng.choice(CASE_ORGS), None,
+                                    item.get("person"), item.get("position"), fields, dates,
+                                    duplicate_reason="test").analysis
+        except (UsageError, RuleViolation) as e:  # an entry of a kind the subject is not
+            raise MerzimError(str(e)) from e
+        demo._record(s, ctx, case.id, item.get("records", []), date(TODAY.year, 1, 1), TODAY)
+
+    def officer(self, s, ctx):
+        """An officer added to one of the organisations (her first, now and then), or one of
+        those added deactivated (the officers' scope: who has an officer to assign to)."""
+        added = [u["login"] for u in svc.list_users(s)
+                 if u["login"].startswith("new-") and u["active"]]
+        if added and self.rng.random() < 0.4:
+            svc.update_user(s, ctx, self.rng.choice(added), active=False)
+            return
+        code = self.rng.choice(("AK-HEALTH", "MF", "MF-KGD", "KZ", "AK-EDU-SCH"))
+        svc.add_user(s, ctx, f"new-{self.rng.randrange(10**6)}", "New officer", "officer", code)
+
+    def view(self, s, ctx):
+        """A saved view kept, renamed, shared or no longer, or deleted, by one of the people
+        (the views' scope: the menu's list of hers and of those she shares with)."""
+        user = self.person(s)
+        own = [v for v in saved_views.views_of(s, user) if v.own]
+        what = self.rng.random()
+        if not own or what < 0.4:
+            address = self.rng.choice(("/overdue", "/due?within=30", "/overdue?org=AK-EDU"))
+            saved_views.save(s, ctx, user, f"View {self.rng.randrange(10**6)}", address,
+                             shared=user.role == "manager" and self.rng.random() < 0.5)
+        elif what < 0.6:
+            saved_views.rename(s, ctx, user, own[0].id, f"Named {self.rng.randrange(10**6)}")
+        elif what < 0.8:
+            if user.role != "manager":
+                raise MerzimError("an officer shares nothing")
+            saved_views.share(s, ctx, user, own[0].id, not own[0].shared)
+        else:
+            saved_views.delete(s, ctx, user, self.rng.choice(own).id)
+
+    def actions(self):
+        return [*super().actions(), self.add_org, self.join, self.view, self.view,
+                self.officer, *[self.entry] * 3]
