@@ -274,3 +274,36 @@ def test_a_second_application_s_start_reads_the_roots_figures_instead_of_computi
         assert not _delta(before) and stored.READ["rows"] > read  # the second read them
     finally:
         engine2.dispose()
+
+
+def test_two_nodes_storing_the_same_subjects_at_once_both_land(engine, second, caplog):
+    """Two nodes storing the figures of the same 600 subjects at the same moment (given in
+    opposite orders): no batch is refused (a deadlock between their upserts was one), every
+    row stored once, each holding one node's figure."""
+    import logging
+    import threading
+
+    rows = {name: [(f"/1/{i}/", (i, 1), {"subject": i, "by": name}) for i in range(600)]
+            for name in ("first", "second")}
+    barrier = threading.Barrier(2)
+
+    def store(eng, name, order):
+        barrier.wait()
+        stored._store(eng, "race", order(rows[name]), YEAR, "en", "f" * 64)
+
+    caplog.set_level(logging.INFO, logger=stored.log.name)
+    for _ in range(3):
+        threads = [threading.Thread(target=store, args=(engine, "first", list)),
+                   threading.Thread(target=store, args=(second, "second",
+                                                        lambda r: list(reversed(r))))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not [r for r in caplog.records if "not stored" in r.getMessage()]
+    with Session(engine) as s:
+        found = s.exec(select(KeptFigure).where(KeptFigure.figure == "race")).all()
+    assert len(found) == 600
+    assert {stored.decode(r.body)["by"] for r in found} <= {"first", "second"}
+    assert all(stored.decode(r.body)["subject"] == int(r.subject_path.strip("/").split("/")[1])
+               for r in found)
