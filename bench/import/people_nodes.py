@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -39,6 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.postgres import drop_schema, new_schema  # noqa: E402
+from bench.web import people  # noqa: E402
 from bench.web import run as web  # noqa: E402
 
 PASSWORD = "a-long-enough-password-7"
@@ -48,32 +50,9 @@ HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
 def build(url: str, officers: int) -> None:
     """The schema: migrated, one organisation, its administrator `erlan`, officers o0…"""
-    from datetime import date
-
-    from sqlmodel import Session
-
-    from calendars import KazakhstanCalendar
-    from workflow import services as svc
-    from workflow.definitions import load_definition
-    from workflow.installed import install
-    from workflow.services import accounts as auth
-    from workflow.storage.db import make_engine, upgrade
-
-    install()
-    engine = make_engine(url)
-    upgrade(engine)
-    ctx = svc.Context(KazakhstanCalendar(), load_definition(), date(2025, 11, 19),
-                      actor="cli:bench", language="en")
-    with Session(engine) as s:
-        svc.add_org(s, ctx, "AK", "Akimat", "akimat")
-        admin = svc.add_user(s, ctx, "erlan", "Erlan", "admin", "AK")
-        auth.set_password(s, admin, PASSWORD, "bench")
-        for i in range(officers):
-            officer = svc.add_user(s, ctx, f"o{i}", f"Officer {i}", "officer", "AK")
-            officer.password_hash = admin.password_hash
-            s.add(officer)
-        s.commit()
-    engine.dispose()
+    people.build(url, [("erlan", "Erlan", "admin")]
+                 + [(f"o{i}", f"Officer {i}", "officer") for i in range(officers)],
+                 PASSWORD, date(2025, 11, 19), "cli:bench")
 
 
 def sign_in(base: str, login: str) -> tuple[httpx.Client, int]:

@@ -23,7 +23,6 @@ in /proc/PID/status read after the burst (its peak since start), beside its memo
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import subprocess
@@ -40,46 +39,10 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.web import people  # noqa: E402
 from bench.web import run as web  # noqa: E402
 
 PASSWORD = "a-long-enough-password-7"
-
-
-def build(db: Path, clients: int) -> None:
-    """In this process (the code on the path): the database, one organisation and `clients`
-    officers with the same password (one hash made by this code's default cost, so building
-    is quick; each row has the hash as `set_password` makes it)."""
-    from datetime import date
-
-    from sqlmodel import Session
-
-    from calendars import KazakhstanCalendar
-    from workflow import services as svc
-    from workflow.definitions import load_definition
-    from workflow.services import accounts as auth
-    from workflow.storage.db import make_engine, upgrade
-
-    try:  # the features a composition root installs (where the code has them)
-        from workflow.installed import install
-    except ImportError:
-        pass
-    else:
-        install()
-    os.environ.pop("MERZIM_ARGON2_PROFILE", None)
-    eng = make_engine(f"sqlite:///{db}")
-    upgrade(eng)
-    ctx = svc.Context(KazakhstanCalendar(), load_definition(), date(2026, 9, 15),
-                      actor="bench", language="en")
-    with Session(eng) as s:
-        svc.add_org(s, ctx, "AK", "Akimat", "akimat")
-        first = svc.add_user(s, ctx, "user000", "User 0", "officer", "AK")
-        auth.set_password(s, first, PASSWORD, "bench")
-        for i in range(1, clients):
-            user = svc.add_user(s, ctx, f"user{i:03d}", f"User {i}", "officer", "AK")
-            user.password_hash = first.password_hash
-            s.add(user)
-        s.commit()
-    eng.dispose()
 
 
 def status(pid: int, field: str) -> float:
@@ -157,11 +120,15 @@ def measure(label: str, code: Path | None, a: argparse.Namespace) -> dict[str, A
     Path(f"{db}.audit-head").unlink(missing_ok=True)  # the audit checkpoint of an earlier run
     env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
     env["PYTHONPATH"] = str(code or ROOT)
-    # build's source alone, run with that code first on the path (not this checkout's bench/)
-    script = (f"from __future__ import annotations\nimport os\nPASSWORD = {PASSWORD!r}\n"
-              f"{inspect.getsource(build)}\n"
-              "import sys\nbuild(sys.argv[1], int(sys.argv[2]))\n")
-    subprocess.run([sys.executable, "-c", script, str(db), str(a.clients)], env=env,
+    # bench/web/people.py run by its path, with that code first on the path (not this
+    # checkout's bench/); the database's users: user000 … with the same password
+    script = ("import os, runpy, sys\nfrom datetime import date\n"
+              "os.environ.pop('MERZIM_ARGON2_PROFILE', None)\n"
+              "users = [(f'user{i:03d}', f'User {i}', 'officer') for i in range(int(sys.argv[3]))]\n"
+              "runpy.run_path(sys.argv[1])['build'](\n"
+              "    f'sqlite:///{sys.argv[2]}', users, sys.argv[4], date(2026, 9, 15), 'bench')\n")
+    subprocess.run([sys.executable, "-c", script, people.__file__, str(db), str(a.clients),
+                    PASSWORD], env=env,
                    cwd=code or ROOT, check=True)
     srv = web.start_server(f"sqlite:///{db}", workdir, code)
     try:

@@ -5,8 +5,9 @@ Anything outside the viewer's subtree is answered as if it did not exist (404).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from sqlmodel import Session
 
@@ -16,6 +17,22 @@ from workflow.services import visibility
 
 if TYPE_CHECKING:  # the tables, for annotations only: the adapter reads through services
     from workflow.storage.models import Case, Organisation, Programme, User
+
+
+class _Rule:
+    """A yes or no of the viewer's that a rule of services/visibility.py answers for her account
+    (read like a property)."""
+
+    def __init__(self, rule: Callable[[User], bool], doc: str) -> None:
+        self.rule = rule
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, viewer: None, owner: type) -> _Rule: ...
+    @overload
+    def __get__(self, viewer: Viewer, owner: type) -> bool: ...
+    def __get__(self, viewer: Viewer | None, owner: type) -> _Rule | bool:
+        return self if viewer is None else self.rule(viewer.user)
 
 
 @dataclass(frozen=True)
@@ -32,35 +49,17 @@ class Viewer:
         return self.user.login
 
     # what the pages and their templates show or offer her, as services/visibility.py says
-    @property
-    def own_only(self) -> bool:
-        """Her lists are her organisation's alone (an officer's): `visibility.own_only`."""
-        return visibility.own_only(self.user)
-
-    @property
-    def sees_below(self) -> bool:
-        """Her lists reach the subtree of her organisation: `visibility.sees_below`."""
-        return visibility.sees_below(self.user)
-
-    @property
-    def records(self) -> bool:
-        """She records (opens cases, records events, imports, searches by person)."""
-        return visibility.records(self.user)
-
-    @property
-    def administers(self) -> bool:
-        """She administers her subtree (its accounts, settings, others' imports)."""
-        return visibility.administers(self.user)
-
-    @property
-    def shares_views(self) -> bool:
-        """She shares a saved view with her subtree."""
-        return visibility.shares_views(self.user)
-
-    @property
-    def hands_over(self) -> bool:
-        """She is offered the bulk hand-over (each case then asks `handover_refusal`)."""
-        return visibility.hands_over(self.user)
+    own_only = _Rule(visibility.own_only,
+                     "Her lists are her organisation's alone (an officer's): `visibility.own_only`.")
+    sees_below = _Rule(visibility.sees_below,
+                       "Her lists reach the subtree of her organisation: `visibility.sees_below`.")
+    records = _Rule(visibility.records,
+                    "She records (opens cases, records events, imports, searches by person).")
+    administers = _Rule(visibility.administers,
+                        "She administers her subtree (its accounts, settings, others' imports).")
+    shares_views = _Rule(visibility.shares_views, "She shares a saved view with her subtree.")
+    hands_over = _Rule(visibility.hands_over,
+                       "She is offered the bulk hand-over (each case then asks `handover_refusal`).")
 
     def sees_path(self, path: str) -> bool:
         """Whether what lies at `path` is in the viewer's reach (services/visibility.py)."""
