@@ -263,7 +263,7 @@ def _store(engine: Engine, figure: str, rows: list[tuple[str, Sequence[int], Any
                            "fingerprint": print_, "body": body, "stored_at": time.time()})
         # in one order whoever stores them: two nodes storing the same subjects at once lock
         # their rows in the same order (one waits for the other, neither for both)
-        values.sort(key=lambda v: v["subject_path"])
+        values.sort(key=lambda v: str(v["subject_path"]))
         if engine.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:
