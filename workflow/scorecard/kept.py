@@ -474,12 +474,7 @@ def _kept_each(s: Session, ctx: Context, root: Organisation, subjects: list[Any]
     cache = _cache(s)
     keys = {o.code: (what, o.path, found[o.path], *shared) for o in subjects}
     kept: dict[str, Any] = {}
-    with _LOCK:
-        for o in subjects:
-            hit = cache.get(keys[o.code])
-            # the same calendar and definitions, not others that came to live at the address
-            if hit is not None and hit[0] is ctx.calendar and hit[1] is ctx.processes:
-                kept[o.code] = hit[2]
+    _held(cache, ctx, subjects, {what: kept}, lambda _what, o: keys[o.code])
     missing = [o for o in subjects if o.code not in kept]
     got: dict[str, Any] = {}
     if missing:
