@@ -156,9 +156,9 @@ _OFFICERED: weakref.WeakKeyDictionary[Any, tuple[tuple[int, ...], frozenset[str]
 
 
 def officered(s: Session, codes: Any = None) -> frozenset[str] | set[str]:
-    """The codes of the organisations with an active officer (of `codes`, or all): kept
-    across requests until an account or an organisation is written (a transaction that has
-    written reads its own, those of `codes` alone)."""
+    """The codes of the organisations with an active officer, all of them, kept across
+    requests until an account or an organisation is written; in a transaction that has
+    written (it reads its own), those of `codes` (all when None)."""
     version = figures.versions_of(s, "officers")
     if version is None:
         return codes_with_officers(s, sorted(codes)) if codes is not None else \
