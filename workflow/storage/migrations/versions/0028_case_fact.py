@@ -16,13 +16,11 @@ one (entered before the rule, or a second confirmed with a reason) is kept as a 
 distinguished by its own number. `fact_source` from the links not undone; a second standing
 entry linked to the same case keeps none (the pages list it as linked all the same).
 """
-import json
-import tomllib
-
 import sqlalchemy as sa
 from alembic import op
 
-from workflow.core.facts import FactRule, fact_key
+from workflow.core.facts import fact_key
+from workflow.storage.migrations.facts import fact_rules, json_object
 from workflow.storage.migrations.ops import add_columns, drop_columns
 
 revision = '0028'
@@ -39,35 +37,8 @@ def _key_type() -> sa.types.TypeEngine:
                                               'postgresql')
 
 
-def _json(value):
-    if value is None or isinstance(value, dict):
-        return value or {}
-    try:
-        return json.loads(value) or {}
-    except ValueError:
-        return {}
-
-
-def _rules(conn) -> dict[tuple[str, int], tuple[FactRule, set[str]]]:
-    """(process, version) -> its fact rule and cancelling states, for the registers with one."""
-    out = {}
-    for key, version, text in conn.execute(sa.text(
-            'SELECT key, version, text FROM process_definition')):
-        try:
-            table = tomllib.loads(text)
-        except (tomllib.TOMLDecodeError, TypeError):
-            continue
-        rule = FactRule.of_table(table)
-        if rule is None:
-            continue
-        cancelled = {e.get('dest') for e in table.get('event') or []
-                     if e.get('terminal') and e.get('dest')}
-        out[(key, int(version))] = (rule, cancelled)
-    return out
-
-
 def _back_fill(conn) -> None:
-    rules = _rules(conn)
+    rules = fact_rules(conn)
     processes = sorted({p for p, _ in rules})
     keys: list[dict] = []
     taken: set[tuple[str, str]] = set()
@@ -80,7 +51,7 @@ def _back_fill(conn) -> None:
             found = rules.get((process, int(version or 1)))
             if found is None or state in found[1]:
                 continue
-            fact = found[0].fact(person, _json(fields), _json(dates))
+            fact = found[0].fact(person, json_object(fields), json_object(dates))
             key = fact_key(subject, fact)
             if key is None:
                 continue

@@ -22,13 +22,11 @@ over standing entries, a direct write of a second entry with the same key is ref
 its key left empty (NULL), altered, or its person renamed is named by `merzim audit verify`,
 which computes every standing entry's key again in Python (services/facts.py `verify`).
 """
-import json
-import tomllib
-
 import sqlalchemy as sa
 from alembic import op
 
-from workflow.core.facts import SECOND, FactRule, fact_key, fact_of_key
+from workflow.core.facts import SECOND, fact_key, fact_of_key
+from workflow.storage.migrations.facts import fact_rules, json_object
 
 revision = '0038'
 down_revision = '0037'
@@ -44,35 +42,8 @@ WHEN NOT ({valid})
 BEGIN SELECT RAISE(ABORT, '{check}: a fact identity is never empty and begins with its organisation'); END"""
 
 
-def _json(value):
-    if value is None or isinstance(value, dict):
-        return value or {}
-    try:
-        return json.loads(value) or {}
-    except ValueError:
-        return {}
-
-
-def _rules(conn) -> dict[tuple[str, int], tuple[FactRule, set[str]]]:
-    """(process, version) -> its fact rule and cancelling states, for the registers with one."""
-    out = {}
-    for key, version, text in conn.execute(sa.text(
-            'SELECT key, version, text FROM process_definition')):
-        try:
-            table = tomllib.loads(text)
-        except (tomllib.TOMLDecodeError, TypeError):
-            continue
-        rule = FactRule.of_table(table)
-        if rule is None:
-            continue
-        cancelled = {e.get('dest') for e in table.get('event') or []
-                     if e.get('terminal') and e.get('dest')}
-        out[(key, int(version))] = (rule, cancelled)
-    return out
-
-
 def _recompute(conn) -> None:
-    rules = _rules(conn)
+    rules = fact_rules(conn)
     processes = sorted({p for p, _ in rules})
     if not processes:
         return
@@ -88,7 +59,7 @@ def _recompute(conn) -> None:
             continue
         key = None
         if state not in found[1]:
-            fact = found[0].fact(person, _json(fields), _json(dates))
+            fact = found[0].fact(person, json_object(fields), json_object(dates))
             key = fact_key(subject, fact)
             if key is not None and held and SECOND in held:
                 key += held[len(fact_of_key(held) or ''):]
