@@ -1199,17 +1199,22 @@ def markdown(results: list[dict[str, Any]], a: argparse.Namespace, m: dict[str, 
     return "\n".join(lines)
 
 
+def dataset_arguments(p: argparse.ArgumentParser, backend: str, stage_rows: str) -> None:
+    """The options of the national dataset (`build_tree` and the bulk history) that this bench
+    and bench/web/run.py build alike: the backend(s), its size, its seed and its batches."""
+    p.add_argument("--backend", choices=("sqlite", "postgres", "both"), default=backend)
+    p.add_argument("--analyses", type=int, default=20_000)
+    p.add_argument("--stage-rows", type=int, default=1_000_000, help=stage_rows)
+    p.add_argument("--postgres-url", default=os.environ.get("MERZIM_BENCH_POSTGRES_URL", DEFAULT_PG))
+    p.add_argument("--batch", type=int, default=200, help="analyses per transaction (build)")
+    p.add_argument("--seed", type=int, default=SEED)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
-    p.add_argument("--analyses", type=int, default=20_000)
-    p.add_argument("--stage-rows", type=int, default=1_000_000,
-                   help="stage rows in all after the history insert (0: skip step 4)")
-    p.add_argument("--postgres-url", default=os.environ.get("MERZIM_BENCH_POSTGRES_URL", DEFAULT_PG))
-    p.add_argument("--batch", type=int, default=200, help="analyses per transaction")
+    dataset_arguments(p, "both", "stage rows in all after the history insert (0: skip step 4)")
     p.add_argument("--bulk-batch", type=int, default=20_000, help="stage rows per core insert")
     p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--seed", type=int, default=SEED)
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
     p.add_argument("--try-index", action="store_true",
                    help="finally add an index (status, subject_path, due_date) to the benchmark "

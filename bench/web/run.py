@@ -1213,12 +1213,8 @@ def machine() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="sqlite")
-    p.add_argument("--analyses", type=int, default=20_000)
-    p.add_argument("--stage-rows", type=int, default=1_000_000,
-                   help="stage rows in all: the year's analyses, then earlier years' (bulk)")
-    p.add_argument("--seed", type=int, default=SEED)
-    p.add_argument("--batch", type=int, default=200, help="analyses per transaction (build)")
+    engine_bench.dataset_arguments(
+        p, "sqlite", "stage rows in all: the year's analyses, then earlier years' (bulk)")
     p.add_argument("--workdir", type=Path, default=Path("/tmp/merzim-bench-web"),
                    help="where the dataset is built once and reused")
     p.add_argument("--rebuild", action="store_true")
@@ -1234,8 +1230,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--duration", type=float, default=30.0, help="seconds per load level")
     p.add_argument("--min-per-client", type=int, default=2,
                    help="requests each client sends at least, even past --duration")
-    p.add_argument("--postgres-url",
-                   default=os.environ.get("MERZIM_BENCH_POSTGRES_URL", DEFAULT_PG))
     p.add_argument("--profile", action="store_true")
     p.add_argument("--previous", metavar="REF", default=None,
                    help="also serve this commit (a git worktree under --workdir) over the same "
