@@ -13,6 +13,7 @@ come out in the order they are given (SQLite keeps that order in the table's SQL
                  indexes=[index('token_hash', unique=True), 'user_id'])
     add_columns('process_case', string('withdrawn_at', 40, null=True))
     drop_columns('process_case', 'withdrawn_at')
+    upgrade, downgrade = columns_added('organisation', lambda: [integer('headcount', null=True)])
     drop_tables('invitation')
 """
 
@@ -116,3 +117,19 @@ def drop_columns(table: str, *names: str) -> None:
     with op.batch_alter_table(table) as batch:
         for name in names:
             batch.drop_column(name)
+
+
+def columns_added(table: str, make: Callable[[], Iterable[sa.Column]]
+                  ) -> tuple[Callable[[], None], Callable[[], None]]:
+    """The upgrade and the downgrade of a revision that only adds the columns `make()` builds to
+    `table`: the downgrade drops those same columns (their names read from `make`), the last
+    added first, so the two cannot disagree. `make` builds the columns afresh at each call: a
+    column once added belongs to the table Alembic built for it, and a database taken down and
+    up again in one process adds it anew."""
+    def upgrade() -> None:
+        add_columns(table, *make())
+
+    def downgrade() -> None:
+        drop_columns(table, *reversed([c.name for c in make()]))
+
+    return upgrade, downgrade

@@ -9,16 +9,12 @@ timestamp; NULL: the case stands), by whom (`withdrawn_by`) and why (`withdrawn_
 withdrawn case leaves every list, reminder, feed, export and score; its rows stay, and the
 audit log keeps the withdrawal.
 """
-from workflow.storage.migrations.ops import add_columns, drop_columns, string, text
+from workflow.storage.migrations.ops import columns_added, string, text
 
 revision = '0011'
 down_revision = '0010'
 
 
-def upgrade() -> None:
-    add_columns('process_case', string('withdrawn_at', 40, null=True),
-                string('withdrawn_by', 100, null=True), text('withdrawn_reason', null=True))
-
-
-def downgrade() -> None:
-    drop_columns('process_case', 'withdrawn_reason', 'withdrawn_by', 'withdrawn_at')
+upgrade, downgrade = columns_added('process_case', lambda: [
+    string('withdrawn_at', 40, null=True), string('withdrawn_by', 100, null=True),
+    text('withdrawn_reason', null=True)])

@@ -8,15 +8,11 @@ A Telegram reminder carries buttons that snooze the stages it lists until
 tomorrow or next week: the digest's outbox row keeps those stages (JSON [[case id, stage key],
 …]); a snooze is a row of reminder_hold (0013), which the reminder planner honours.
 """
-from workflow.storage.migrations.ops import add_columns, drop_columns, text
+from workflow.storage.migrations.ops import columns_added, text
 
 revision = '0014'
 down_revision = '0013'
 
 
-def upgrade() -> None:
-    add_columns('outbox', text('stages', null=True))
-
-
-def downgrade() -> None:
-    drop_columns('outbox', 'stages')
+upgrade, downgrade = columns_added('outbox', lambda: [
+    text('stages', null=True)])

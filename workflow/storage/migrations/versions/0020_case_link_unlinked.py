@@ -8,16 +8,12 @@ A link between a procedure's case and a register entry can be undone with a reas
 stays (a link is never deleted): `unlinked_at`, `unlinked_by` and `unlink_reason` say it no
 longer joins the two cases; linking the same pair again clears them.
 """
-from workflow.storage.migrations.ops import add_columns, drop_columns, string
+from workflow.storage.migrations.ops import columns_added, string
 
 revision = '0020'
 down_revision = '0019'
 
 
-def upgrade() -> None:
-    add_columns('case_link', string('unlinked_at', 40, null=True),
-                string('unlinked_by', 100, null=True), string('unlink_reason', 500, null=True))
-
-
-def downgrade() -> None:
-    drop_columns('case_link', 'unlink_reason', 'unlinked_by', 'unlinked_at')
+upgrade, downgrade = columns_added('case_link', lambda: [
+    string('unlinked_at', 40, null=True), string('unlinked_by', 100, null=True),
+    string('unlink_reason', 500, null=True)])

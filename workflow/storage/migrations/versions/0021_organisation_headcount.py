@@ -9,15 +9,11 @@ Create Date: 2026-11-25 18:00:00
   that recorded no figures as none trained of this headcount; a unit with neither is named
   "not reported" and the share is incomplete.
 """
-from workflow.storage.migrations.ops import add_columns, drop_columns, integer
+from workflow.storage.migrations.ops import columns_added, integer
 
 revision = '0021'
 down_revision = '0020'
 
 
-def upgrade() -> None:
-    add_columns('organisation', integer('headcount', null=True))
-
-
-def downgrade() -> None:
-    drop_columns('organisation', 'headcount')
+upgrade, downgrade = columns_added('organisation', lambda: [
+    integer('headcount', null=True)])

@@ -9,15 +9,11 @@ organisation page's "open the year so far"): its back-filled stages that fell du
 day and are still open are "before joining -- to confirm" for a while, counted apart from
 overdue (workflow/core/joining.py). Existing organisations have none and behave as before.
 """
-from workflow.storage.migrations.ops import add_columns, date, drop_columns
+from workflow.storage.migrations.ops import columns_added, date
 
 revision = '0031'
 down_revision = '0030'
 
 
-def upgrade() -> None:
-    add_columns('organisation', date('joined_on', null=True))
-
-
-def downgrade() -> None:
-    drop_columns('organisation', 'joined_on')
+upgrade, downgrade = columns_added('organisation', lambda: [
+    date('joined_on', null=True)])

@@ -10,16 +10,11 @@ genitive, in Russian ("в деятельности Департамента го
 (D-4): proposed when the organisation is added (workflow/core/name_forms.py), corrected by an
 administrator. Existing organisations have none: the documents use the same proposal.
 """
-from workflow.storage.migrations.ops import add_columns, drop_columns, string
+from workflow.storage.migrations.ops import columns_added, string
 
 revision = '0035'
 down_revision = '0034'
 
 
-def upgrade() -> None:
-    add_columns('organisation', string('name_ru_genitive', 300, null=True),
-                string('name_kk_genitive', 300, null=True))
-
-
-def downgrade() -> None:
-    drop_columns('organisation', 'name_kk_genitive', 'name_ru_genitive')
+upgrade, downgrade = columns_added('organisation', lambda: [
+    string('name_ru_genitive', 300, null=True), string('name_kk_genitive', 300, null=True)])

@@ -11,15 +11,11 @@ and leaves the number blank.
 """
 import sqlalchemy as sa
 
-from workflow.storage.migrations.ops import add_columns, drop_columns, integer
+from workflow.storage.migrations.ops import columns_added, integer
 
 revision = '0036'
 down_revision = '0035'
 
 
-def upgrade() -> None:
-    add_columns('position', integer('risk_id', sa.ForeignKey('risk.id', name='fk_position_risk_id'), null=True))
-
-
-def downgrade() -> None:
-    drop_columns('position', 'risk_id')
+upgrade, downgrade = columns_added('position', lambda: [
+    integer('risk_id', sa.ForeignKey('risk.id', name='fk_position_risk_id'), null=True)])

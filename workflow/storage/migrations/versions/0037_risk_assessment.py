@@ -9,15 +9,11 @@ of workflow/monitoring/risk_levels.toml); its level is read from them and that f
 it is shown, never stored. The risks recorded before have neither: they are "not assessed",
 shown so, never guessed.
 """
-from workflow.storage.migrations.ops import add_columns, drop_columns, integer
+from workflow.storage.migrations.ops import columns_added, integer
 
 revision = '0037'
 down_revision = '0036'
 
 
-def upgrade() -> None:
-    add_columns('risk', integer('likelihood', null=True), integer('consequence', null=True))
-
-
-def downgrade() -> None:
-    drop_columns('risk', 'consequence', 'likelihood')
+upgrade, downgrade = columns_added('risk', lambda: [
+    integer('likelihood', null=True), integer('consequence', null=True)])
