@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import String, func, literal_column
@@ -49,9 +50,12 @@ def list_versions(s: Session, path: str, user: int | None = None) -> tuple[int, 
     return figures.versions_of(s, "lists", path=path, user=user)
 
 
+@lru_cache(maxsize=1 << 16)
 def _list_scopes(path: str) -> tuple[str, ...]:
     """The scopes of the `lists` figure of the subtree at `path`, or of the `own_rows` of
-    an organisation (`path` its `own_scope`)."""
+    an organisation (`path` its `own_scope`): a function of the path and the figures'
+    declarations alone, worked out once per path (a region's page asks it for each of its
+    hundred parts at every read after a write)."""
     if path.startswith(versions.OWN):
         return figures.scopes("own_rows", path=path[len(versions.OWN):])
     return figures.scopes("lists", path=path)
@@ -65,7 +69,8 @@ def lists_versions(s: Session, paths: Sequence[str]) -> list[tuple[int, ...] | N
         return [None] * len(paths)
     wanted = [_list_scopes(p) for p in paths]
     known = versions_read(s, [sc for each in wanted for sc in each])
-    return [tuple(known[sc] for sc in each) for each in wanted]
+    version = known.__getitem__
+    return [tuple(map(version, each)) for each in wanted]
 
 
 def own_scope(path: str) -> str:
