@@ -27,7 +27,7 @@ def scoped_versions(s: Session, scopes: Sequence[str]) -> tuple[int, ...] | None
     if audit.wrote(s):
         return None
     known = versions_read(s, scopes)
-    return tuple(known[sc] for sc in scopes)
+    return tuple(map(known.__getitem__, scopes))
 
 
 def versions_read(s: Session, scopes: Sequence[str]) -> dict[str, int]:

@@ -19,6 +19,7 @@ import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -521,19 +522,32 @@ def _near_plan(s: Session, ctx: Context, org: Organisation,
         found = None
     children = (found.children if found is not None else _child_paths(s, org)) \
         if levels else ()
-    # the scope each organisation's rows are kept by: his own's, each subordinate's subtree
-    scoped = {org.path: figures.scopes("own_rows", path=org.path),
-              **{c: figures.scopes("lists", path=c) for c in children}}
-    read = reading.scoped_versions(s, [sc for each in scoped.values() for sc in each])
+    paths, flat, cuts = _near_scopes(org.path, children)
+    read = reading.scoped_versions(s, flat)
     if read is None:
         return None
-    at: dict[str, tuple[int, ...]] = {}
-    for p, each in scoped.items():
-        at[p], read = read[:len(each)], read[len(each):]
+    at = {p: read[start:end] for p, (start, end) in zip(paths, cuts, strict=True)}
     held = found.parts if found is not None else {}
-    stale = [p for p in scoped if p not in held or held[p][0] != at[p]]
+    stale = [p for p in paths if p not in held or held[p][0] != at[p]]
     return _NearPlan(kept, key, base, children, at, stale,
-                     {p: held[p] for p in scoped if p not in stale}, found)
+                     {p: held[p] for p in paths if p not in stale}, found)
+
+
+@lru_cache(maxsize=1024)
+def _near_scopes(org_path: str, children: tuple[str, ...]
+                 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, int], ...]]:
+    """The scopes each of a manager's organisations' escalations are kept by (his own's rows,
+    each subordinate's subtree: kept/figures.py): (their paths, his own first; every scope in
+    that order; where each path's lie among them), a function of the paths and the figures'
+    declarations alone, worked out once (his bell asks after each write in his subtree)."""
+    scoped = [(org_path, figures.scopes("own_rows", path=org_path)),
+              *((c, figures.scopes("lists", path=c)) for c in children)]
+    cuts, start = [], 0
+    for _p, each in scoped:
+        cuts.append((start, start + len(each)))
+        start += len(each)
+    return (tuple(p for p, _ in scoped), tuple(sc for _, each in scoped for sc in each),
+            tuple(cuts))
 
 
 def _near_rows(plan: _NearPlan, fresh: list[Any]) -> None:
