@@ -594,9 +594,10 @@ class OrgChoices(list):
         names = self._names.get(language)
         if names is None:
             names = self._names[language] = {}  # (a dict's item set is atomic)
-        found = names.get(row.path)
+        path = row.path
+        found = names.get(path)
         if found is None:
-            found = names[row.path] = svc.org_name(row, language)
+            found = names[path] = svc.org_name(row, language)
         return found
 
     def children(self, path: str) -> list[Any]:
@@ -717,13 +718,18 @@ def child_counts(counts: dict[str, int], scope: Organisation, orgs: list[Any],
             p = p[:p.index("/", start) + 1]
         totals[p] = totals.get(p, 0) + n
     out = []
-    for p, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])):
+    for p, n in sorted(totals.items(), key=_most_first):
         o = by_path.get(p)
         if o is not None:
             name = choices.name(o, language) if choices is not None \
                 else svc.org_name(o, language)
             out.append({"code": o.code, "name": name, "count": n, "own": p == own})
     return out
+
+
+def _most_first(path_count: tuple[str, int]) -> tuple[int, str]:
+    """`child_counts`' order: most rows first, then by path."""
+    return -path_count[1], path_count[0]
 
 
 def visible_programmes(s: Session, viewer: Viewer, year: int | None = None,
