@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlmodel import Session
 
@@ -117,6 +118,18 @@ FIGURES: dict[str, Figure] = {f.name: f for f in (
 def scopes(name: str, **reader: object) -> tuple[str, ...]:
     """The scopes the figure `name` reads for `reader` (its declaration's)."""
     return FIGURES[name].scopes(**reader)
+
+
+def path_scopes(name: str, path: str) -> tuple[str, ...]:
+    """`scopes(name, path=path)`, worked out once per declaration and path (a region's page
+    asks it for each of its hundred parts after every write): the declaration is part of the
+    key, so a declaration replaced is asked afresh."""
+    return _declared(FIGURES[name], path)
+
+
+@lru_cache(maxsize=1 << 16)
+def _declared(figure: Figure, path: str) -> tuple[str, ...]:
+    return figure.scopes(path=path)
 
 
 def versions_of(s: Session, name: str, **reader: object) -> tuple[int, ...] | None:

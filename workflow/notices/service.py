@@ -522,7 +522,8 @@ def _near_plan(s: Session, ctx: Context, org: Organisation,
         found = None
     children = (found.children if found is not None else _child_paths(s, org)) \
         if levels else ()
-    paths, flat, cuts = _near_scopes(org.path, children)
+    paths, flat, cuts = _near_scopes(figures.FIGURES["own_rows"], figures.FIGURES["lists"],
+                                     org.path, children)
     read = reading.scoped_versions(s, flat)
     if read is None:
         return None
@@ -534,14 +535,15 @@ def _near_plan(s: Session, ctx: Context, org: Organisation,
 
 
 @lru_cache(maxsize=1024)
-def _near_scopes(org_path: str, children: tuple[str, ...]
+def _near_scopes(own: figures.Figure, lists: figures.Figure, org_path: str,
+                 children: tuple[str, ...]
                  ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, int], ...]]:
     """The scopes each of a manager's organisations' escalations are kept by (his own's rows,
-    each subordinate's subtree: kept/figures.py): (their paths, his own first; every scope in
-    that order; where each path's lie among them), a function of the paths and the figures'
-    declarations alone, worked out once (his bell asks after each write in his subtree)."""
-    scoped = [(org_path, figures.scopes("own_rows", path=org_path)),
-              *((c, figures.scopes("lists", path=c)) for c in children)]
+    `own`, each subordinate's subtree, `lists`: kept/figures.py's declarations): (their paths,
+    his own first; every scope in that order; where each path's lie among them), worked out
+    once per declarations and paths (his bell asks after each write in his subtree)."""
+    scoped = [(org_path, own.scopes(path=org_path)),
+              *((c, lists.scopes(path=c)) for c in children)]
     cuts, start = [], 0
     for _p, each in scoped:
         cuts.append((start, start + len(each)))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import String, func, literal_column
@@ -50,15 +49,13 @@ def list_versions(s: Session, path: str, user: int | None = None) -> tuple[int, 
     return figures.versions_of(s, "lists", path=path, user=user)
 
 
-@lru_cache(maxsize=1 << 16)
 def _list_scopes(path: str) -> tuple[str, ...]:
     """The scopes of the `lists` figure of the subtree at `path`, or of the `own_rows` of
-    an organisation (`path` its `own_scope`): a function of the path and the figures'
-    declarations alone, worked out once per path (a region's page asks it for each of its
-    hundred parts at every read after a write)."""
+    an organisation (`path` its `own_scope`), worked out once per declaration and path
+    (`figures.path_scopes`)."""
     if path.startswith(versions.OWN):
-        return figures.scopes("own_rows", path=path[len(versions.OWN):])
-    return figures.scopes("lists", path=path)
+        return figures.path_scopes("own_rows", path[len(versions.OWN):])
+    return figures.path_scopes("lists", path)
 
 
 def lists_versions(s: Session, paths: Sequence[str]) -> list[tuple[int, ...] | None]:
