@@ -131,6 +131,18 @@ def own_copy(path: Path, previous: Path) -> str:
     return f"sqlite:///{copy}"
 
 
+def _commit(checkout: Path) -> str:
+    """The commit a checkout is at (what the results name: never a path of this machine),
+    with "+changes" when its tracked files differ from it."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(checkout), *args], capture_output=True,
+                              text=True, check=False).stdout.strip()
+    head = git("rev-parse", "--short=8", "HEAD") or "unknown"
+    return head + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--workdir", type=Path, default=Path("/tmp/merzim-bench-region"))
@@ -163,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     writers: list[Any] = []
     out: dict[str, Any] = {"machine": platform.node(), "dataset": info | {"password": None},
                            "today": web.TODAY.isoformat(), "codes": {
-                               k: str(v or ROOT) for k, v in codes.items()}}
+                               k: _commit(v or ROOT) for k, v in codes.items()}}
     try:
         for name, code in codes.items():
             servers[name] = web.start_server(urls[name], a.workdir, code)
