@@ -136,3 +136,29 @@ def test_a_hand_over_is_named_by_any_record_of_its_case(db, world):
         with pytest.raises(Unaudited):
             s.commit()
         s.rollback()
+
+
+def test_a_row_set_to_the_values_it_had_is_not_written_and_needs_no_record(db, world):
+    """The guard asks what a flush changes, not what was assigned: a stage or a case given
+    its own values again writes nothing and commits without a record; a value that differs,
+    even back and forth within the transaction, is refused when it stays different."""
+    before = dump_tables(db)
+    with open_session(db) as s:
+        stage = _stage(s, world["first"])
+        stage.due_date = date(stage.due_date.year, stage.due_date.month, stage.due_date.day)
+        stage.status = OPEN
+        case = s.get(Case, world["first"])
+        case.person_name = str(case.person_name)
+        case.fields = dict(case.fields or {}) if case.fields is not None else None
+        s.commit()
+    assert dump_tables(db) == before
+    with open_session(db) as s:
+        stage = _stage(s, world["first"])
+        kept_due = stage.due_date
+        stage.due_date = date(2026, 12, 31)
+        s.flush()  # written, then set back: the second flush writes it again
+        stage.due_date = kept_due
+        with pytest.raises(Unaudited, match=f"stage '{stage.key}'"):
+            s.commit()
+        s.rollback()
+    assert dump_tables(db) == before

@@ -23,9 +23,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import PassiveFlag
+from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm.base import NO_VALUE
 from sqlmodel import Session, col, select
 
 from workflow.kept.touch import Touch
@@ -114,16 +115,15 @@ def _what(kind: str, case_id: int | None, row: tuple[str | None, str]) -> str:
 
 
 def _changed(obj: Any) -> set[str]:
-    """The columns of a row this flush changes: of those it holds an earlier value of (what
-    `Session.is_modified` reads, without asking every other column; the models of
-    `_WATCHED` have no relationship or collection)."""
-    state = inspect(obj)
+    """The columns of a row this flush changes: of those it holds an earlier value of, the
+    value now not equal to it (as a scalar attribute's history tells a change, without
+    building the history; the models of `_WATCHED` have no relationship or collection)."""
+    state = instance_state(obj)
     if not state.modified:
         return set()
     attributes, values = state.manager, state.dict
-    return {key for key in state.committed_state
-            if attributes[key].impl.get_history(state, values,
-                                                passive=PassiveFlag.NO_CHANGE).has_changes()}
+    return {key for key, before in state.committed_state.items()
+            if attributes[key].impl.is_equal(values.get(key, NO_VALUE), before) is not True}
 
 
 def _after_soft_rollback(s: OrmSession, previous: Any) -> None:

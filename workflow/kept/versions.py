@@ -45,8 +45,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, String, any_, bindparam, cast, inspect, literal, text
+from sqlalchemy import ARRAY, Integer, String, any_, bindparam, cast, literal, text
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
@@ -132,7 +133,7 @@ def _loaded(s: Session, model: Any, key: int, *attributes: str) -> tuple | None:
     row = s.identity_map.get(identity_key(model, key))
     if row is None:
         return None
-    state = inspect(row).dict
+    state = instance_state(row).dict
     if any(a not in state for a in attributes):
         return None
     return tuple(state[a] for a in attributes)
