@@ -31,11 +31,12 @@ from workflow.kept.versions import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Figure:
     """A kept figure: `scopes(**reader)` the scopes it reads for a reader (or a subtree);
     `recount` the function computing it afresh ("module:function"), `where` where it is
-    kept."""
+    kept. A declaration is itself (compared and hashed by identity: `path_scopes` keys its
+    memo by it at every part of a page; a declaration replaced is another)."""
 
     name: str
     what: str
