@@ -31,7 +31,7 @@ from workflow.kept.statements import Statement
 from workflow.kept.touch import Touch
 from workflow.storage import models
 from workflow.storage.models import OPEN, Case, Organisation, Stage, table_of
-from workflow.storage.queries import built, select_columns, standing
+from workflow.storage.queries import built, read, select_columns, standing
 
 PENDING = "merzim.kept_pending"  # [transaction, (organisation ids, case ids) or None: every one]
 CHUNK = 500  # organisations (and cases) recounted per statement
@@ -242,7 +242,7 @@ def by_path(s: Session, before: date, conditions: Callable[[], Sequence[Any]] = 
             col(k.due_date) < before, *conditions()).group_by(k.subject_path)
 
     query = build() if made_of is None else built(("kept.by_path", before, made_of), build)
-    return {path: int(n) for path, n in s.exec(query).all() if n}
+    return {path: int(n) for path, n in read(s, query).all() if n}
 
 
 def total(s: Session, first: date | None, last_before: date,
@@ -260,4 +260,4 @@ def total(s: Session, first: date | None, last_before: date,
 
     query = build() if made_of is None else built(("kept.total", first, last_before, made_of),
                                                    build)
-    return int(s.exec(query).one())
+    return int(read(s, query).scalar_one())

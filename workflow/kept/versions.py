@@ -62,6 +62,7 @@ from workflow.storage.models import (
     User,
     table_of,
 )
+from workflow.storage.queries import read as read_rows
 from workflow.storage.queries import select_columns
 
 EVERYTHING = "*"
@@ -328,7 +329,7 @@ _READ_ANY = (select(ListVersion.scope, ListVersion.version)
 def read(s: Session, scopes: Sequence[str]) -> dict[str, int]:
     """The versions of `scopes` (0: never written), in one statement on the primary key."""
     statement = _READ_ANY if s.get_bind().dialect.name == "postgresql" else _READ
-    found = dict(s.exec(statement, params={"scopes": list(scopes)}).all())
+    found = dict(read_rows(s, statement, {"scopes": list(scopes)}).all())
     return {sc: found.get(sc, 0) for sc in scopes}
 
 

@@ -69,6 +69,7 @@ from workflow.storage.models import (
     User,
 )
 from workflow.storage.queries import live_case, select_columns, standing, subtree_range
+from workflow.storage.queries import read as read_rows
 
 UNANSWERED_JSON = f'"{UNANSWERED}":true'  # (as storage/audit.py `canonical` writes it)
 
@@ -342,11 +343,11 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
         rows = {part: list(rs) for part, rs in theirs.rows.items()}
         if near is not None and near.stale:
             stmt, params = _statement(ctx, user, before, policy, org, near.stale, only=True)
-            rows[_ESCALATED] = sorted(s.execute(stmt, params), key=_ORDER[_ESCALATED])
+            rows[_ESCALATED] = sorted(read_rows(s, stmt, params), key=_ORDER[_ESCALATED])
     else:
         stmt, params = _statement(ctx, user, before, policy, org,
                                   near.stale if near is not None else None)
-        for row in s.execute(stmt, params):
+        for row in read_rows(s, stmt, params):
             rows.setdefault(row.part, []).append(row)
         for part, key in _ORDER.items():
             rows.get(part, []).sort(key=key)

@@ -62,6 +62,17 @@ def built(key: Hashable, build: Callable[[], T]) -> T:
     return found
 
 
+def read(s: Session, statement: Any, params: dict[str, Any] | None = None) -> Any:
+    """The rows of a SELECT of columns (no ORM entity), sent on the session's connection: what
+    `Session.execute` reads, without the ORM's handling of a statement (its options, its
+    compile state, its events: 45-65 µs a statement, measured, where SQLite takes 50-80 µs to
+    run a page's kept reads). The session's pending changes are flushed first, as the ORM's
+    autoflush would."""
+    if s.new or s.dirty or s.deleted:
+        s.flush()
+    return s.connection().execute(statement, params)
+
+
 def select_columns(*columns: Any) -> Select[*tuple[Any, ...]]:
     """SELECT of more columns than sqlmodel's typed `select` takes (four): what `select` builds
     for two columns or more, its rows typed as tuples of Any."""
