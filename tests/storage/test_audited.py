@@ -149,7 +149,7 @@ def test_a_row_set_to_the_values_it_had_is_not_written_and_needs_no_record(db, w
         stage.status = OPEN
         case = s.get(Case, world["first"])
         case.person_name = str(case.person_name)
-        case.fields = dict(case.fields or {}) if case.fields is not None else None
+        case.fields = None if case.fields is None else dict(case.fields)
         s.commit()
     assert dump_tables(db) == before
     with open_session(db) as s:
