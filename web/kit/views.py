@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
@@ -102,13 +103,15 @@ def overdue_list(s: Session, ctx: svc.Context, viewer: Viewer, page: int, query:
     within = scope_org(s, viewer, org)
     scope, path = within.code, only_path(viewer)
     children = orgs.children(within.path) if orgs is not None and path is None else []
-    if children:  # kept whole until its subtree changes, then put together from its parts
-        # (the parts' versions with the page's: one statement, kept or not)
-        read_versions(s, viewer, (within.path, own_scope(within.path),
-                                  *(c.path for c in children)))
+    if orgs is not None and children:  # kept whole until its subtree changes, then put
+        # together from its parts (the parts' versions with the page's: one statement)
+        layout = orgs.derived(("overdue.parts", within.path, viewer.org.path, stage, year,
+                               process),
+                              lambda: _layout(within, children, viewer, stage, year, process))
+        read_versions(s, viewer, layout.scopes)
         total, counts, rows = kept(s, ctx, (
             "overdue.parts", scope, stage, year, process, sort, desc, page, size),
-            lambda: _overdue_parts(s, ctx, viewer, page, within, children, stage, year, sort,
+            lambda: _overdue_parts(s, ctx, viewer, page, within, layout, stage, year, sort,
                                    desc, process, size), within.path)
         return rows, pages(total, page, query, size)[1], counts
     where = (scope, path, stage, year, process)
@@ -122,35 +125,79 @@ def overdue_list(s: Session, ctx: svc.Context, viewer: Viewer, page: int, query:
     return rows, pager, counts
 
 
-def _overdue_parts(s: Session, ctx: svc.Context, viewer: Viewer, page: int,
-                   within: Organisation, children: list[Any], stage: str | None,
-                   year: int | None, sort: str | None, desc: bool, process: str | None,
-                   size: int) -> tuple[int, dict[str, int], list[OverdueRow]]:
+class Parts(tuple):
+    """The (key, path) of each part of a page (`kept_parts`), built once per layout: its paths
+    and its hash worked out once (a region's page after a write asks for its hundred parts)."""
+
+    @functools.cached_property
+    def paths(self) -> list[str]:
+        return [path for _key, path in self]
+
+    @functools.cached_property
+    def _hash(self) -> int:
+        return tuple.__hash__(self)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    __eq__ = tuple.__eq__
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Layout:
+    """What `_overdue_parts` reads a subtree's list by, worked out once per organisations'
+    choices (their version), subtree and filter (`_layout`): the parts in the tree's order
+    ((code, only_path, the version's scope) each: the organisation's own stages, then each
+    direct subordinate's subtree), the scopes the page reads at once, each part's key of its
+    length and the path its count is shown at."""
+
+    parts: tuple[tuple[str, str | None, str], ...]
+    scopes: tuple[str, ...]
+    listed: tuple[str, ...]
+    totals: Parts
+    at: tuple[str, ...]
+    index: dict[str, int]
+
+
+def _layout(within: Any, children: list[Any], viewer: Viewer, stage: str | None,
+            year: int | None, process: str | None) -> _Layout:
+    """`_Layout` of the overdue list of the subtree of `within`, whose direct subordinates
+    are `children`."""
+    own = own_scope(within.path)
+    paths = tuple(c.path for c in children)
+    parts = ((within.code, within.path, own), *((c.code, None, c.path) for c in children))
+    return _Layout(parts, (within.path, own, *paths),
+                   (within.path, own, *paths, viewer.org.path),
+                   Parts((("overdue.total", code, only, stage, year, process), by)
+                         for code, only, by in parts),
+                   (within.path, *paths), {p: i for i, p in enumerate(paths, start=1)})
+
+
+def _overdue_parts(s: Session, ctx: svc.Context, viewer: Viewer, page: int, within: Any,
+                   layout: _Layout,
+                   stage: str | None, year: int | None, sort: str | None, desc: bool,
+                   process: str | None, size: int) -> tuple[int, dict[str, int], list[OverdueRow]]:
     """(the list's length, its counts, the page's rows) of `overdue_list` of the subtree of
-    `within` (a manager's or an administrator's: every
-    organisation of it is hers) composed of its parts: the organisation's own stages, kept by
-    its own version (`versions.own_scope`), and each direct subordinate's subtree, kept by
-    that subtree's version, so that a write in one subordinate's subtree re-reads that part
-    alone. The counts are by part, each part's length summed by the database (not by path):
-    the organisation's own stages at its path, each subordinate's subtree's at the
-    subordinate's path (what the summary by subordinate shows: `child_counts`; their sum, the
-    list's length). In the tree's order (no `sort`) the list is the
-    parts one after the other (paths compare by code point: a subtree's paths lie together,
-    after its root's), so a page is cut from the parts it overlaps, each read with its own
-    offset and limit and kept; in another order the page is read whole, kept by the subtree's
-    version."""
-    scope, own = within.code, own_scope(within.path)
-    read_list_versions(s, [within.path, own, *(c.path for c in children), viewer.org.path],
-                       viewer.user.id)  # (and what the page's menu and bell ask: one statement)
-    # (code, only_path, the version's scope): the parts in the tree's order
-    parts = [(scope, within.path, own)] + [(c.code, None, c.path) for c in children]
+    `within` (a manager's or an administrator's: every organisation of it is hers) composed of
+    its parts (`layout`): the organisation's own stages, kept by its own version
+    (`versions.own_scope`), and each direct subordinate's subtree, kept by that subtree's
+    version, so that a write in one subordinate's subtree re-reads that part alone. The
+    counts are by part, each part's length summed by the database (not by path): the
+    organisation's own stages at its path, each subordinate's subtree's at the subordinate's
+    path (what the summary by subordinate shows: `child_counts`; their sum, the list's
+    length). In the tree's order (no `sort`) the list is the parts one after the other (paths
+    compare by code point: a subtree's paths lie together, after its root's), so a page is
+    cut from the parts it overlaps, each read with its own offset and limit and kept; in
+    another order the page is read whole, kept by the subtree's version."""
+    scope, parts = within.code, layout.parts
+    # (and what the page's menu and bell ask: one statement)
+    read_list_versions(s, layout.listed, viewer.user.id)
 
     def by_part() -> list[int] | None:
         """Every part's count from one count of the whole subtree by path (None: a path of
         no part, then each part is counted)."""
         found = [0] * len(parts)
-        index = {c.path: i for i, c in enumerate(children, start=1)}
-        start = len(within.path)
+        index, start = layout.index, len(within.path)
         for p, n in count_overdue_by_path(s, ctx, scope, stage, year, None,
                                           process=process).items():
             i = 0 if p == within.path else index.get(p[:p.find("/", start) + 1], -1)
@@ -160,13 +207,11 @@ def _overdue_parts(s: Session, ctx: svc.Context, viewer: Viewer, page: int,
         return found
 
     # (each part's length alone: the summary shows a part's count at its path)
-    totals = kept_parts(s, ctx, [(("overdue.total", code, only, stage, year, process), by)
-                                 for code, only, by in parts],
+    totals = kept_parts(s, ctx, layout.totals,
                         lambda i: svc.count_overdue(s, ctx, parts[i][0], stage, year,
                                                     parts[i][1], process=process), by_part)
     # each part's count at its path (the organisation's own, each subordinate's)
-    counts = {at: n for at, n in zip([within.path, *(c.path for c in children)], totals,
-                                     strict=True) if n}
+    counts = {at: n for at, n in zip(layout.at, totals, strict=True) if n}
     first = pages(sum(totals), page, "", size)[0]
     if not counts:
         return 0, counts, []
@@ -284,7 +329,8 @@ def kept_parts(s: Session, ctx: svc.Context, parts: Sequence[tuple[tuple[Any, ..
     with their versions (`_LAST_PARTS`): a page read again after a write in one part compares
     each part's version with its last answer's and looks up only the parts whose versions
     moved, not each of them in the cache."""
-    found = svc.lists_versions(s, [path for _key, path in parts])
+    found = svc.lists_versions(s, parts.paths if isinstance(parts, Parts)
+                               else [path for _key, path in parts])
     memo = _last_parts(s, ctx, parts) if found and found[0] is not None else None
     with _LISTS_LOCK:
         last = memo[0].get(memo[1]) if memo is not None else None
@@ -325,7 +371,7 @@ def _last_parts(s: Session, ctx: svc.Context, parts: Sequence[tuple[tuple[Any, .
     `parts`' there."""
     memo = of_database(s, _LAST_PARTS, _LISTS_LOCK, lambda: LRUCache(LAST_PARTS_ENTRIES))
     return memo, (ctx.today, id(ctx.calendar), id(ctx.processes), ctx.language, ctx.own_off,
-                  tuple(parts))
+                  parts if isinstance(parts, Parts) else tuple(parts))
 
 
 def _slot(s: Session, ctx: svc.Context, key: tuple[Any, ...], path: str, user: int | None,
@@ -586,6 +632,7 @@ class OrgChoices(list):
         self.by_path = {r.path: r for r in rows}
         self._children: dict[str, list[Any]] | None = None
         self._names: dict[str, dict[str, str]] = {}
+        self._derived: dict[Hashable, Any] = {}
 
     def name(self, row: Any, language: str) -> str:
         """The name of one of these organisations in `language` (`svc.org_name`), worked out
@@ -598,6 +645,17 @@ class OrgChoices(list):
         found = names.get(path)
         if found is None:
             found = names[path] = svc.org_name(row, language)
+        return found
+
+    def derived(self, key: Hashable, make: Callable[[], T]) -> T:
+        """`make()`, worked out once for `key` while these choices are kept (what a page
+        derives from the tree alone: the parts of a subtree's list); at most 64 kept (a
+        dict's item set is atomic: two threads at worst make the same twice)."""
+        found = self._derived.get(key)
+        if found is None:
+            if len(self._derived) >= 64:
+                self._derived.clear()
+            found = self._derived[key] = make()
         return found
 
     def children(self, path: str) -> list[Any]:
@@ -708,23 +766,30 @@ def child_counts(counts: dict[str, int], scope: Organisation, orgs: list[Any],
     the at-a-glance table: a ministry sees its committees, a committee its departments; from
     the counts by organisation path (SQL's GROUP BY: one entry per organisation at most),
     most rows first."""
-    choices = orgs if isinstance(orgs, OrgChoices) else None
-    by_path = choices.by_path if choices is not None else {o.path: o for o in orgs}
-    totals: dict[str, int] = {}
     own = scope.path  # (read once: an ORM attribute, and a national list has ~1,500 paths)
+    totals: dict[str, int] = {}
     start = len(own)
     for p, n in counts.items():
         if p != own and p.startswith(own):
             p = p[:p.index("/", start) + 1]
         totals[p] = totals.get(p, 0) + n
+    # (code, name) by path: of every organisation of the choices once per language (a region's
+    # summary names its 99 departments on every page after a write in it)
+    named = orgs.derived(("named", language), lambda: _named(orgs, language)) \
+        if isinstance(orgs, OrgChoices) else _named([o for o in orgs if o.path in totals],
+                                                    language)
     out = []
     for p, n in sorted(totals.items(), key=_most_first):
-        o = by_path.get(p)
-        if o is not None:
-            name = choices.name(o, language) if choices is not None \
-                else svc.org_name(o, language)
-            out.append({"code": o.code, "name": name, "count": n, "own": p == own})
+        found = named.get(p)
+        if found is not None:
+            out.append({"code": found[0], "name": found[1], "count": n, "own": p == own})
     return out
+
+
+def _named(orgs: list[Any], language: str) -> dict[str, tuple[str, str]]:
+    """(code, name in `language`) of each of `orgs` by path (`child_counts`)."""
+    return {o.path: (o.code, orgs.name(o, language) if isinstance(orgs, OrgChoices)
+                     else svc.org_name(o, language)) for o in orgs}
 
 
 def _most_first(path_count: tuple[str, int]) -> tuple[int, str]:

@@ -17,7 +17,7 @@ import json
 import threading
 import weakref
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
@@ -472,6 +472,9 @@ class _NearKept:
     children: tuple[str, ...]
     parts: dict[str, _Part]
     merged: list[tuple[Any, ...]]
+    # a slot for the items of every part's rows by their order, worked out of the parts' items
+    # (`_near_items`: with what they were worked out by)
+    items: list[Any] = field(default_factory=lambda: [None])
 
 
 @dataclass
@@ -491,6 +494,7 @@ class _NearPlan:
     # escalations' first MAX_ITEMS rows (due date, case, stage; None: no cut)
     parts: dict[str, _Part] | None = None
     last: tuple[Any, ...] | None = None
+    entry: _NearKept | None = None  # what `_near_rows` kept
 
 
 def _child_paths(s: Session, org: Organisation) -> tuple[str, ...]:
@@ -577,6 +581,7 @@ def _near_rows(plan: _NearPlan, fresh: list[Any]) -> None:
             for o in parts[p][3]:
                 bisect.insort(merged, o)
     kept = _NearKept(plan.base, plan.children, parts, merged)
+    plan.entry = kept
     if plan.key not in plan.kept and (
             len(plan.kept) >= NEAR_KEPT
             or sum(len(k.merged) for k in list(plan.kept.values())) + len(merged) > NEAR_HELD):
@@ -603,22 +608,47 @@ def _escalation_items(ctx: Context, policy: ReminderSettings, org_path: str,
 def _near_items(ctx: Context, policy: ReminderSettings, org_path: str,
                 confirming: dict[int, date], plan: _NearPlan) -> list[Item]:
     """A manager's escalations' items when each of his organisations' rows are kept
-    (`plan.parts`): each organisation's worked out once per version of its rows, calendar,
-    policy and days to confirm (who confirms is the same for the same versions of `*` and
-    `organisations` and day: the kept rows' `base`); those of the first MAX_ITEMS rows of them
-    all (an item's due date, case and stage are its row's order: up to `plan.last`, found in
-    each organisation's ordered items by bisection)."""
+    (`plan.parts`): those of the first MAX_ITEMS rows of them all (`plan.entry.merged`, up to
+    `plan.last`), found by their order (due date, case, stage) among the items of every row
+    (`_NearKept.items`). Each organisation's items are worked out once per version of its
+    rows, calendar, policy and days to confirm (who confirms is the same for the same
+    versions of `*` and `organisations` and day: the kept rows' `base`); the items by order
+    are those of the last read with its stale organisations' taken out and put in again, no
+    organisation's looked at again."""
+    entry = plan.entry
+    if entry is None:
+        return []
     memo = (ctx.calendar, ctx.joining_confirm_days, policy.escalate_levels,
             policy.escalate_after)
-    last = plan.last
-    found: list[Item] = []
-    for _version, rows, slot, _orders in (plan.parts or {}).values():
+
+    def same(done: Any) -> bool:
+        return done is not None and done[0][0] is memo[0] and done[0][1:] == memo[1:]
+
+    def of_part(path: str) -> Iterable[tuple[tuple[Any, ...], Item]]:
+        _version, rows, slot, _orders = entry.parts[path]
         done = slot[0]
-        if done is None or done[0][0] is not memo[0] or done[0][1:] != memo[1:]:
+        if not same(done):
             listed = tuple(_escalation_items(ctx, policy, org_path, confirming, rows))
             done = slot[0] = (memo, listed, tuple((i.due, i.case, i.stage) for i in listed))
-        found += done[1] if last is None else done[1][:bisect.bisect_right(done[2], last)]
-    return found
+        return zip(done[2], done[1], strict=True)
+
+    done = entry.items[0]
+    if not same(done):
+        before = plan.previous
+        known = before.items[0] if before is not None else None
+        if before is not None and same(known) and set(before.parts) == set(entry.parts):
+            by_order = known[1].copy()  # (another request may read the kept one; copy(): no
+            # entry inserted again, as dict() would once one was taken out)
+            for p in plan.stale:
+                for o in before.parts[p][3]:
+                    by_order.pop(o, None)
+                by_order.update(of_part(p))
+        else:
+            by_order = {o: i for p in entry.parts for o, i in of_part(p)}
+        done = entry.items[0] = (memo, by_order)  # (a list's item set is atomic)
+    found = done[1].get
+    head = entry.merged if plan.last is None else entry.merged[:rules.MAX_ITEMS]
+    return [item for item in map(found, head) if item is not None]
 
 # `_escalated`'s answers, by what they are worked out of (a manager's bell read again after a
 # write in his organisation reads his escalations again, most of them the same rows): at most

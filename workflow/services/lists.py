@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import String, func, literal_column
@@ -58,16 +59,37 @@ def _list_scopes(path: str) -> tuple[str, ...]:
     return figures.path_scopes("lists", path)
 
 
+@lru_cache(maxsize=256)
+def _paths_scopes(lists: figures.Figure, own: figures.Figure, paths: tuple[str, ...]
+                  ) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
+    """Every scope `_list_scopes` gives for `paths`, in their order, and where each path's
+    lie among them: worked out once per declarations and paths (a region's page asks for its
+    hundred parts' after every write in it). The declarations are part of the key: one
+    replaced is asked afresh."""
+    flat: list[str] = []
+    cuts = []
+    for p in paths:
+        each = _list_scopes(p)
+        cuts.append((len(flat), len(flat) + len(each)))
+        flat += each
+    return tuple(flat), tuple(cuts)
+
+
+def _scopes_of(paths: Sequence[str]) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
+    """`_paths_scopes` of `paths` by today's declarations."""
+    return _paths_scopes(figures.FIGURES["lists"], figures.FIGURES["own_rows"], tuple(paths))
+
+
 def lists_versions(s: Session, paths: Sequence[str]) -> list[tuple[int, ...] | None]:
     """`list_versions` of each subtree at `paths` (no person's), the same tuples, their
     scopes read at once (a page composed of parts keyed by each: one memo look-up, not one a
     part)."""
     if audit.wrote(s):
         return [None] * len(paths)
-    wanted = [_list_scopes(p) for p in paths]
-    known = versions_read(s, [sc for each in wanted for sc in each])
-    version = known.__getitem__
-    return [tuple(map(version, each)) for each in wanted]
+    flat, cuts = _scopes_of(paths)
+    known = versions_read(s, flat)
+    read = tuple(map(known.__getitem__, flat))
+    return [read[start:end] for start, end in cuts]
 
 
 def own_scope(path: str) -> str:
@@ -84,7 +106,7 @@ def read_list_versions(s: Session, paths: Sequence[str], user: int | None = None
     written and not committed."""
     if audit.wrote(s):
         return
-    versions_read(s, [*(sc for p in paths for sc in _list_scopes(p)),
+    versions_read(s, [*_scopes_of(paths)[0],
                       *(() if user is None else figures.scopes("lists", path=paths[0], user=user)
                         if paths else ())])
 
