@@ -636,7 +636,8 @@ def _near_items(ctx: Context, policy: ReminderSettings, org_path: str,
     if not same(done):
         before = plan.previous
         known = before.items[0] if before is not None else None
-        if before is not None and same(known) and set(before.parts) == set(entry.parts):
+        if before is not None and known is not None and same(known) \
+                and set(before.parts) == set(entry.parts):
             by_order = known[1].copy()  # (another request may read the kept one; copy(): no
             # entry inserted again, as dict() would once one was taken out)
             for p in plan.stale:
