@@ -44,8 +44,9 @@ BEFORE = (5, 1, 0)  # the organisation's days before a due date when none is con
 # what a page's request gives the bell: no [reminders] configured, the defaults
 REQUEST = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(
     settings=SimpleNamespace(notify=None))))
-# the notification centre's SELECT (a manager's escalations alone: a window numbering their rows)
-UNION = re.compile(r"\bUNION ALL\b|\brow_number\(\) OVER", re.IGNORECASE)
+# the notification centre's SELECT (its parts' union; a manager's escalations alone: a window
+# numbering their rows, or one organisation's part, named by its literal)
+UNION = re.compile(r"\bUNION ALL\b|\brow_number\(\) OVER|'escalated' AS part\b", re.IGNORECASE)
 
 
 def ctx_of(today: date = TODAY, actor: str = "cli:test") -> svc.Context:

@@ -138,6 +138,7 @@ def _build(kind: str, bounded: bool) -> Any:
     "escalations" (a manager's), "escalations:parts" or "own" (any other); `bounded`: the
     stages' part stops at a horizon (the values of its parameters: `_statement`).
     "escalations:only": those of "escalations:parts" alone (his other parts kept);
+    "escalations:one": those of one organisation alone (the path `stale_path`);
     "escalations:parts": a manager whose escalations reach his organisation and
     its direct subordinates at most, read of the organisations at the paths `stale` alone
     (those whose kept escalations a write moved: `_near_rows`), the first MAX_ITEMS of each
@@ -146,6 +147,9 @@ def _build(kind: str, bounded: bool) -> Any:
     if kind == "escalations:only":  # (his own parts kept: `_read`)
         return _escalated_by_organisation(
             col(Stage.subject_path).in_(bindparam("stale", expanding=True)), rules.MAX_ITEMS)
+    if kind == "escalations:one":  # (of one organisation: its first MAX_ITEMS, no window)
+        return _escalated_part(col(Stage.subject_path) == bindparam("stale_path"),
+                               rules.MAX_ITEMS)
     user_id: Any = bindparam("user_id")
     answers = visibility.mine_condition(  # as `mine`
         col(Case.responsible_id), col(Case.subject_id), user_id,
@@ -274,14 +278,15 @@ def _statement(ctx: Context, user: User, before: tuple[int, ...],
     her read marks, which "mark all read" prunes to the items listed); `stale`: a manager's
     escalations read of the organisations at these paths alone (`_near_rows`); `only`: those
     alone, none of his other parts."""
-    horizon = _horizon(ctx, before)
-    unassigned = visibility.unassigned_of(user)
     if only and org is not None and stale is not None:
-        key = ("escalations:only", False)
+        key = ("escalations:one" if len(stale) == 1 else "escalations:only", False)
         stmt = _STATEMENTS.get(key)
         if stmt is None:
             stmt = _STATEMENTS[key] = _build(*key)
-        return stmt, {"stale": stale, "today": ctx.today}
+        return stmt, ({"stale_path": stale[0]} if len(stale) == 1 else {"stale": stale}) | {
+            "today": ctx.today}
+    horizon = _horizon(ctx, before)
+    unassigned = visibility.unassigned_of(user)
     kind = ("escalations" if stale is None else "escalations:parts") if org is not None \
         else "unassigned" if unassigned is not None else "own"
     key = (kind, horizon is not None)
@@ -562,7 +567,7 @@ def _near_rows(plan: _NearPlan, fresh: list[Any]) -> None:
     part's order: each organisation's first MAX_ITEMS) with those kept of his other
     organisations, kept for the next read (`plan.parts`); `plan.last`, the last of the first
     MAX_ITEMS rows of them all: every part's orders kept in order (`_NearKept.merged`), the
-    stale parts' former orders taken out and their new ones put in by bisection."""
+    orders a stale part no longer has taken out and those it has anew put in by bisection."""
     parts = dict(plan.held)
     by_path: dict[str, list[Any]] = {p: [] for p in plan.stale}
     for r in fresh:
@@ -575,10 +580,11 @@ def _near_rows(plan: _NearPlan, fresh: list[Any]) -> None:
         merged = sorted(o for _v, _rows, _slot, orders in parts.values() for o in orders)
     else:
         merged = list(before.merged)  # (a copy: another request may read the kept one)
-        for p in plan.stale:
-            for o in before.parts[p][3]:
+        for p in plan.stale:  # (those it held and holds still stay where they are)
+            was, now = set(before.parts[p][3]), set(parts[p][3])
+            for o in was.difference(now):
                 del merged[bisect.bisect_left(merged, o)]
-            for o in parts[p][3]:
+            for o in now.difference(was):
                 bisect.insort(merged, o)
     kept = _NearKept(plan.base, plan.children, parts, merged)
     plan.entry = kept
