@@ -779,10 +779,10 @@ def child_counts(counts: dict[str, int], scope: Organisation, orgs: list[Any],
         if isinstance(orgs, OrgChoices) else _named([o for o in orgs if o.path in totals],
                                                     language)
     out = []
-    for p, n in sorted(totals.items(), key=_most_first):
+    for less, p in sorted([(-n, p) for p, n in totals.items()]):  # most rows first, by path
         found = named.get(p)
         if found is not None:
-            out.append({"code": found[0], "name": found[1], "count": n, "own": p == own})
+            out.append({"code": found[0], "name": found[1], "count": -less, "own": p == own})
     return out
 
 
@@ -790,11 +790,6 @@ def _named(orgs: list[Any], language: str) -> dict[str, tuple[str, str]]:
     """(code, name in `language`) of each of `orgs` by path (`child_counts`)."""
     return {o.path: (o.code, orgs.name(o, language) if isinstance(orgs, OrgChoices)
                      else svc.org_name(o, language)) for o in orgs}
-
-
-def _most_first(path_count: tuple[str, int]) -> tuple[int, str]:
-    """`child_counts`' order: most rows first, then by path."""
-    return -path_count[1], path_count[0]
 
 
 def visible_programmes(s: Session, viewer: Viewer, year: int | None = None,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import operator
 import threading
 import weakref
 from collections.abc import Iterable
@@ -733,6 +734,9 @@ def centre(s: Session, ctx: Context, user: User, before: tuple[int, ...],
     return Centre(listed, {i.key for i in listed if i.key not in got.read})
 
 
+_KEY = operator.attrgetter("key")  # (an item's key: `unread_count` takes each item's once)
+
+
 def unread_count(s: Session, ctx: Context, user: User, before: tuple[int, ...],
                  policy: ReminderSettings | None = None, kept: bool = True) -> int:
     """The bell's figure: the items her centre lists that she has not read (`centre`'s
@@ -743,7 +747,7 @@ def unread_count(s: Session, ctx: Context, user: User, before: tuple[int, ...],
     shown = _shown(got, ctx.today)
     if len(shown) > rules.MAX_ITEMS:
         shown = rules.ordered(shown)
-    return len({i.key for i in shown if i.key not in got.read})
+    return len(set(map(_KEY, shown)).difference(got.read))
 
 
 def mark_read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
