@@ -159,7 +159,7 @@ class _Layout:
     index: dict[str, int]
 
 
-def _layout(within: Any, children: list[Any], viewer: Viewer, stage: str | None,
+def _layout(within: Organisation, children: list[Any], viewer: Viewer, stage: str | None,
             year: int | None, process: str | None) -> _Layout:
     """`_Layout` of the overdue list of the subtree of `within`, whose direct subordinates
     are `children`."""
@@ -173,10 +173,10 @@ def _layout(within: Any, children: list[Any], viewer: Viewer, stage: str | None,
                    (within.path, *paths), {p: i for i, p in enumerate(paths, start=1)})
 
 
-def _overdue_parts(s: Session, ctx: svc.Context, viewer: Viewer, page: int, within: Any,
-                   layout: _Layout,
-                   stage: str | None, year: int | None, sort: str | None, desc: bool,
-                   process: str | None, size: int) -> tuple[int, dict[str, int], list[OverdueRow]]:
+def _overdue_parts(s: Session, ctx: svc.Context, viewer: Viewer, page: int,
+                   within: Organisation, layout: _Layout, stage: str | None, year: int | None,
+                   sort: str | None, desc: bool, process: str | None,
+                   size: int) -> tuple[int, dict[str, int], list[OverdueRow]]:
     """(the list's length, its counts, the page's rows) of `overdue_list` of the subtree of
     `within` (a manager's or an administrator's: every organisation of it is hers) composed of
     its parts (`layout`): the organisation's own stages, kept by its own version
