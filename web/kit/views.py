@@ -140,8 +140,6 @@ class Parts(tuple):
     def __hash__(self) -> int:
         return self._hash
 
-    __eq__ = tuple.__eq__
-
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class _Layout:

@@ -496,11 +496,7 @@ class _NearPlan:
     stale: list[str]
     held: dict[str, _Part]
     previous: _NearKept | None  # what was kept (its stale parts are taken out of `merged`)
-    # after the read (`_near_rows`): every organisation's part, and the last of his
-    # escalations' first MAX_ITEMS rows (due date, case, stage; None: no cut)
-    parts: dict[str, _Part] | None = None
-    last: tuple[Any, ...] | None = None
-    entry: _NearKept | None = None  # what `_near_rows` kept
+    entry: _NearKept | None = None  # after the read: what `_near_rows` kept
 
 
 def _child_paths(s: Session, org: Organisation) -> tuple[str, ...]:
@@ -566,9 +562,9 @@ def _near_scopes(own: figures.Figure, lists: figures.Figure, org_path: str,
 def _near_rows(plan: _NearPlan, fresh: list[Any]) -> None:
     """A manager's escalations' parts: those read again of `plan.stale` (`fresh`, in the
     part's order: each organisation's first MAX_ITEMS) with those kept of his other
-    organisations, kept for the next read (`plan.parts`); `plan.last`, the last of the first
-    MAX_ITEMS rows of them all: every part's orders kept in order (`_NearKept.merged`), the
-    orders a stale part no longer has taken out and those it has anew put in by bisection."""
+    organisations, kept for the next read (`plan.entry`): every part's orders kept in order
+    (`_NearKept.merged`), the orders a stale part no longer has taken out and those it has
+    anew put in by bisection."""
     parts = dict(plan.held)
     by_path: dict[str, list[Any]] = {p: [] for p in plan.stale}
     for r in fresh:
@@ -594,9 +590,6 @@ def _near_rows(plan: _NearPlan, fresh: list[Any]) -> None:
             or sum(len(k.merged) for k in list(plan.kept.values())) + len(merged) > NEAR_HELD):
         plan.kept.clear()
     plan.kept[plan.key] = kept  # (a dict's item set is atomic; the entry is replaced)
-    plan.parts = parts
-    if len(merged) > rules.MAX_ITEMS:
-        plan.last = merged[rules.MAX_ITEMS - 1]
 
 def _escalation_items(ctx: Context, policy: ReminderSettings, org_path: str,
                       confirming: dict[int, date], rows: Iterable[Any]) -> list[Item]:
@@ -615,8 +608,8 @@ def _escalation_items(ctx: Context, policy: ReminderSettings, org_path: str,
 def _near_items(ctx: Context, policy: ReminderSettings, org_path: str,
                 confirming: dict[int, date], plan: _NearPlan) -> list[Item]:
     """A manager's escalations' items when each of his organisations' rows are kept
-    (`plan.parts`): those of the first MAX_ITEMS rows of them all (`plan.entry.merged`, up to
-    `plan.last`), found by their order (due date, case, stage) among the items of every row
+    (`plan.entry`): those of the first MAX_ITEMS rows of them all (of `plan.entry.merged`),
+    found by their order (due date, case, stage) among the items of every row
     (`_NearKept.items`). Each organisation's items are worked out once per version of its
     rows, calendar, policy and days to confirm (who confirms is the same for the same
     versions of `*` and `organisations` and day: the kept rows' `base`); the items by order
@@ -655,8 +648,7 @@ def _near_items(ctx: Context, policy: ReminderSettings, org_path: str,
             by_order = {o: i for p in entry.parts for o, i in of_part(p)}
         done = entry.items[0] = (memo, by_order)  # (a list's item set is atomic)
     found = done[1].get
-    head = entry.merged if plan.last is None else entry.merged[:rules.MAX_ITEMS]
-    return [item for item in map(found, head) if item is not None]
+    return [item for item in map(found, entry.merged[:rules.MAX_ITEMS]) if item is not None]
 
 # `_escalated`'s answers, by what they are worked out of (a manager's bell read again after a
 # write in his organisation reads his escalations again, most of them the same rows): at most
