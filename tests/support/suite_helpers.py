@@ -18,6 +18,12 @@ start read the compiled code; each test process also lets pytest keep its rewrit
 modules. A source edited later is compiled again as usual (the cache checks its time stamp).
 `MERZIM_TEST_BYTECODE=0` leaves the environment's choice alone.
 
+The machine's temporary folder: each test process has one of its own (`own_tmpdir`, TMPDIR
+for the processes it starts), removed when it ends. What a node keeps there is the machine's
+(`filestore.staging_directory`: the uploads a node receives before the database stores them),
+and the processes running tests beside each other are not one machine: a test that finds
+nothing of its own left in that folder would otherwise see another process's upload in flight.
+
 (Ordering the files longest first for pytest-xdist was tried and left out: a simulation with the
 recorded seconds of every file showed the default order already ending both processes within a
 second of each other.)
@@ -71,6 +77,16 @@ def tmpfs_basetemp(config: pytest.Config) -> Path | None:
         return None
     config.option.basetemp = str(base)
     return base
+
+
+def own_tmpdir() -> Path:
+    """A temporary folder of this process's own, made the one `tempfile` and the processes it
+    starts use (see above); short, under the machine's, as sockets may be made there."""
+    folder = Path(tempfile.mkdtemp(prefix=f"merzim-tmp-{os.getpid()}-"))
+    os.environ["TMPDIR"] = str(folder)
+    tempfile.tempdir = None  # asked again: the folder above
+    assert tempfile.gettempdir() == str(folder)
+    return folder
 
 
 def _remove_abandoned() -> None:
@@ -136,6 +152,7 @@ class SuitePlugin:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.tmpfs = tmpfs_basetemp(config)
+        self.tmpdir = own_tmpdir()
         compiled_sources(config)
 
     def pytest_collection_modifyitems(self, config: pytest.Config,
@@ -154,6 +171,9 @@ class SuitePlugin:
         if self.tmpfs is not None and exitstatus == 0:
             shutil.rmtree(self.tmpfs, ignore_errors=True)
             self.tmpfs.with_name(f"{self.tmpfs.name}.pid").unlink(missing_ok=True)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int) -> None:
         if self.tmpfs is not None and exitstatus != 0:
