@@ -83,6 +83,9 @@ def own_tmpdir() -> Path:
     """A temporary folder of this process's own, made the one `tempfile` and the processes it
     starts use (see above); short, under the machine's, as sockets may be made there."""
     folder = Path(tempfile.mkdtemp(prefix=f"merzim-tmp-{os.getpid()}-"))
+    # others may pass through, not list: a process a test starts as `nobody` (nginx,
+    # tests/support/proxy_helpers.py) reaches the folder made for it inside
+    folder.chmod(0o711)
     os.environ["TMPDIR"] = str(folder)
     tempfile.tempdir = None  # asked again: the folder above
     assert tempfile.gettempdir() == str(folder)
