@@ -472,12 +472,16 @@ class _NearKept:
     """A manager's escalations kept: `base` (the versions of `*` and `organisations`, the
     day), his organisation's direct subordinates' paths, and by organisation path (his own's
     and each subordinate's) its part (`_Part`); `merged`: every part's rows' orders, in
-    order (a write's part taken out and put in again: no sort of them all)."""
+    order (a write's part taken out and put in again: no sort of them all); `scopes` and
+    `flat`: every part's scopes and their versions as read (a read that finds them as they
+    were has nothing stale; one that does not finds the parts whose scopes moved by them)."""
 
     base: tuple[tuple[int, ...], date]
     children: tuple[str, ...]
     parts: dict[str, _Part]
     merged: list[tuple[Any, ...]]
+    scopes: tuple[str, ...] = ()
+    flat: tuple[int, ...] = ()
     # a slot for the items of every part's rows by their order, worked out of the parts' items
     # (`_near_items`: with what they were worked out by)
     items: list[Any] = field(default_factory=lambda: [None])
@@ -492,11 +496,18 @@ class _NearPlan:
     key: tuple[str, int]
     base: tuple[tuple[int, ...], date]
     children: tuple[str, ...]
-    versions: dict[str, tuple[int, ...]]
+    scopes: tuple[str, ...]  # every part's scopes, in the parts' order (`_near_scopes`)
+    flat: tuple[int, ...]  # their versions as read
+    versions: dict[str, tuple[int, ...]]  # the stale parts' versions
     stale: list[str]
-    held: dict[str, _Part]
     previous: _NearKept | None  # what was kept (its stale parts are taken out of `merged`)
     entry: _NearKept | None = None  # after the read: what `_near_rows` kept
+
+    @property
+    def same_parts(self) -> bool:
+        """Whether what was kept is of the same parts, read by the same scopes (then the parts
+        not stale are kept as they are, and `merged` changes by the stale parts alone)."""
+        return self.previous is not None and self.previous.scopes == self.scopes
 
 
 def _child_paths(s: Session, org: Organisation) -> tuple[str, ...]:
@@ -529,26 +540,32 @@ def _near_plan(s: Session, ctx: Context, org: Organisation,
         found = None
     children = (found.children if found is not None else _child_paths(s, org)) \
         if levels else ()
-    paths, flat, cuts = _near_scopes(figures.FIGURES["own_rows"], figures.FIGURES["lists"],
-                                     org.path, children)
+    paths, flat, cuts, owner = _near_scopes(figures.FIGURES["own_rows"],
+                                            figures.FIGURES["lists"], org.path, children)
     read = reading.scoped_versions(s, flat)
     if read is None:
         return None
-    at = {p: read[start:end] for p, (start, end) in zip(paths, cuts, strict=True)}
-    held = found.parts if found is not None else {}
-    stale = [p for p in paths if p not in held or held[p][0] != at[p]]
-    return _NearPlan(kept, key, base, children, at, stale,
-                     {p: held[p] for p in paths if p not in stale}, found)
+    moved: Iterable[int]
+    if found is None or found.scopes != flat:
+        moved = range(len(paths))  # (nothing kept of these parts, or by other scopes)
+    elif read == found.flat:
+        moved = ()
+    else:  # the parts of the scopes whose versions moved (a write's: one or a few)
+        moved = sorted({owner[i] for i, (now, was) in enumerate(zip(read, found.flat, strict=True))
+                        if now != was})
+    at = {paths[i]: read[cuts[i][0]:cuts[i][1]] for i in moved}
+    return _NearPlan(kept, key, base, children, flat, read, at, list(at), found)
 
 
 @lru_cache(maxsize=1024)
 def _near_scopes(own: figures.Figure, lists: figures.Figure, org_path: str,
-                 children: tuple[str, ...]
-                 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, int], ...]]:
+                 children: tuple[str, ...]) -> tuple[
+        tuple[str, ...], tuple[str, ...], tuple[tuple[int, int], ...], tuple[int, ...]]:
     """The scopes each of a manager's organisations' escalations are kept by (his own's rows,
     `own`, each subordinate's subtree, `lists`: kept/figures.py's declarations): (their paths,
-    his own first; every scope in that order; where each path's lie among them), worked out
-    once per declarations and paths (his bell asks after each write in his subtree)."""
+    his own first; every scope in that order; where each path's lie among them; of each scope,
+    the index of the path it is of), worked out once per declarations and paths (his bell asks
+    after each write in his subtree)."""
     scoped = [(org_path, own.scopes(path=org_path)),
               *((c, lists.scopes(path=c)) for c in children)]
     cuts, start = [], 0
@@ -556,7 +573,7 @@ def _near_scopes(own: figures.Figure, lists: figures.Figure, org_path: str,
         cuts.append((start, start + len(each)))
         start += len(each)
     return (tuple(p for p, _ in scoped), tuple(sc for _, each in scoped for sc in each),
-            tuple(cuts))
+            tuple(cuts), tuple(i for i, (_p, each) in enumerate(scoped) for _sc in each))
 
 
 def _near_rows(plan: _NearPlan, fresh: list[Any]) -> None:
@@ -565,15 +582,15 @@ def _near_rows(plan: _NearPlan, fresh: list[Any]) -> None:
     organisations, kept for the next read (`plan.entry`): every part's orders kept in order
     (`_NearKept.merged`), the orders a stale part no longer has taken out and those it has
     anew put in by bisection."""
-    parts = dict(plan.held)
+    before = plan.previous if plan.same_parts else None
+    parts = dict(before.parts) if before is not None else {}
     by_path: dict[str, list[Any]] = {p: [] for p in plan.stale}
     for r in fresh:
         by_path.setdefault(r.text, []).append(r)
     order = _ORDER[_ESCALATED]
     parts.update({p: (plan.versions[p], tuple(rs), [None], tuple(order(r) for r in rs))
                   for p, rs in by_path.items()})
-    before = plan.previous
-    if before is None or set(before.parts) != set(parts):
+    if before is None:
         merged = sorted(o for _v, _rows, _slot, orders in parts.values() for o in orders)
     else:
         merged = list(before.merged)  # (a copy: another request may read the kept one)
@@ -583,13 +600,14 @@ def _near_rows(plan: _NearPlan, fresh: list[Any]) -> None:
                 del merged[bisect.bisect_left(merged, o)]
             for o in now.difference(was):
                 bisect.insort(merged, o)
-    kept = _NearKept(plan.base, plan.children, parts, merged)
+    kept = _NearKept(plan.base, plan.children, parts, merged, plan.scopes, plan.flat)
     plan.entry = kept
     if plan.key not in plan.kept and (
             len(plan.kept) >= NEAR_KEPT
             or sum(len(k.merged) for k in list(plan.kept.values())) + len(merged) > NEAR_HELD):
         plan.kept.clear()
     plan.kept[plan.key] = kept  # (a dict's item set is atomic; the entry is replaced)
+
 
 def _escalation_items(ctx: Context, policy: ReminderSettings, org_path: str,
                       confirming: dict[int, date], rows: Iterable[Any]) -> list[Item]:
@@ -636,8 +654,7 @@ def _near_items(ctx: Context, policy: ReminderSettings, org_path: str,
     if not same(done):
         before = plan.previous
         known = before.items[0] if before is not None else None
-        if before is not None and known is not None and same(known) \
-                and set(before.parts) == set(entry.parts):
+        if before is not None and known is not None and same(known) and plan.same_parts:
             by_order = known[1].copy()  # (another request may read the kept one; copy(): no
             # entry inserted again, as dict() would once one was taken out)
             for p in plan.stale:
