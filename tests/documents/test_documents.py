@@ -216,6 +216,7 @@ def test_a_template_that_does_not_render_is_refused_naming_it(web: Web, merzim_d
     assert list(folder.rglob("*")) == []  # nothing installed
 
 
+@pytest.mark.slow
 def test_the_shipped_templates_render_and_are_built_by_the_layout(tmp_path):
     texts = module_of("documents", "texts")
     built = layout.build(tmp_path)

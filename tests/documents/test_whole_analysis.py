@@ -118,6 +118,7 @@ def _draft_all(web: Web, merzim_db, tmp_path: Path, case: int, lang: str,
     return drafted, tables
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["kk", "ru"])
 def test_every_document_of_a_whole_analysis_says_what_was_recorded(web: Web, merzim_db,
                                                                    tmp_path, lang):

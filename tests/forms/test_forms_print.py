@@ -246,6 +246,7 @@ def test_appendix_2_prints_on_a4_landscape_pages_one_page_wide(world, tmp_path):
     assert _squeezed("12-34/567") in pages[0] and _squeezed("PR-3") in pages[0]
 
 
+@pytest.mark.slow
 @needs("planning")
 def test_the_printed_forms_show_the_events_dates_and_the_registers_new_fields(world, tmp_path):
     """Appendix 6 prints each outreach event's day beside its time (000:L2133-2135); appendix 2

@@ -42,6 +42,7 @@ def _admin(statement: str) -> None:
         conn.execute(statement)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 @pytest.mark.skipif(None in TOOLS, reason="pg_dump and psql are not installed")
 def test_a_backup_restored_on_a_fresh_database_verifies_and_holds_the_case_and_its_file(

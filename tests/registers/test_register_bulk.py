@@ -43,6 +43,7 @@ def import_bulk(eng, rows, process="restriction_breach", progress=None):
 # -- the same as one by one ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_file_of_several_batches_stores_what_opening_its_rows_one_by_one_stores(
         db, db_url, tmp_path, codes, small_batches):
     rows = breach_rows(codes, 450)

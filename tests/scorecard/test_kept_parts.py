@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+import pytest
 from sqlmodel import Session
 
 from tests.support.cli_runner import ok_json
@@ -160,6 +161,7 @@ def _fresh_lines(s: Session, ctx, code: str) -> dict[int, int]:
     return out
 
 
+@pytest.mark.slow
 def test_the_roots_figures_put_together_from_kept_parts_are_a_fresh_evaluation(
         merzim_db, engine, calendar):
     ctx = _ctx(calendar)
@@ -282,6 +284,7 @@ def _cold(s: Session, ctx, settings) -> tuple:
             scoring.scorecards(s, ctx, "RK", YEAR, settings, subtree=True))
 
 
+@pytest.mark.slow
 def test_the_evaluations_memos_serve_no_figure_of_facts_written_since(engine, calendar):
     """Random writes through the services (records, voids, withdrawals, restores, entries,
     an import) with the evaluation's memos warm from the evaluation before each: the root's

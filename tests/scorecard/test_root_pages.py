@@ -12,6 +12,7 @@ import re
 from datetime import date
 from typing import Any
 
+import pytest
 from sqlmodel import Session, select
 
 from tests.support.cli_runner import ok_json
@@ -175,6 +176,7 @@ API = (f"/api/v1/scores?org={ROOT}&year={YEAR}",
        f"/api/v1/scores/summary?org={ROOT}&year={YEAR}")
 
 
+@pytest.mark.slow
 def test_the_root_s_pages_and_api_do_not_grow_with_the_subjects_below(web: Web):
     b, api = web.browser("nurlan"), web.api("nurlan")
     before = {u: len(b.get(u).content) for u in PAGES} | {

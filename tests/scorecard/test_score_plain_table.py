@@ -50,6 +50,7 @@ def test_the_plain_table_is_what_rich_prints():
     assert compared == 400
 
 
+@pytest.mark.slow
 def test_on_a_narrow_console_the_plain_table_wraps_its_cells_as_rich_does():
     rng = random.Random(20261125)
     wrapped = 0

@@ -292,6 +292,7 @@ def _covers(pattern: str, action: str) -> bool:
     return action.startswith(pattern[:-1]) if pattern.endswith("*") else action == pattern
 
 
+@pytest.mark.slow
 def test_every_audit_action_about_a_case_is_in_its_history(db, db_url, tmp_path):
     written = audit_actions_about_a_case()
     assert {"case.open", "case.edit", "event.*", "file.attach", "case.link"} <= set(written)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
+import pytest
 from sqlmodel import Session, select
 
 from tests.support.analysis_writes import AGAIN, AnalysisWrites, ctx_of
@@ -62,6 +63,7 @@ def assert_lists_fresh(s: Session, ctx) -> int:
     return compared
 
 
+@pytest.mark.slow
 @needs("planning")
 def test_lists_of_kept_statements_equal_fresh_ones_after_random_writes(web: Web):
     writer = AnalysisWrites(web, random.Random(7))
@@ -94,6 +96,7 @@ def test_a_list_read_again_asks_for_the_statement_built_before(web: Web):
         assert len(queries._BUILT) == size + 2
 
 
+@pytest.mark.slow
 @needs("planning")
 def test_an_organisation_that_joins_gets_a_statement_of_its_own(web: Web):
     """The stages before an organisation joined leave the overdue list and enter "before

@@ -148,6 +148,18 @@ def _names_postgres(path: str) -> bool:
     return "postgres" in Path(path).read_text(encoding="utf-8").lower()
 
 
+def heavy_first(items: list[pytest.Item]) -> None:
+    """The modules holding a `slow` or `browser` test first, each module's tests in their
+    order and the modules otherwise in the order collected (docs/testing.md, "The heavy
+    modules first"): pytest-xdist hands a module (`--dist loadfile`) to a process as one unit,
+    by default those of the most tests first, so the modules of a few long tests (a year of
+    worker cycles, a large file under `tracemalloc`) came last and ran alone at the end of a
+    run while the other processes waited."""
+    heavy = {item.path for item in items
+             if item.get_closest_marker("slow") or item.get_closest_marker("browser")}
+    items.sort(key=lambda item: item.path not in heavy)
+
+
 class SuitePlugin:
     """Registered by tests/conftest.py in every test process; only the controlling one (or a
     run without xdist) chooses the directory."""
@@ -157,18 +169,22 @@ class SuitePlugin:
         self.tmpfs = tmpfs_basetemp(config)
         self.tmpdir = own_tmpdir()
         compiled_sources(config)
+        if hasattr(config.option, "loadscopereorder"):  # xdist: the modules in our order
+            config.option.loadscopereorder = False
 
     def pytest_collection_modifyitems(self, config: pytest.Config,
                                       items: list[pytest.Item]) -> None:
         """With MERZIM_TEST_BACKENDLESS=0, leave out (deselect) the tests that take no backend:
         CI's second run (`.ci/run`, PostgreSQL) runs only what a backend can change, as the
-        first run (SQLite) has already run the rest (docs/testing.md, "One backend a run")."""
-        if os.environ.get(BACKENDLESS_ENV, "1").strip() != "0":
-            return
-        kept = [item for item in items if takes_a_backend(item)]
-        if len(kept) != len(items):
-            config.hook.pytest_deselected(items=[i for i in items if not takes_a_backend(i)])
-            items[:] = kept
+        first run (SQLite) has already run the rest (docs/testing.md, "One backend a run").
+        Then the heavy modules first (`heavy_first`)."""
+        if os.environ.get(BACKENDLESS_ENV, "1").strip() == "0":
+            kept = [item for item in items if takes_a_backend(item)]
+            if len(kept) != len(items):
+                config.hook.pytest_deselected(
+                    items=[i for i in items if not takes_a_backend(i)])
+                items[:] = kept
+        heavy_first(items)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.tmpfs is not None and exitstatus == 0:

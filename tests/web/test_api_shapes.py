@@ -193,6 +193,7 @@ def _fuzz(operation, headers: dict[str, str], real: dict[str, Any], failures: li
     run()
 
 
+@pytest.mark.slow
 def test_schemathesis_finds_no_answer_that_breaks_its_schema_and_no_server_error(web: Web):
     schema = schemathesis.openapi.from_asgi("/openapi.json", web.app)
     headers = {"Authorization": f"Bearer {web.token('erlan')}"}

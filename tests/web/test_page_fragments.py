@@ -15,6 +15,7 @@ import re
 from collections import Counter
 
 import jinja2
+import pytest
 from sqlmodel import Session, select
 
 from tests.support.analysis_writes import AGAIN, EVIDENCE, AnalysisWrites, ctx_of
@@ -88,6 +89,7 @@ def assert_tables_fresh(web: Web) -> int:
     return tables
 
 
+@pytest.mark.slow
 @needs("planning")
 def test_the_kept_table_equals_a_fresh_rendering_after_writes(web: Web):
     writer = AnalysisWrites(web, random.Random(1122))

@@ -12,6 +12,8 @@ from __future__ import annotations
 import gc
 import tracemalloc
 
+import pytest
+
 from tests.support.import_helpers import (
     TODAY,
     confirm,
@@ -39,6 +41,7 @@ def imported(asel, data: bytes) -> None:
     assert done.status_code == 200 and "entries opened" in done.text, done.text[-1500:]
 
 
+@pytest.mark.slow
 def test_a_confirmed_file_leaves_none_of_its_objects_behind(site: Web):
     asel = site.browser("asel")
     imported(asel, conflicts(600, "Warm-up"))  # (the first import's caches and imports)
@@ -55,6 +58,7 @@ def test_a_confirmed_file_leaves_none_of_its_objects_behind(site: Web):
 
 
 
+@pytest.mark.slow
 def test_the_pages_are_rendered_once_the_file_is_freed(site: Web, monkeypatch):
     """The preview's and the confirm's pages are rendered once the file's rows, its checked
     plan and the written cases are freed: what the rendering keeps (the menu's kept counts,
@@ -104,6 +108,7 @@ def _peak(asel, rows: int, who: str) -> int:
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 def test_what_a_row_adds_to_the_peak_is_its_cells_as_read(site: Web):
     """A file is held once, as read (its cells; a value read in several rows held once), with
     its check's fingerprint of each row: no row's cells, plan, case row or audit payload

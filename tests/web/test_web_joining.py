@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlmodel import Session, func, select
 
 from tests.support.import_helpers import but_kept, confirm, csv_of, upload
@@ -21,6 +22,7 @@ ORG = "AK-ALM-NEW"  # a district joining today, under AK-ALM, which nurlan manag
 web_fixture = joining_fixture("web", ORG, "kk")
 
 
+@pytest.mark.slow
 def test_the_year_so_far_is_counted_apart_on_every_page(web: Web):
     nurlan = web.browser("nurlan")
     overdue_before = number_shown(nurlan.get("/overdue").text, "overdue-total")
